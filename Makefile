@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# A thin wrapper around the kernel's build system (see Kbuild) and the
+# project's scripts. `make help` lists the targets.
+
+KERNELRELEASE ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+CWSTAT_VERSION ?= $(shell scripts/version)
+COMPAT_H := $(CURDIR)/module/.compat/$(KERNELRELEASE)/compat-probes.h
+
+export CWSTAT_VERSION
+
+all: module tools
+
+module: $(COMPAT_H)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CWSTAT_COMPAT_H=$(COMPAT_H) modules
+
+$(COMPAT_H): scripts/gen-compat $(wildcard module/probes/*.c)
+	scripts/gen-compat $(KDIR) $@
+
+tools:
+	@if [ -f tools/Makefile ]; then $(MAKE) -C tools; fi
+
+# Every installed kernel of the matrix, each in its own copy of the tree
+# under build/, with W=1: a warning fails the build.
+modules-all:
+	scripts/build-module --all
+
+sparse:
+	scripts/build-module --all --sparse
+
+style:
+	scripts/checkpatch-module
+
+selftests:
+	$(MAKE) -C selftests OUT=$(CURDIR)/build/selftests
+
+deps:
+	scripts/deps
+
+# The whole suite: host checks, then every kernel of the matrix in a VM.
+check:
+	scripts/check
+
+demo:
+	scripts/deps
+	scripts/vm/demo
+
+vm-shell: deps
+	scripts/build-module $(KERNELRELEASE)
+	$(MAKE) selftests
+	scripts/vm/run $(KERNELRELEASE) --mode shell
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CWSTAT_COMPAT_H=$(COMPAT_H) clean || true
+	rm -rf build module/.compat
+	@if [ -f tools/Makefile ]; then $(MAKE) -C tools clean; fi
+
+help:
+	@echo 'make                  module for KERNELRELEASE=$(KERNELRELEASE), and the tool'
+	@echo 'make modules-all      module for every installed kernel, W=1, warnings fail'
+	@echo 'make style            checkpatch.pl on module/'
+	@echo 'make sparse           sparse (C=2) on every installed kernel'
+	@echo 'make check            all of the above plus the VM test matrix'
+	@echo 'make demo             boot a VM and show cwstat counting'
+	@echo 'make vm-shell         a shell in a VM with the module loaded'
+	@echo 'make deps             install build and test dependencies (root)'
+
+.PHONY: all module tools modules-all sparse style selftests deps check demo \
+	vm-shell clean help

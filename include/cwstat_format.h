@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The /proc/cwstat text format, shared by the module (which writes it) and
+ * the cwstat tool (which parses it), so that the two cannot drift apart.
+ * Plain macros only: this header is included from kernel and user space.
+ *
+ * Format v1: lines of space-separated tokens. The first token is the row
+ * type (or "version=1" on the first line); the others are key=value pairs.
+ * Readers ignore keys they do not know, so keys can be added without a
+ * version bump; removing or redefining one needs CWSTAT_FORMAT_VERSION + 1.
+ */
+#ifndef CWSTAT_FORMAT_H
+#define CWSTAT_FORMAT_H
+
+#define CWSTAT_FORMAT_VERSION		1
+
+#define CWSTAT_PROC_NAME		"cwstat"
+#define CWSTAT_PROC_PATH		"/proc/" CWSTAT_PROC_NAME
+#define CWSTAT_PROC_NET_PATH		"/proc/net/" CWSTAT_PROC_NAME
+
+/* Row types, in the order they appear. */
+#define CWSTAT_ROW_VERSION		"version"
+#define CWSTAT_ROW_TOTAL		"total"
+#define CWSTAT_ROW_NETNS		"netns"
+#define CWSTAT_ROW_CGROUP		"cgroup"
+
+/* Keys identifying a row. */
+#define CWSTAT_KEY_NS			"ns"		/* netns inode */
+#define CWSTAT_KEY_CGROUP_ID		"id"		/* cgroup_id() */
+#define CWSTAT_KEY_CGROUP_PATH		"path"		/* escaped */
+
+/* Counters. */
+#define CWSTAT_KEY_CLOSE_WAIT		"close_wait"
+#define CWSTAT_KEY_RECVQ_BYTES		"recvq_bytes"
+#define CWSTAT_KEY_RMEM_BYTES		"rmem_bytes"
+#define CWSTAT_KEY_OLDEST_IDLE_S	"oldest_idle_s"
+#define CWSTAT_KEY_SOCKETS		"sockets"	/* total, netns */
+
+/*
+ * Bytes of a cgroup path written as a backslash and three octal digits,
+ * as /proc/mounts does, so that a path never splits a token or a key=value.
+ */
+#define CWSTAT_PATH_ESCAPE		" \t\n\\="
+
+#endif /* CWSTAT_FORMAT_H */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels cwstat builds against is bridged
+ * here, keyed on the HAVE_* results of module/probes/ (scripts/gen-compat),
+ * never on version numbers.
+ */
+#ifndef CWSTAT_COMPAT_H
+#define CWSTAT_COMPAT_H
+
+#include <linux/moduleparam.h>
+#include <net/net_namespace.h>
+#include <net/tcp.h>
+
+#ifndef CONFIG_SOCK_CGROUP_DATA
+#error "cwstat needs CONFIG_SOCK_CGROUP_DATA to attribute sockets to cgroups"
+#endif
+
+/* The established hash a netns's TCP sockets live in. */
+static inline struct inet_hashinfo *cwstat_net_ehash(struct net *net)
+{
+#ifdef HAVE_NETNS_EHASH
+	return net->ipv4.tcp_death_row.hashinfo;
+#else
+	/* Before per-netns tables, every netns shared this exported one. */
+	return &tcp_hashinfo;
+#endif
+}
+
+#ifndef HAVE_PARAM_SET_UINT_MINMAX
+static inline int param_set_uint_minmax(const char *val,
+					const struct kernel_param *kp,
+					unsigned int min, unsigned int max)
+{
+	unsigned int num;
+	int ret;
+
+	ret = kstrtouint(val, 0, &num);
+	if (ret)
+		return ret;
+	if (num < min || num > max)
+		return -EINVAL;
+	*((unsigned int *)kp->arg) = num;
+	return 0;
+}
+#endif
+
+#endif /* CWSTAT_COMPAT_H */

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/cwstat (every netns the reader may see) and /proc/net/cwstat (the
+ * reader's netns), both in format v1 of cwstat_format.h.
+ */
+#include <linux/capability.h>
+#include <linux/cgroup.h>
+#include <linux/err.h>
+#include <linux/limits.h>
+#include <linux/nsproxy.h>
+#include <linux/proc_fs.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/user_namespace.h>
+#include <net/net_namespace.h>
+
+#include "cwstat_format.h"
+#include "cwstat.h"
+
+static bool cwstat_in_scope(const struct cwstat_scope *scope,
+			    const struct cwstat_row *row)
+{
+	return scope->all || row->ns == scope->ns;
+}
+
+static void cwstat_show_counts(struct seq_file *m,
+			       const struct cwstat_counts *cw)
+{
+	unsigned int idle_s = jiffies_to_msecs(cw->oldest_idle) / MSEC_PER_SEC;
+
+	seq_printf(m, " " CWSTAT_KEY_CLOSE_WAIT "=%llu", cw->close_wait);
+	seq_printf(m, " " CWSTAT_KEY_RECVQ_BYTES "=%llu", cw->recvq_bytes);
+	seq_printf(m, " " CWSTAT_KEY_RMEM_BYTES "=%llu", cw->rmem_bytes);
+	seq_printf(m, " " CWSTAT_KEY_OLDEST_IDLE_S "=%u", idle_s);
+}
+
+static void cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
+				    char *buf)
+{
+	int len;
+
+	seq_puts(m, " " CWSTAT_KEY_CGROUP_PATH "=");
+	/* Relative to the reader's cgroup namespace, as /proc/PID/cgroup. */
+	len = cgroup_path_ns(cgrp, buf, PATH_MAX, current->nsproxy->cgroup_ns);
+	if (len < 0 || len >= PATH_MAX)
+		seq_puts(m, "?");
+	else
+		seq_escape(m, buf, CWSTAT_PATH_ESCAPE);
+}
+
+void cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
+		   const struct cwstat_scope *scope)
+{
+	struct cwstat_counts total = {};
+	u64 sockets = 0;
+	char *path_buf;
+	unsigned int i;
+
+	for (i = 0; i < snap->nr_rows; i++) {
+		const struct cwstat_row *row = &snap->rows[i];
+
+		if (row->cgroup_id || !cwstat_in_scope(scope, row))
+			continue;
+		total.close_wait += row->cw.close_wait;
+		total.recvq_bytes += row->cw.recvq_bytes;
+		total.rmem_bytes += row->cw.rmem_bytes;
+		total.oldest_idle = max(total.oldest_idle, row->cw.oldest_idle);
+		sockets += row->sockets;
+	}
+
+	seq_printf(m, CWSTAT_ROW_VERSION "=%d\n", CWSTAT_FORMAT_VERSION);
+	seq_puts(m, CWSTAT_ROW_TOTAL);
+	cwstat_show_counts(m, &total);
+	seq_printf(m, " " CWSTAT_KEY_SOCKETS "=%llu\n", sockets);
+
+	/* Without a buffer the paths are "?"; the counts are still right. */
+	path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
+
+	for (i = 0; i < snap->nr_rows; i++) {
+		const struct cwstat_row *row = &snap->rows[i];
+
+		/* A netns row without CLOSE_WAIT only feeds the total. */
+		if (!row->cw.close_wait || !cwstat_in_scope(scope, row))
+			continue;
+		if (!row->cgroup_id) {
+			seq_printf(m, CWSTAT_ROW_NETNS " " CWSTAT_KEY_NS "=%u",
+				   row->ns);
+			cwstat_show_counts(m, &row->cw);
+			seq_printf(m, " " CWSTAT_KEY_SOCKETS "=%llu\n",
+				   row->sockets);
+			continue;
+		}
+		seq_printf(m, CWSTAT_ROW_CGROUP " " CWSTAT_KEY_NS "=%u "
+			   CWSTAT_KEY_CGROUP_ID "=%llu", row->ns, row->cgroup_id);
+		if (path_buf)
+			cwstat_show_cgroup_path(m, row->cgrp, path_buf);
+		else
+			seq_puts(m, " " CWSTAT_KEY_CGROUP_PATH "=?");
+		cwstat_show_counts(m, &row->cw);
+		seq_putc(m, '\n');
+	}
+	kfree(path_buf);
+}
+
+/* /proc/cwstat: one snapshot per open file, so retries render the same. */
+struct cwstat_proc_file {
+	struct cwstat_snapshot *snap;
+	struct cwstat_scope scope;
+};
+
+static int cwstat_proc_show(struct seq_file *m, void *v)
+{
+	struct cwstat_proc_file *pf = m->private;
+
+	cwstat_render(m, pf->snap, &pf->scope);
+	return 0;
+}
+
+/*
+ * Only a reader in the initial netns with CAP_NET_ADMIN over the initial
+ * user namespace sees other netns; anyone else sees the netns it is in, and
+ * a total over that netns alone. The credentials are the opener's
+ * (f_cred), so a file handed to a more privileged process shows no more.
+ */
+static int cwstat_proc_open(struct inode *inode, struct file *file)
+{
+	struct net *net = current->nsproxy->net_ns;
+	struct cwstat_proc_file *pf;
+	size_t size;
+	int err;
+
+	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
+	if (!pf)
+		return -ENOMEM;
+	pf->scope.ns = net->ns.inum;
+	pf->scope.all = net_eq(net, &init_net) &&
+			file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN);
+
+	pf->snap = cwstat_snapshot_get();
+	if (IS_ERR(pf->snap)) {
+		err = PTR_ERR(pf->snap);
+		goto err_free;
+	}
+
+	/* Typical rows fit in 160 bytes; seq_file retries if they do not. */
+	size = PAGE_SIZE + (size_t)pf->snap->nr_rows * 160;
+	err = single_open_size(file, cwstat_proc_show, pf, size);
+	if (err)
+		goto err_put;
+	return 0;
+
+err_put:
+	cwstat_snapshot_put(pf->snap);
+err_free:
+	kfree(pf);
+	return err;
+}
+
+static int cwstat_proc_release(struct inode *inode, struct file *file)
+{
+	struct cwstat_proc_file *pf = ((struct seq_file *)file->private_data)->private;
+
+	cwstat_snapshot_put(pf->snap);
+	kfree(pf);
+	return single_release(inode, file);
+}
+
+static const struct proc_ops cwstat_proc_ops = {
+	.proc_open	= cwstat_proc_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= cwstat_proc_release,
+};
+
+int cwstat_proc_init(void)
+{
+	if (!proc_create(CWSTAT_PROC_NAME, 0444, NULL, &cwstat_proc_ops))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Waits for readers inside a proc op, and releases files still open. */
+void cwstat_proc_exit(void)
+{
+	remove_proc_entry(CWSTAT_PROC_NAME, NULL);
+}
+
+/*
+ * /proc/net/cwstat: the netns the file belongs to, for any reader of it.
+ * proc_create_net_single() stores the netns itself as the private data, so
+ * it must be read with seq_file_single_net(), not seq_file_net().
+ */
+static int cwstat_proc_net_show(struct seq_file *m, void *v)
+{
+	struct cwstat_scope scope = {
+		.ns = seq_file_single_net(m)->ns.inum,
+	};
+	struct cwstat_snapshot *snap;
+
+	snap = cwstat_snapshot_get();
+	if (IS_ERR(snap))
+		return PTR_ERR(snap);
+	cwstat_render(m, snap, &scope);
+	cwstat_snapshot_put(snap);
+	return 0;
+}
+
+static int __net_init cwstat_net_init(struct net *net)
+{
+	if (!proc_create_net_single(CWSTAT_PROC_NAME, 0444, net->proc_net,
+				    cwstat_proc_net_show, NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+static void __net_exit cwstat_net_exit(struct net *net)
+{
+	remove_proc_entry(CWSTAT_PROC_NAME, net->proc_net);
+}
+
+static struct pernet_operations cwstat_net_ops = {
+	.init = cwstat_net_init,
+	.exit = cwstat_net_exit,
+};
+
+int cwstat_proc_net_init(void)
+{
+	return register_pernet_subsys(&cwstat_net_ops);
+}
+
+void cwstat_proc_net_exit(void)
+{
+	unregister_pernet_subsys(&cwstat_net_ops);
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshots: the sorted result of one walk, cached for max_age_ms and shared
+ * by every reader that arrives meanwhile, so that many monitoring agents
+ * reading at once cost one walk, not one each.
+ */
+#include <linux/cgroup.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/timekeeping.h>
+
+#include "cwstat.h"
+
+/*
+ * cwstat_walk_mutex serialises walks and guards cwstat_cached, the newest
+ * snapshot (or NULL), which holds one reference of its own.
+ */
+static DEFINE_MUTEX(cwstat_walk_mutex);
+static struct cwstat_snapshot *cwstat_cached;
+/* Rows of the previous walk, to size the next one's table; walk mutex. */
+static unsigned int cwstat_last_rows;
+
+/*
+ * Output order: netns by CLOSE_WAIT count, descending, then inode; each netns
+ * row followed by its cgroup rows, by count descending, then cgroup id.
+ */
+int cwstat_row_cmp(const void *a, const void *b)
+{
+	const struct cwstat_row *x = a, *y = b;
+
+	if (x->netns_close_wait != y->netns_close_wait)
+		return x->netns_close_wait > y->netns_close_wait ? -1 : 1;
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? -1 : 1;
+	/* The netns row itself, cgroup_id 0, comes first. */
+	if (!x->cgroup_id || !y->cgroup_id)
+		return x->cgroup_id ? 1 : (y->cgroup_id ? -1 : 0);
+	if (x->cw.close_wait != y->cw.close_wait)
+		return x->cw.close_wait > y->cw.close_wait ? -1 : 1;
+	if (x->cgroup_id != y->cgroup_id)
+		return x->cgroup_id < y->cgroup_id ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Move @agg's rows into @snap, sorted; @agg is left empty. The cgroup
+ * references move with the rows.
+ */
+int cwstat_snapshot_build(struct cwstat_agg *agg, struct cwstat_snapshot *snap)
+{
+	struct cwstat_row *rows;
+	unsigned int i, n = 0;
+
+	rows = kvmalloc_array(max(agg->used, 1U), sizeof(*rows), GFP_KERNEL);
+	if (!rows)
+		return -ENOMEM;
+
+	for (i = 0; i < agg->size; i++) {
+		struct cwstat_row *row = &agg->slots[i];
+		const struct cwstat_row *netns_row = row;
+
+		if (!row->ns)
+			continue;
+		if (row->cgroup_id)
+			netns_row = cwstat_agg_lookup(agg, row->ns, 0, NULL);
+		row->netns_close_wait = netns_row->cw.close_wait;
+		rows[n++] = *row;
+	}
+	sort(rows, n, sizeof(*rows), cwstat_row_cmp, NULL);
+
+	kvfree(agg->slots);
+	*agg = (struct cwstat_agg){};
+	snap->rows = rows;
+	snap->nr_rows = n;
+	return 0;
+}
+
+static void cwstat_snapshot_release(struct kref *ref)
+{
+	struct cwstat_snapshot *snap =
+		container_of(ref, struct cwstat_snapshot, ref);
+	unsigned int i;
+
+	for (i = 0; i < snap->nr_rows; i++)
+		if (snap->rows[i].cgrp)
+			cgroup_put(snap->rows[i].cgrp);
+	kvfree(snap->rows);
+	kfree(snap);
+}
+
+void cwstat_snapshot_put(struct cwstat_snapshot *snap)
+{
+	kref_put(&snap->ref, cwstat_snapshot_release);
+}
+
+static struct cwstat_snapshot *cwstat_snapshot_take(void)
+{
+	struct cwstat_agg agg = {};
+	struct cwstat_snapshot *snap;
+	int err;
+
+	lockdep_assert_held(&cwstat_walk_mutex);
+
+	snap = kzalloc(sizeof(*snap), GFP_KERNEL);
+	if (!snap)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&snap->ref);
+	snap->started_ns = ktime_get_ns();
+
+	err = cwstat_agg_reserve(&agg, 2 * cwstat_last_rows);
+	if (!err)
+		err = cwstat_walk(&agg, &snap->stats);
+	if (!err)
+		err = cwstat_snapshot_build(&agg, snap);
+	if (err) {
+		cwstat_agg_destroy(&agg);
+		kfree(snap);
+		return ERR_PTR(err);
+	}
+	cwstat_last_rows = snap->nr_rows;
+	return snap;
+}
+
+/*
+ * A snapshot no older than max_age_ms at the time of the call: the cached
+ * one, or a new walk's. A caller that waited for the mutex while another
+ * walk ran takes that walk's result if it began after the call did, so with
+ * max_age_ms = 0 a read still reflects every change made before it started.
+ */
+struct cwstat_snapshot *cwstat_snapshot_get(void)
+{
+	u64 max_age = (u64)READ_ONCE(cwstat_max_age_ms) * NSEC_PER_MSEC;
+	u64 arrived = ktime_get_ns();
+	struct cwstat_snapshot *snap;
+
+	if (mutex_lock_killable(&cwstat_walk_mutex))
+		return ERR_PTR(-EINTR);
+
+	snap = cwstat_cached;
+	if (!snap || snap->started_ns + max_age < arrived) {
+		snap = cwstat_snapshot_take();
+		if (IS_ERR(snap))
+			goto out;
+		if (cwstat_cached)
+			cwstat_snapshot_put(cwstat_cached);
+		cwstat_cached = snap;
+	}
+	kref_get(&snap->ref);
+out:
+	mutex_unlock(&cwstat_walk_mutex);
+	return snap;
+}
+
+/* Drop the cache at unload, once no reader can ask for it again. */
+void cwstat_snapshot_exit(void)
+{
+	mutex_lock(&cwstat_walk_mutex);
+	if (cwstat_cached)
+		cwstat_snapshot_put(cwstat_cached);
+	cwstat_cached = NULL;
+	mutex_unlock(&cwstat_walk_mutex);
+}
