@@ -44,7 +44,7 @@ check:
 
 demo:
 	scripts/deps
-	scripts/vm/demo
+	scripts/demo/run
 
 vm-shell: deps
 	scripts/build-module $(KERNELRELEASE)
