@@ -23,7 +23,7 @@
  * A bound on distinct (netns, cgroup) rows, so that a host with an absurd
  * number of cgroups makes a read fail instead of exhausting memory.
  */
-#define CWSTAT_AGG_MAX_SIZE	SZ_4M
+#define CWSTAT_AGG_MAX_SIZE	SZ_1M
 #define CWSTAT_AGG_MIN_SIZE	64U
 
 /* Slots filled beyond this share of the table make probing slow. */
@@ -195,13 +195,17 @@ static void cwstat_count_chain(struct cwstat_agg *agg, spinlock_t *lock,
  * sockets are SLAB_TYPESAFE_BY_RCU, so a lockless RCU walk could meet an
  * object freed and reused mid-walk and would need the nulls-restart dance,
  * which can count a socket twice across a restart; under the bucket lock
- * the chain cannot change. The lock is held for one chain at a time,
- * briefly, and nothing is allocated under it: room for the chain's rows is
- * reserved first, and if the chain grew between the reservation and the
- * lock, the lock is dropped, more room made, and the bucket read again from
- * its start (nothing of it was counted yet). An empty bucket is skipped
- * without the lock, as established_get_first() does: a socket hashed into
- * it just after the check is one a slightly earlier walk would have missed.
+ * the chain cannot change. The lock is held for one chain at a time, with
+ * cond_resched() between buckets.
+ *
+ * Nothing is allocated under the lock. Under it, the chain is measured
+ * first; if the table lacks room for two new rows per entry, the lock is
+ * dropped, room is made, and the bucket is read again from its start.
+ * Nothing of it was counted yet, so the retry cannot count twice.
+ *
+ * An empty bucket is skipped without the lock, as established_get_first()
+ * does: a socket hashed into it just after the check is one a slightly
+ * earlier walk would have missed.
  */
 static int cwstat_walk_table(struct cwstat_agg *agg,
 			     struct inet_hashinfo *hinfo,
@@ -215,6 +219,8 @@ static int cwstat_walk_table(struct cwstat_agg *agg,
 		spinlock_t *lock = inet_ehash_lockp(hinfo, bucket);
 		unsigned int len;
 
+		/* Cheap when nothing waits; big tables are mostly empty. */
+		cond_resched();
 		if (hlist_nulls_empty(&head->chain))
 			continue;
 retry:
@@ -231,8 +237,6 @@ retry:
 		cwstat_count_chain(agg, lock, head);
 		stats->sockets += len;
 		spin_unlock_bh(lock);
-
-		cond_resched();
 	}
 	stats->buckets += hinfo->ehash_mask + 1;
 	stats->tables++;
