@@ -90,6 +90,7 @@ extern unsigned int cwstat_max_age_ms;
 struct cwstat_snapshot *cwstat_snapshot_get(void);
 void cwstat_snapshot_put(struct cwstat_snapshot *snap);
 void cwstat_snapshot_exit(void);
+size_t cwstat_snapshot_size_hint(void);
 int cwstat_row_cmp(const void *a, const void *b);
 int cwstat_snapshot_build(struct cwstat_agg *agg,
 			  struct cwstat_snapshot *snap);

@@ -103,66 +103,56 @@ void cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
 	kfree(path_buf);
 }
 
-/* /proc/cwstat: one snapshot per open file, so retries render the same. */
-struct cwstat_proc_file {
+/* Render the newest snapshot: each read from offset 0 is a fresh one. */
+static int cwstat_show_scope(struct seq_file *m,
+			     const struct cwstat_scope *scope)
+{
 	struct cwstat_snapshot *snap;
-	struct cwstat_scope scope;
-};
+
+	snap = cwstat_snapshot_get();
+	if (IS_ERR(snap))
+		return PTR_ERR(snap);
+	cwstat_render(m, snap, scope);
+	cwstat_snapshot_put(snap);
+	return 0;
+}
 
 static int cwstat_proc_show(struct seq_file *m, void *v)
 {
-	struct cwstat_proc_file *pf = m->private;
-
-	cwstat_render(m, pf->snap, &pf->scope);
-	return 0;
+	return cwstat_show_scope(m, m->private);
 }
 
 /*
  * Only a reader in the initial netns with CAP_NET_ADMIN over the initial
  * user namespace sees other netns; anyone else sees the netns it is in, and
- * a total over that netns alone. The credentials are the opener's
- * (f_cred), so a file handed to a more privileged process shows no more.
+ * a total over that netns alone. The scope is fixed at open, from the
+ * opener's credentials (f_cred), so a file handed to a more privileged
+ * process shows no more.
  */
 static int cwstat_proc_open(struct inode *inode, struct file *file)
 {
 	struct net *net = current->nsproxy->net_ns;
-	struct cwstat_proc_file *pf;
-	size_t size;
+	struct cwstat_scope *scope;
 	int err;
 
-	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
-	if (!pf)
+	scope = kzalloc(sizeof(*scope), GFP_KERNEL);
+	if (!scope)
 		return -ENOMEM;
-	pf->scope.ns = net->ns.inum;
-	pf->scope.all = net_eq(net, &init_net) &&
-			file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN);
+	scope->ns = net->ns.inum;
+	scope->all = net_eq(net, &init_net) &&
+		     file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN);
 
-	pf->snap = cwstat_snapshot_get();
-	if (IS_ERR(pf->snap)) {
-		err = PTR_ERR(pf->snap);
-		goto err_free;
-	}
-
-	/* Typical rows fit in 160 bytes; seq_file retries if they do not. */
-	size = PAGE_SIZE + (size_t)pf->snap->nr_rows * 160;
-	err = single_open_size(file, cwstat_proc_show, pf, size);
+	/* A buffer big enough for the last walk spares seq_file a retry. */
+	err = single_open_size(file, cwstat_proc_show, scope,
+			       cwstat_snapshot_size_hint());
 	if (err)
-		goto err_put;
-	return 0;
-
-err_put:
-	cwstat_snapshot_put(pf->snap);
-err_free:
-	kfree(pf);
+		kfree(scope);
 	return err;
 }
 
 static int cwstat_proc_release(struct inode *inode, struct file *file)
 {
-	struct cwstat_proc_file *pf = ((struct seq_file *)file->private_data)->private;
-
-	cwstat_snapshot_put(pf->snap);
-	kfree(pf);
+	kfree(((struct seq_file *)file->private_data)->private);
 	return single_release(inode, file);
 }
 
@@ -196,14 +186,8 @@ static int cwstat_proc_net_show(struct seq_file *m, void *v)
 	struct cwstat_scope scope = {
 		.ns = seq_file_single_net(m)->ns.inum,
 	};
-	struct cwstat_snapshot *snap;
 
-	snap = cwstat_snapshot_get();
-	if (IS_ERR(snap))
-		return PTR_ERR(snap);
-	cwstat_render(m, snap, &scope);
-	cwstat_snapshot_put(snap);
-	return 0;
+	return cwstat_show_scope(m, &scope);
 }
 
 static int __net_init cwstat_net_init(struct net *net)

@@ -19,7 +19,10 @@
  */
 static DEFINE_MUTEX(cwstat_walk_mutex);
 static struct cwstat_snapshot *cwstat_cached;
-/* Rows of the previous walk, to size the next one's table; walk mutex. */
+/*
+ * Rows of the previous walk, to size the next one's table (under the walk
+ * mutex) and readers' buffers (read locklessly: a hint).
+ */
 static unsigned int cwstat_last_rows;
 
 /*
@@ -119,8 +122,15 @@ static struct cwstat_snapshot *cwstat_snapshot_take(void)
 		kfree(snap);
 		return ERR_PTR(err);
 	}
-	cwstat_last_rows = snap->nr_rows;
+	WRITE_ONCE(cwstat_last_rows, snap->nr_rows);
 	return snap;
+}
+
+/* A seq_file buffer size that holds the last walk's rows rendered. */
+size_t cwstat_snapshot_size_hint(void)
+{
+	/* Typical rows fit in 160 bytes; seq_file retries if they do not. */
+	return PAGE_SIZE + (size_t)READ_ONCE(cwstat_last_rows) * 160;
 }
 
 /*
