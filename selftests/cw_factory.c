@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cw_factory - make a known number of TCP sockets in CLOSE_WAIT and hold them.
+ *
+ * Every CLOSE_WAIT socket is the accepted (server) end of a loopback
+ * connection whose client did shutdown(SHUT_WR).  The client is kept open:
+ * an owned FIN_WAIT2 socket has no timer and is never reset, whereas an
+ * orphaned one is subject to tcp_max_orphans and tcp_fin_timeout, which
+ * would kill its CLOSE_WAIT peer behind the test's back.
+ *
+ * Connections are spread over several listeners because the ephemeral port
+ * range (about 28k ports) limits connections per (src, dst, dport); a port
+ * is reusable towards another dport, so capacity grows with the listeners.
+ *
+ * SYN_RECV noise (-S) comes from a listener with a long TCP_DEFER_ACCEPT:
+ * it drops the handshake's bare final ACK, so the request socket stays in
+ * the established hash as a SYN_RECV minisock while the client is
+ * ESTABLISHED.
+ *
+ * Once every socket is verified with TCP_INFO, one line goes to stdout (and
+ * to -o FILE, which appears atomically so a poller never sees half a line):
+ *   ready close_wait=N recvq_bytes=B established=E timewait=T synrecv=S
+ *         finwait2=N listen=L sockets=X ns=INUM pid=P
+ * where sockets is the number of established-hash entries this process made
+ * (2N + 2E + T + 2S).  The sockets are then held until SIGTERM, SIGINT or
+ * SIGHUP (or EOF on stdin with -i; not the default because sh gives
+ * background jobs /dev/null as stdin), and the process exits 0.  It also gets SIGTERM when
+ * its parent dies, so a killed test script does not leak sockets into the
+ * next test.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/sockios.h>
+
+#define CONNS_PER_LISTENER	2000
+#define MAX_UNREAD		(256 * 1024)
+
+/* TCP states as in include/net/tcp_states.h (not exported to userspace) */
+enum {
+	ST_ESTABLISHED = 1,
+	ST_FIN_WAIT2 = 5,
+	ST_CLOSE_WAIT = 8,
+};
+
+struct opts {
+	unsigned long n_cw;
+	unsigned long n_est;
+	unsigned long n_tw;
+	unsigned long n_syn;
+	unsigned long n_eof;
+	unsigned long unread;
+	unsigned long listeners;
+	unsigned int port;
+	unsigned int timeout_s;
+	int family;
+	const char *addr;
+	const char *netns;
+	const char *cgroup;
+	const char *lcgroup;
+	const char *mvcgroup;
+	const char *outfile;
+	int stdin_eof;
+};
+
+static volatile sig_atomic_t got_signal;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cw_factory: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void usage(void)
+{
+	fputs(
+"usage: cw_factory [options]\n"
+"  -n N     CLOSE_WAIT sockets to make (default 1)\n"
+"  -u B     unread payload bytes left in each CLOSE_WAIT socket (default 0)\n"
+"  -e K     read up to EOF on K of them (their Recv-Q becomes 0)\n"
+"  -E N     ESTABLISHED pairs to make as noise\n"
+"  -T N     TIME_WAIT sockets to make as noise\n"
+"  -S N     SYN_RECV request sockets to make as noise\n"
+"  -6       IPv6 (default address ::1)\n"
+"  -a ADDR  loopback address to listen on (default 127.0.0.1)\n"
+"  -l N     listeners to spread connections over (default 1 per 2000)\n"
+"  -p PORT  first listener port (default: the kernel picks)\n"
+"  -N FILE  enter this netns first (e.g. /run/netns/NAME)\n"
+"  -c DIR   join this cgroup v2 directory before making sockets\n"
+"  -L DIR   make the listeners in this cgroup (accepted sockets inherit it)\n"
+"  -m DIR   move to this cgroup once ready (sockets keep their cgroup)\n"
+"  -o FILE  also write the ready line to FILE\n"
+"  -i       also exit on EOF on stdin\n"
+"  -t SEC   give up verifying socket states after SEC s (default 30)\n",
+	      stderr);
+	exit(2);
+}
+
+static unsigned long parse_ul(const char *s, const char *what)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-')
+		die("bad %s: '%s'", what, s);
+	return v;
+}
+
+static void join_cgroup(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("open %s: %s", path, strerror(errno));
+	/* "0" means the writing process itself */
+	if (write(fd, "0\n", 2) != 2)
+		die("join cgroup %s: %s", dir, strerror(errno));
+	close(fd);
+}
+
+static void enter_netns(const char *file)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open %s: %s", file, strerror(errno));
+	if (setns(fd, CLONE_NEWNET))
+		die("setns %s: %s", file, strerror(errno));
+	close(fd);
+}
+
+static void raise_nofile(unsigned long need)
+{
+	struct rlimit rl;
+	unsigned long nr_open = 1048576;
+	FILE *f;
+
+	f = fopen("/proc/sys/fs/nr_open", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 1048576;
+		fclose(f);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		die("getrlimit: %s", strerror(errno));
+	if (rl.rlim_cur >= need)
+		return;
+	if (need > nr_open)
+		die("need %lu fds but fs.nr_open is %lu", need, nr_open);
+	rl.rlim_cur = need;
+	if (rl.rlim_max < need)
+		rl.rlim_max = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		die("setrlimit NOFILE %lu: %s", need, strerror(errno));
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		die("TCP_INFO: %s", strerror(errno));
+	return ti.tcpi_state;
+}
+
+static int unread_bytes(int fd)
+{
+	int v;
+
+	/* SIOCINQ leaves out the FIN's sequence number, unlike ss's Recv-Q */
+	if (ioctl(fd, SIOCINQ, &v))
+		die("SIOCINQ: %s", strerror(errno));
+	return v;
+}
+
+static void wait_state(int fd, int want, unsigned int timeout_s)
+{
+	double deadline = now_s() + timeout_s;
+	int got;
+
+	while ((got = tcp_state(fd)) != want) {
+		if (now_s() > deadline)
+			die("state %d, want %d after %u s", got, want,
+			    timeout_s);
+		usleep(1000);
+	}
+}
+
+struct net {
+	int family;
+	socklen_t alen;
+	struct sockaddr_storage *laddr;	/* one per listener */
+	int *lfd;
+	unsigned long nl;
+	unsigned long next;		/* round robin over listeners */
+};
+
+static void make_listeners(struct net *nt, const struct opts *o)
+{
+	struct sockaddr_storage base;
+	unsigned long i;
+
+	memset(&base, 0, sizeof(base));
+	if (o->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&base;
+
+		s6->sin6_family = AF_INET6;
+		if (inet_pton(AF_INET6, o->addr, &s6->sin6_addr) != 1)
+			die("bad IPv6 address '%s'", o->addr);
+		nt->alen = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&base;
+
+		s4->sin_family = AF_INET;
+		if (inet_pton(AF_INET, o->addr, &s4->sin_addr) != 1)
+			die("bad IPv4 address '%s'", o->addr);
+		nt->alen = sizeof(*s4);
+	}
+	nt->family = o->family;
+	nt->nl = o->listeners;
+	nt->laddr = calloc(nt->nl, sizeof(*nt->laddr));
+	nt->lfd = calloc(nt->nl, sizeof(*nt->lfd));
+	if (!nt->laddr || !nt->lfd)
+		die("out of memory");
+
+	for (i = 0; i < nt->nl; i++) {
+		struct sockaddr_storage *a = &nt->laddr[i];
+		socklen_t len = nt->alen;
+		int one = 1, fd;
+		uint16_t port = o->port ? htons(o->port + i) : 0;
+
+		*a = base;
+		if (o->family == AF_INET6)
+			((struct sockaddr_in6 *)a)->sin6_port = port;
+		else
+			((struct sockaddr_in *)a)->sin_port = port;
+
+		fd = socket(o->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			die("socket: %s", strerror(errno));
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)a, nt->alen))
+			die("bind %s port %u: %s", o->addr, ntohs(port),
+			    strerror(errno));
+		if (listen(fd, 4096))
+			die("listen: %s", strerror(errno));
+		/* learn the port the kernel picked */
+		if (getsockname(fd, (struct sockaddr *)a, &len))
+			die("getsockname: %s", strerror(errno));
+		nt->lfd[i] = fd;
+	}
+}
+
+/* One loopback connection; both ends are ESTABLISHED on return. */
+static void make_pair(struct net *nt, int *cli, int *srv)
+{
+	unsigned long li = nt->next++ % nt->nl;
+	int c, s;
+
+	c = socket(nt->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0)
+		die("socket: %s", strerror(errno));
+	while (connect(c, (struct sockaddr *)&nt->laddr[li], nt->alen)) {
+		if (errno != EINTR)
+			die("connect (listener %lu): %s", li,
+			    strerror(errno));
+	}
+	/*
+	 * Connections are made and accepted one at a time, so the accept
+	 * queue holds only the one just made: s is c's peer.
+	 */
+	do {
+		s = accept4(nt->lfd[li], NULL, NULL, SOCK_CLOEXEC);
+	} while (s < 0 && errno == EINTR);
+	if (s < 0)
+		die("accept: %s", strerror(errno));
+	*cli = c;
+	*srv = s;
+}
+
+static void send_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			die("send: %s", strerror(errno));
+		}
+		buf += w;
+		len -= w;
+	}
+}
+
+static void drain_to_eof(int fd)
+{
+	char buf[65536];
+	ssize_t r;
+
+	for (;;) {
+		r = recv(fd, buf, sizeof(buf), 0);
+		if (r == 0)
+			return;
+		if (r < 0 && errno != EINTR)
+			die("recv: %s", strerror(errno));
+	}
+}
+
+/*
+ * Loopback delivery is normally done by the time the sending syscall
+ * returns, but softirq work can be deferred to ksoftirqd under load (and
+ * TCG is slow), so wait for the states rather than assume them.
+ */
+static void verify(const struct opts *o, int *cw_cli, int *cw_srv,
+		   int *est_cli, int *est_srv)
+{
+	double deadline = now_s() + o->timeout_s;
+	unsigned long i = 0, j = 0;
+	const char *what = "";
+	long got = 0, want = 0;
+
+	while (i < o->n_cw || j < o->n_est) {
+		int progress = 0;
+
+		for (; i < o->n_cw; i++, progress = 1) {
+			got = tcp_state(cw_srv[i]);
+			want = ST_CLOSE_WAIT;
+			what = "server state";
+			if (got != want)
+				break;
+			got = tcp_state(cw_cli[i]);
+			want = ST_FIN_WAIT2;
+			what = "client state";
+			if (got != want)
+				break;
+			got = unread_bytes(cw_srv[i]);
+			want = o->unread;
+			what = "unread bytes";
+			if (got != want)
+				break;
+		}
+		for (; i >= o->n_cw && j < o->n_est; j++, progress = 1) {
+			got = tcp_state(est_srv[j]);
+			want = ST_ESTABLISHED;
+			what = "established server state";
+			if (got != want)
+				break;
+			got = tcp_state(est_cli[j]);
+			what = "established client state";
+			if (got != want)
+				break;
+		}
+		if (i >= o->n_cw && j >= o->n_est)
+			break;
+		if (now_s() > deadline)
+			die("socket %lu/%lu: %s is %ld, want %ld after %u s",
+			    i < o->n_cw ? i : j,
+			    i < o->n_cw ? o->n_cw : o->n_est,
+			    what, got, want, o->timeout_s);
+		if (!progress)
+			usleep(10000);
+	}
+}
+
+/*
+ * Clients of a listener of their own that never completes their handshake:
+ * the server side stays a SYN_RECV minisock for as long as the defer
+ * period, far longer than any test.
+ */
+static void make_syn_recv(struct net *nt, const struct opts *o)
+{
+	struct sockaddr_storage a = nt->laddr[0];
+	socklen_t len = nt->alen;
+	int defer = 3600, lfd, i;
+
+	lfd = socket(nt->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		die("socket: %s", strerror(errno));
+	if (nt->family == AF_INET6)
+		((struct sockaddr_in6 *)&a)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&a)->sin_port = 0;
+	if (bind(lfd, (struct sockaddr *)&a, nt->alen) ||
+	    setsockopt(lfd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer,
+		       sizeof(defer)) ||
+	    listen(lfd, 4096) ||
+	    getsockname(lfd, (struct sockaddr *)&a, &len))
+		die("SYN_RECV listener: %s", strerror(errno));
+	for (i = 0; i < (int)o->n_syn; i++) {
+		int c = socket(nt->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (c < 0)
+			die("socket: %s", strerror(errno));
+		while (connect(c, (struct sockaddr *)&a, nt->alen)) {
+			if (errno != EINTR)
+				die("connect (SYN_RECV): %s", strerror(errno));
+		}
+		/* the client end is ESTABLISHED once connect() returns */
+		wait_state(c, ST_ESTABLISHED, o->timeout_s);
+	}
+}
+
+static void write_ready(const char *file, const char *line)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", file, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f)
+		die("open %s: %s", tmp, strerror(errno));
+	fputs(line, f);
+	if (fclose(f))
+		die("write %s: %s", tmp, strerror(errno));
+	if (rename(tmp, file))
+		die("rename %s: %s", tmp, strerror(errno));
+}
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void hold(const struct opts *o)
+{
+	struct sigaction sa;
+	sigset_t block, empty;
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&empty);
+
+	/* signals are only let in inside ppoll, so none is lost */
+	while (!got_signal) {
+		int r = ppoll(o->stdin_eof ? &pfd : NULL, o->stdin_eof,
+			      NULL, &empty);
+
+		if (r > 0) {
+			char buf[512];
+
+			if (read(0, buf, sizeof(buf)) <= 0)
+				return;
+		} else if (r < 0 && errno != EINTR) {
+			die("ppoll: %s", strerror(errno));
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+		.n_cw = 1,
+		.timeout_s = 30,
+		.family = AF_INET,
+	};
+	struct net nt;
+	int *cw_cli, *cw_srv, *est_cli = NULL, *est_srv = NULL;
+	char *payload = NULL;
+	char line[512];
+	struct stat st;
+	unsigned long i, total;
+	int c;
+
+	while ((c = getopt(argc, argv, "n:u:e:E:T:S:6a:l:p:N:c:L:m:o:it:h")) != -1) {
+		switch (c) {
+		case 'n':
+			o.n_cw = parse_ul(optarg, "-n");
+			break;
+		case 'u':
+			o.unread = parse_ul(optarg, "-u");
+			break;
+		case 'e':
+			o.n_eof = parse_ul(optarg, "-e");
+			break;
+		case 'E':
+			o.n_est = parse_ul(optarg, "-E");
+			break;
+		case 'T':
+			o.n_tw = parse_ul(optarg, "-T");
+			break;
+		case 'S':
+			o.n_syn = parse_ul(optarg, "-S");
+			break;
+		case '6':
+			o.family = AF_INET6;
+			break;
+		case 'a':
+			o.addr = optarg;
+			break;
+		case 'l':
+			o.listeners = parse_ul(optarg, "-l");
+			break;
+		case 'p':
+			o.port = parse_ul(optarg, "-p");
+			break;
+		case 'N':
+			o.netns = optarg;
+			break;
+		case 'c':
+			o.cgroup = optarg;
+			break;
+		case 'L':
+			o.lcgroup = optarg;
+			break;
+		case 'm':
+			o.mvcgroup = optarg;
+			break;
+		case 'o':
+			o.outfile = optarg;
+			break;
+		case 'i':
+			o.stdin_eof = 1;
+			break;
+		case 't':
+			o.timeout_s = parse_ul(optarg, "-t");
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (!o.addr)
+		o.addr = o.family == AF_INET6 ? "::1" : "127.0.0.1";
+	if (o.n_eof > o.n_cw)
+		die("-e %lu is more than -n %lu", o.n_eof, o.n_cw);
+	if (o.unread > MAX_UNREAD)
+		die("-u %lu: at most %d, so that it fits the receive buffer",
+		    o.unread, MAX_UNREAD);
+	total = o.n_cw + o.n_est + o.n_tw;
+	if (!o.listeners)
+		o.listeners = (total + CONNS_PER_LISTENER - 1) /
+			      CONNS_PER_LISTENER;
+	if (!o.listeners)
+		o.listeners = 1;
+	if (o.port && o.port + o.listeners - 1 > 65535)
+		die("-p %u with %lu listeners runs past port 65535",
+		    o.port, o.listeners);
+
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM))
+		die("PR_SET_PDEATHSIG: %s", strerror(errno));
+	/* the parent may have died before prctl() */
+	if (getppid() == 1)
+		die("parent already gone");
+
+	raise_nofile(2 * (o.n_cw + o.n_est) + o.n_syn + o.listeners + 64);
+
+	if (o.netns)
+		enter_netns(o.netns);
+	if (o.lcgroup)
+		join_cgroup(o.lcgroup);
+	else if (o.cgroup)
+		join_cgroup(o.cgroup);
+	make_listeners(&nt, &o);
+	if (o.lcgroup && o.cgroup)
+		join_cgroup(o.cgroup);
+
+	cw_cli = calloc(o.n_cw + 1, sizeof(int));
+	cw_srv = calloc(o.n_cw + 1, sizeof(int));
+	if (o.n_est) {
+		est_cli = calloc(o.n_est, sizeof(int));
+		est_srv = calloc(o.n_est, sizeof(int));
+	}
+	if (o.unread)
+		payload = malloc(o.unread);
+	if (!cw_cli || !cw_srv || (o.n_est && (!est_cli || !est_srv)) ||
+	    (o.unread && !payload))
+		die("out of memory");
+	if (payload)
+		memset(payload, 'x', o.unread);
+
+	for (i = 0; i < o.n_cw; i++) {
+		make_pair(&nt, &cw_cli[i], &cw_srv[i]);
+		if (o.unread)
+			send_all(cw_cli[i], payload, o.unread);
+		if (shutdown(cw_cli[i], SHUT_WR))
+			die("shutdown: %s", strerror(errno));
+	}
+	for (i = 0; i < o.n_est; i++)
+		make_pair(&nt, &est_cli[i], &est_srv[i]);
+	for (i = 0; i < o.n_tw; i++) {
+		int cl, sv;
+
+		/*
+		 * The side that closes first ends in TIME_WAIT.  Closing the
+		 * server before the client's FIN lands would be a
+		 * simultaneous close (CLOSING, two TIME_WAITs).
+		 */
+		make_pair(&nt, &cl, &sv);
+		close(cl);
+		wait_state(sv, ST_CLOSE_WAIT, o.timeout_s);
+		close(sv);
+	}
+
+	if (o.n_syn)
+		make_syn_recv(&nt, &o);
+
+	verify(&o, cw_cli, cw_srv, est_cli, est_srv);
+	for (i = 0; i < o.n_eof; i++) {
+		drain_to_eof(cw_srv[i]);
+		if (unread_bytes(cw_srv[i]) != 0 ||
+		    tcp_state(cw_srv[i]) != ST_CLOSE_WAIT)
+			die("socket %lu not empty CLOSE_WAIT after EOF", i);
+	}
+
+	if (o.mvcgroup)
+		join_cgroup(o.mvcgroup);
+
+	if (stat("/proc/self/ns/net", &st))
+		die("stat /proc/self/ns/net: %s", strerror(errno));
+	snprintf(line, sizeof(line),
+		 "ready close_wait=%lu recvq_bytes=%lu established=%lu "
+		 "timewait=%lu synrecv=%lu finwait2=%lu listen=%lu sockets=%lu "
+		 "ns=%lu pid=%d\n",
+		 o.n_cw, (o.n_cw - o.n_eof) * o.unread, o.n_est, o.n_tw,
+		 o.n_syn, o.n_cw, nt.nl + !!o.n_syn,
+		 2 * (o.n_cw + o.n_est + o.n_syn) + o.n_tw,
+		 (unsigned long)st.st_ino, (int)getpid());
+	if (o.outfile)
+		write_ready(o.outfile, line);
+	fputs(line, stdout);
+	fflush(stdout);
+
+	hold(&o);
+	return 0;
+}
