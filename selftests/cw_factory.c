@@ -52,6 +52,8 @@
 #include <unistd.h>
 #include <linux/sockios.h>
 
+#include "cw_cgroup.h"
+
 #define CONNS_PER_LISTENER	2000
 #define MAX_UNREAD		(256 * 1024)
 
@@ -135,17 +137,8 @@ static unsigned long parse_ul(const char *s, const char *what)
 
 static void join_cgroup(const char *dir)
 {
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		die("open %s: %s", path, strerror(errno));
-	/* "0" means the writing process itself */
-	if (write(fd, "0\n", 2) != 2)
+	if (cw_join_cgroup(dir))
 		die("join cgroup %s: %s", dir, strerror(errno));
-	close(fd);
 }
 
 static void enter_netns(const char *file)

@@ -28,6 +28,8 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "cw_cgroup.h"
+
 static void die(const char *what)
 {
 	fprintf(stderr, "cw_runas: %s: %s\n", what, strerror(errno));
@@ -57,16 +59,8 @@ static void usage(void)
 
 static void join_cgroup(const char *dir)
 {
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		die(path);
-	if (write(fd, "0\n", 2) != 2)
-		die(path);
-	close(fd);
+	if (cw_join_cgroup(dir))
+		die(dir);
 }
 
 static void drop_privileges(uid_t uid, gid_t gid)

@@ -14,12 +14,8 @@
 MAX_STEPS=8
 
 mod_unload
-ns_add x || bail "ip netns add x"
-nsrun x sleep 1000 &
-xpid=$!
-bg_register $xpid
-wait_until 5 test -e /proc/$xpid/net/tcp ||
-	bail "sleeper in netns x started"
+netns_sleeper x
+xpid=$NETNS_SLEEPER_PID
 
 left_behind() {
 	for e in /proc/cwstat /proc/net/cwstat /proc/$xpid/net/cwstat \

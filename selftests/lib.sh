@@ -445,51 +445,39 @@ format_ok() {
 	fi
 }
 
-# cw_val FILE TYPE SELECTORS KEY: KEY of the first TYPE row whose keys
-# match all of SELECTORS ("ns=1 id=2"); empty if there is no such row.
+# The awk behind cw_val and cw_rows: row_matches() is true on a row of
+# type ENVIRON["CW_A1"] whose keys match all of the selectors in
+# ENVIRON["CW_A2"] ("ns=1 id=2"), and leaves the row's keys in kv.
 # (Arguments reach awk through ENVIRON: -v would undo \ooo escapes.)
+CW_ROW_MATCH_AWK='
+function row_matches(   i, j, n, p, s) {
+	if ($1 != ENVIRON["CW_A1"])
+		return 0
+	split("", kv)
+	for (i = 2; i <= NF; i++) {
+		p = index($i, "=")
+		kv[substr($i, 1, p - 1)] = substr($i, p + 1)
+	}
+	n = split(ENVIRON["CW_A2"], s, " ")
+	for (j = 1; j <= n; j++) {
+		p = index(s[j], "=")
+		if (kv[substr(s[j], 1, p - 1)] != substr(s[j], p + 1))
+			return 0
+	}
+	return 1
+}'
+
+# cw_val FILE TYPE SELECTORS KEY: KEY of the first TYPE row whose keys
+# match all of SELECTORS; empty if there is no such row.
 cw_val() {
-	CW_A1=$2 CW_A2=$3 CW_A3=$4 awk '
-	BEGIN { type = ENVIRON["CW_A1"]; sel = ENVIRON["CW_A2"]; key = ENVIRON["CW_A3"] }
-	$1 == type {
-		split("", kv)
-		for (i = 2; i <= NF; i++) {
-			p = index($i, "=")
-			kv[substr($i, 1, p - 1)] = substr($i, p + 1)
-		}
-		n = split(sel, s, " ")
-		m = 1
-		for (j = 1; j <= n; j++) {
-			p = index(s[j], "=")
-			if (kv[substr(s[j], 1, p - 1)] != substr(s[j], p + 1))
-				m = 0
-		}
-		if (m) {
-			print kv[key]
-			exit
-		}
-	}' "$1"
+	CW_A1=$2 CW_A2=$3 CW_A3=$4 awk "$CW_ROW_MATCH_AWK"'
+	row_matches() { print kv[ENVIRON["CW_A3"]]; exit }' "$1"
 }
 
 # cw_rows FILE TYPE [SELECTORS]: how many TYPE rows match.
 cw_rows() {
-	CW_A1=$2 CW_A2=$3 awk '
-	BEGIN { type = ENVIRON["CW_A1"]; sel = ENVIRON["CW_A2"] }
-	$1 == type {
-		split("", kv)
-		for (i = 2; i <= NF; i++) {
-			p = index($i, "=")
-			kv[substr($i, 1, p - 1)] = substr($i, p + 1)
-		}
-		n = split(sel, s, " ")
-		m = 1
-		for (j = 1; j <= n; j++) {
-			p = index(s[j], "=")
-			if (kv[substr(s[j], 1, p - 1)] != substr(s[j], p + 1))
-				m = 0
-		}
-		c += m
-	}
+	CW_A1=$2 CW_A2=$3 awk "$CW_ROW_MATCH_AWK"'
+	row_matches() { c++ }
 	END { print c + 0 }' "$1"
 }
 
@@ -777,3 +765,14 @@ trap cw_cleanup EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 trap 'exit 129' HUP
+
+# netns_sleeper NAME: create netns NAME with a process living in it, whose
+# /proc/PID/net is NAME's proc_net; sets NETNS_SLEEPER_PID.
+netns_sleeper() {
+	ns_add "$1" || bail "ip netns add $1"
+	nsrun "$1" sleep 1000 &
+	NETNS_SLEEPER_PID=$!
+	bg_register $NETNS_SLEEPER_PID
+	wait_until 5 test -e /proc/$NETNS_SLEEPER_PID/net/tcp ||
+		bail "sleeper in netns $1 started"
+}

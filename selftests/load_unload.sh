@@ -15,13 +15,8 @@
 CYCLES=${CW_CYCLES:-50}
 
 mod_unload
-ns_add x || bail "ip netns add x"
-# A process that lives in netns x: its /proc/PID/net is x's proc_net.
-nsrun x sleep 1000 &
-xpid=$!
-bg_register $xpid
-wait_until 5 test -e /proc/$xpid/net/tcp ||
-	bail "sleeper in netns x started"
+netns_sleeper x
+xpid=$NETNS_SLEEPER_PID
 
 # Readers that race the loads and unloads; they tolerate the file going
 # away but not a malformed snapshot.
