@@ -12,11 +12,17 @@ export CWSTAT_VERSION
 
 all: module tools
 
-module: $(COMPAT_H)
+module: kdir $(COMPAT_H)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CWSTAT_COMPAT_H=$(COMPAT_H) modules
 
 $(COMPAT_H): scripts/gen-compat $(wildcard module/probes/*.c)
 	scripts/gen-compat $(KDIR) $@
+
+kdir:
+	@test -f $(KDIR)/Makefile || { \
+		echo "cwstat: no kernel build tree at $(KDIR)." >&2; \
+		echo "cwstat: install linux-headers-$(KERNELRELEASE), or pick installed headers with KERNELRELEASE=... (scripts/vm/kernels lists them)." >&2; \
+		exit 1; }
 
 tools:
 	@if [ -f tools/Makefile ]; then $(MAKE) -C tools; fi
@@ -66,5 +72,5 @@ help:
 	@echo 'make vm-shell         a shell in a VM with the module loaded'
 	@echo 'make deps             install build and test dependencies (root)'
 
-.PHONY: all module tools modules-all sparse style selftests deps check demo \
+.PHONY: all module kdir tools modules-all sparse style selftests deps check demo \
 	vm-shell clean help
