@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * The /proc/cwstat text format, shared by the module (which writes it) and
- * the cwstat tool (which parses it), so that the two cannot drift apart.
+ * user-space parsers, so that the two cannot drift apart.
  * Plain macros only: this header is included from kernel and user space.
  *
  * Format v1: lines of space-separated tokens. The first token is the row
@@ -39,6 +39,8 @@
 /*
  * Bytes of a cgroup path written as a backslash and three octal digits,
  * as /proc/mounts does, so that a path never splits a token or a key=value.
+ * Every other ASCII control character (below 0x20, and 0x7f) is escaped
+ * the same way; bytes from 0x80 up are not.
  */
 #define CWSTAT_PATH_ESCAPE		" \t\n\\="
 

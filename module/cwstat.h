@@ -10,7 +10,7 @@
 #include <linux/types.h>
 
 struct cgroup;
-struct inet_hashinfo;
+struct net;
 struct seq_file;
 
 /* CLOSE_WAIT sums of one row. */
@@ -47,8 +47,11 @@ struct cwstat_agg {
 };
 
 int cwstat_agg_reserve(struct cwstat_agg *agg, unsigned int more);
-struct cwstat_row *cwstat_agg_lookup(struct cwstat_agg *agg, unsigned int ns,
-				     u64 cgroup_id, struct cgroup *cgrp);
+struct cwstat_row *cwstat_agg_find(struct cwstat_agg *agg, unsigned int ns,
+				   u64 cgroup_id);
+struct cwstat_row *cwstat_agg_find_or_add(struct cwstat_agg *agg,
+					  unsigned int ns, u64 cgroup_id,
+					  struct cgroup *cgrp);
 void cwstat_agg_destroy(struct cwstat_agg *agg);
 
 struct cwstat_walk_stats {
@@ -95,10 +98,13 @@ int cwstat_row_cmp(const void *a, const void *b);
 int cwstat_snapshot_build(struct cwstat_agg *agg,
 			  struct cwstat_snapshot *snap);
 
-/* Which rows a reader may see: every netns, or only the one it is in. */
+/*
+ * Which rows a reader may see: every netns, or only @net. The reader holds a
+ * reference on @net, so its inode number cannot pass to another netns.
+ */
 struct cwstat_scope {
 	bool all;
-	unsigned int ns;
+	struct net *net;
 };
 
 void cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,

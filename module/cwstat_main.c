@@ -75,6 +75,8 @@ static int __init cwstat_init(void)
 
 err_proc_net:
 	cwstat_proc_net_exit();
+	/* A reader of /proc/net/cwstat may have filled the cache already. */
+	cwstat_snapshot_exit();
 err_out:
 	pr_err("init failed at step %u (%s): error %d\n", step, what, err);
 	return err;

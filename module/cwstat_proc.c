@@ -12,6 +12,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/user_namespace.h>
 #include <net/net_namespace.h>
 
@@ -21,18 +22,38 @@
 static bool cwstat_in_scope(const struct cwstat_scope *scope,
 			    const struct cwstat_row *row)
 {
-	return scope->all || row->ns == scope->ns;
+	return scope->all || row->ns == scope->net->ns.inum;
 }
 
 static void cwstat_show_counts(struct seq_file *m,
 			       const struct cwstat_counts *cw)
 {
-	unsigned int idle_s = jiffies_to_msecs(cw->oldest_idle) / MSEC_PER_SEC;
+	/* Not jiffies_to_msecs(): its 32-bit result wraps after 49 days. */
+	unsigned int idle_s = cw->oldest_idle / HZ;
 
 	seq_printf(m, " " CWSTAT_KEY_CLOSE_WAIT "=%llu", cw->close_wait);
 	seq_printf(m, " " CWSTAT_KEY_RECVQ_BYTES "=%llu", cw->recvq_bytes);
 	seq_printf(m, " " CWSTAT_KEY_RMEM_BYTES "=%llu", cw->rmem_bytes);
 	seq_printf(m, " " CWSTAT_KEY_OLDEST_IDLE_S "=%u", idle_s);
+}
+
+/*
+ * Write @s with the bytes of CWSTAT_PATH_ESCAPE and every ASCII control
+ * character as a backslash and three octal digits. A cgroup name may hold
+ * any byte but '/' and NUL, and a delegated user picks it: unescaped, a
+ * carriage return or an escape sequence would reach an admin's terminal.
+ * Bytes from 0x80 up pass, so UTF-8 names stay readable.
+ */
+static void cwstat_show_escaped(struct seq_file *m, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f || strchr(CWSTAT_PATH_ESCAPE, c))
+			seq_printf(m, "\\%03o", c);
+		else
+			seq_putc(m, c);
+	}
 }
 
 static void cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
@@ -41,12 +62,15 @@ static void cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
 	int len;
 
 	seq_puts(m, " " CWSTAT_KEY_CGROUP_PATH "=");
-	/* Relative to the reader's cgroup namespace, as /proc/PID/cgroup. */
+	/*
+	 * Relative to the reader's cgroup namespace, as /proc/PID/cgroup
+	 * shows it: a cgroup outside it reads "/../..".
+	 */
 	len = cgroup_path_ns(cgrp, buf, PATH_MAX, current->nsproxy->cgroup_ns);
 	if (len < 0 || len >= PATH_MAX)
-		seq_puts(m, "?");
+		seq_putc(m, '?');
 	else
-		seq_escape(m, buf, CWSTAT_PATH_ESCAPE);
+		cwstat_show_escaped(m, buf);
 }
 
 void cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
@@ -138,21 +162,30 @@ static int cwstat_proc_open(struct inode *inode, struct file *file)
 	scope = kzalloc(sizeof(*scope), GFP_KERNEL);
 	if (!scope)
 		return -ENOMEM;
-	scope->ns = net->ns.inum;
+	scope->net = get_net(net);
 	scope->all = net_eq(net, &init_net) &&
 		     file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN);
 
 	/* A buffer big enough for the last walk spares seq_file a retry. */
-	err = single_open_size(file, cwstat_proc_show, scope,
-			       cwstat_snapshot_size_hint());
-	if (err)
+	if (scope->all)
+		err = single_open_size(file, cwstat_proc_show, scope,
+				       cwstat_snapshot_size_hint());
+	else
+		err = single_open(file, cwstat_proc_show, scope);
+	if (err) {
+		put_net(scope->net);
 		kfree(scope);
+	}
 	return err;
 }
 
 static int cwstat_proc_release(struct inode *inode, struct file *file)
 {
-	kfree(((struct seq_file *)file->private_data)->private);
+	struct cwstat_scope *scope =
+		((struct seq_file *)file->private_data)->private;
+
+	put_net(scope->net);
+	kfree(scope);
 	return single_release(inode, file);
 }
 
@@ -177,16 +210,25 @@ void cwstat_proc_exit(void)
 }
 
 /*
- * /proc/net/cwstat: the netns the file belongs to, for any reader of it.
- * proc_create_net_single() stores the netns itself as the private data, so
- * it must be read with seq_file_single_net(), not seq_file_net().
+ * /proc/net/cwstat: the netns the file belongs to. proc_create_net_single()
+ * stores the netns itself as the private data, so it must be read with
+ * seq_file_single_net(), not seq_file_net(); the open file holds a
+ * reference on it.
+ *
+ * Any process may read its own netns's file. /proc/PID/net/cwstat also
+ * reaches the file of another process's netns, which /proc/PID/net/tcp
+ * leaves open to everyone; here that takes CAP_NET_ADMIN over the netns, so
+ * that an unprivileged reader never sees another netns's data.
  */
 static int cwstat_proc_net_show(struct seq_file *m, void *v)
 {
 	struct cwstat_scope scope = {
-		.ns = seq_file_single_net(m)->ns.inum,
+		.net = seq_file_single_net(m),
 	};
 
+	if (!net_eq(scope.net, current->nsproxy->net_ns) &&
+	    !file_ns_capable(m->file, scope.net->user_ns, CAP_NET_ADMIN))
+		return -EACCES;
 	return cwstat_show_scope(m, &scope);
 }
 

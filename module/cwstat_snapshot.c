@@ -7,6 +7,7 @@
 #include <linux/cgroup.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timekeeping.h>
@@ -66,8 +67,9 @@ int cwstat_snapshot_build(struct cwstat_agg *agg, struct cwstat_snapshot *snap)
 
 		if (!row->ns)
 			continue;
+		/* The walk adds a socket's netns row before its cgroup row. */
 		if (row->cgroup_id)
-			netns_row = cwstat_agg_lookup(agg, row->ns, 0, NULL);
+			netns_row = cwstat_agg_find(agg, row->ns, 0);
 		row->netns_close_wait = netns_row->cw.close_wait;
 		rows[n++] = *row;
 	}
@@ -112,7 +114,8 @@ static struct cwstat_snapshot *cwstat_snapshot_take(void)
 	kref_init(&snap->ref);
 	snap->started_ns = ktime_get_ns();
 
-	err = cwstat_agg_reserve(&agg, 2 * cwstat_last_rows);
+	/* Room for as many rows as last time, which fit then. */
+	err = cwstat_agg_reserve(&agg, cwstat_last_rows);
 	if (!err)
 		err = cwstat_walk(&agg, &snap->stats);
 	if (!err)
@@ -126,11 +129,16 @@ static struct cwstat_snapshot *cwstat_snapshot_take(void)
 	return snap;
 }
 
-/* A seq_file buffer size that holds the last walk's rows rendered. */
+/*
+ * A seq_file buffer size for a reader of every netns: the last walk's rows,
+ * at a typical 160 bytes each, up to a bound past which seq_file's own
+ * retry with a doubled buffer is cheap next to the walk.
+ */
 size_t cwstat_snapshot_size_hint(void)
 {
-	/* Typical rows fit in 160 bytes; seq_file retries if they do not. */
-	return PAGE_SIZE + (size_t)READ_ONCE(cwstat_last_rows) * 160;
+	size_t rows = READ_ONCE(cwstat_last_rows);
+
+	return min_t(size_t, PAGE_SIZE + rows * 160, SZ_1M);
 }
 
 /*

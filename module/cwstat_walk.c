@@ -67,8 +67,11 @@ int cwstat_agg_reserve(struct cwstat_agg *agg, unsigned int more)
 
 	want = max(CWSTAT_AGG_MIN_SIZE, agg->size);
 	while (cwstat_agg_capacity(want) - agg->used < more) {
-		if (want >= CWSTAT_AGG_MAX_SIZE)
-			return -E2BIG;
+		if (want >= CWSTAT_AGG_MAX_SIZE) {
+			pr_warn_ratelimited("more than %u (netns, cgroup) rows: read refused\n",
+					    cwstat_agg_capacity(want));
+			return -ENOMEM;
+		}
 		want *= 2;
 	}
 
@@ -89,14 +92,24 @@ int cwstat_agg_reserve(struct cwstat_agg *agg, unsigned int more)
 	return 0;
 }
 
+/* The row for (@ns, @cgroup_id), or NULL. */
+struct cwstat_row *cwstat_agg_find(struct cwstat_agg *agg, unsigned int ns,
+				   u64 cgroup_id)
+{
+	struct cwstat_row *row = cwstat_agg_slot(agg, ns, cgroup_id);
+
+	return row->ns ? row : NULL;
+}
+
 /*
  * Find the row for (@ns, @cgroup_id), adding it if it is new. Adding takes a
  * reference on @cgrp, so the row can name the cgroup after the socket that
  * pinned it is gone. The caller has reserved room, so this never fails and
  * never allocates: it runs under an ehash bucket lock.
  */
-struct cwstat_row *cwstat_agg_lookup(struct cwstat_agg *agg, unsigned int ns,
-				     u64 cgroup_id, struct cgroup *cgrp)
+struct cwstat_row *cwstat_agg_find_or_add(struct cwstat_agg *agg,
+					  unsigned int ns, u64 cgroup_id,
+					  struct cgroup *cgrp)
 {
 	struct cwstat_row *row = cwstat_agg_slot(agg, ns, cgroup_id);
 
@@ -129,22 +142,26 @@ static void cwstat_count_close_wait(struct cwstat_counts *cw,
 				    const struct sock *sk, u32 now)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
-	u32 idle = now - READ_ONCE(tp->rcv_tstamp);
+	s32 idle = now - READ_ONCE(tp->rcv_tstamp);
 
 	cw->close_wait++;
 	/* Read without the socket lock, as tcp_diag_get_info() does. */
 	cw->recvq_bytes += cwstat_close_wait_payload(READ_ONCE(tp->rcv_nxt),
 						     READ_ONCE(tp->copied_seq));
 	cw->rmem_bytes += sk_rmem_alloc_get(sk);
-	cw->oldest_idle = max(cw->oldest_idle, idle);
+	/* A segment that arrived after @now was read is no idle time. */
+	if (idle > 0)
+		cw->oldest_idle = max_t(u32, cw->oldest_idle, idle);
 }
 
-static unsigned int cwstat_chain_length(struct inet_ehash_bucket *head)
+static unsigned int cwstat_chain_length(spinlock_t *lock,
+					struct inet_ehash_bucket *head)
 {
 	struct hlist_nulls_node *node;
 	struct sock *sk;
 	unsigned int n = 0;
 
+	lockdep_assert_held(lock);
 	sk_nulls_for_each(sk, node, &head->chain)
 		n++;
 	return n;
@@ -171,7 +188,7 @@ static void cwstat_count_chain(struct cwstat_agg *agg, spinlock_t *lock,
 		struct cwstat_row *netns_row, *cg_row;
 		struct cgroup *cgrp;
 
-		netns_row = cwstat_agg_lookup(agg, ns, 0, NULL);
+		netns_row = cwstat_agg_find_or_add(agg, ns, 0, NULL);
 		if (!netns_row)
 			return;
 		netns_row->sockets++;
@@ -181,7 +198,7 @@ static void cwstat_count_chain(struct cwstat_agg *agg, spinlock_t *lock,
 			continue;
 
 		cgrp = sock_cgroup_ptr(&sk->sk_cgrp_data);
-		cg_row = cwstat_agg_lookup(agg, ns, cgroup_id(cgrp), cgrp);
+		cg_row = cwstat_agg_find_or_add(agg, ns, cgroup_id(cgrp), cgrp);
 		if (!cg_row)
 			return;
 		cwstat_count_close_wait(&netns_row->cw, sk, now);
@@ -225,7 +242,7 @@ static int cwstat_walk_table(struct cwstat_agg *agg,
 			continue;
 retry:
 		spin_lock_bh(lock);
-		len = cwstat_chain_length(head);
+		len = cwstat_chain_length(lock, head);
 		if (unlikely(2 * len > cwstat_agg_capacity(agg->size) -
 				       agg->used)) {
 			spin_unlock_bh(lock);
@@ -244,34 +261,68 @@ retry:
 }
 
 /*
+ * The private tables of all netns, each with a reference on its netns: a
+ * table is freed only when its netns is dismantled, which the reference
+ * holds off. A netns already on its way out (maybe_get_net() fails) is
+ * skipped; its sockets are being destroyed. net_rwsem keeps the list still
+ * while it is read, and is dropped before the walk, so that a long walk
+ * never holds up netns creation or teardown.
+ */
+static int cwstat_private_tables(struct inet_hashinfo *shared,
+				 struct net ***nets, unsigned int *nr)
+{
+	unsigned int n = 0, size = 0;
+	struct net **list = NULL;
+	struct net *net;
+
+	down_read(&net_rwsem);
+	for_each_net(net)
+		if (cwstat_net_ehash(net) != shared)
+			size++;
+	if (size) {
+		list = kvmalloc_array(size, sizeof(*list), GFP_KERNEL);
+		if (!list) {
+			up_read(&net_rwsem);
+			return -ENOMEM;
+		}
+	}
+	for_each_net(net)
+		if (cwstat_net_ehash(net) != shared && maybe_get_net(net))
+			list[n++] = net;
+	up_read(&net_rwsem);
+
+	*nets = list;
+	*nr = n;
+	return 0;
+}
+
+/*
  * Walk every established hash table once: init_net's, which every netns
- * without a private table shares, then each private one. net_rwsem, held
- * for reading, keeps each netns on the list, and cleanup_net() unlinks a
- * netns under it before its table is freed, so no table goes away under the
- * walk. It blocks netns creation and teardown for the walk's duration only.
+ * without a private table shares, then each private one.
  */
 int cwstat_walk(struct cwstat_agg *agg, struct cwstat_walk_stats *stats)
 {
 	struct inet_hashinfo *shared = cwstat_net_ehash(&init_net);
 	u64 start = ktime_get_ns();
-	struct net *net;
+	unsigned int i, nr;
+	struct net **nets;
 	int err;
 
 	err = cwstat_agg_reserve(agg, 0);
 	if (err)
 		return err;
+	err = cwstat_private_tables(shared, &nets, &nr);
+	if (err)
+		return err;
 
-	down_read(&net_rwsem);
 	err = cwstat_walk_table(agg, shared, stats);
-	for_each_net(net) {
-		struct inet_hashinfo *hinfo = cwstat_net_ehash(net);
-
-		if (err)
-			break;
-		if (hinfo != shared)
-			err = cwstat_walk_table(agg, hinfo, stats);
+	for (i = 0; i < nr; i++) {
+		if (!err)
+			err = cwstat_walk_table(agg, cwstat_net_ehash(nets[i]),
+						stats);
+		put_net(nets[i]);
 	}
-	up_read(&net_rwsem);
+	kvfree(nets);
 
 	stats->duration_ns = ktime_get_ns() - start;
 	return err;
