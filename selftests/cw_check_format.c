@@ -119,9 +119,17 @@ static int valid_key(const char *k, size_t len)
 }
 
 /*
- * A value may hold any byte but the separators; the five bytes the
- * contract escapes may appear only as \ooo, and nothing else is escaped.
+ * A value may hold any byte but '=' and the ASCII control characters
+ * (below 0x20, and 0x7f), which the contract escapes as \ooo along with
+ * space and backslash; nothing else is escaped: bytes from 0x80 up (UTF-8)
+ * appear as they are.
  */
+static int must_escape(unsigned int ch)
+{
+	return ch < 0x20 || ch == 0x7f || ch == ' ' || ch == '\\' ||
+	       ch == '=';
+}
+
 static int check_value(struct ctx *c, const char *key, const char *v)
 {
 	if (!*v)
@@ -129,7 +137,7 @@ static int check_value(struct ctx *c, const char *key, const char *v)
 	for (; *v; v++) {
 		unsigned char ch = *v;
 
-		if (ch == '=' || ch == '\t' || ch == '\n')
+		if (ch != '\\' && must_escape(ch))
 			return fail(c, "raw 0x%02x in value of '%s'", ch, key);
 		if (ch == '\\') {
 			int o;
@@ -138,8 +146,7 @@ static int check_value(struct ctx *c, const char *key, const char *v)
 			    v[2] > '7' || v[3] < '0' || v[3] > '7')
 				return fail(c, "bad escape in '%s'", key);
 			o = (v[1] - '0') * 64 + (v[2] - '0') * 8 + (v[3] - '0');
-			if (o != ' ' && o != '\t' && o != '\n' && o != '\\' &&
-			    o != '=')
+			if (!must_escape(o))
 				return fail(c, "needless escape \\%c%c%c in '%s'",
 					    v[1], v[2], v[3], key);
 			v += 3;

@@ -286,7 +286,10 @@ cg_id() {
 	stat -c %i "$CW_CGTOP/$1"
 }
 
-# cw_escape STRING: escaped as /proc/cwstat prints path values.
+# cw_escape STRING: escaped as /proc/cwstat prints path values: space,
+# tab, newline, backslash, '=' and every other ASCII control character
+# (below 0x20, and 0x7f) as a backslash and three octal digits; bytes from
+# 0x80 up as they are.
 cw_escape() {
 	printf '%s\n' "$1" | awk "$CW_AWK_ESC"'{ print esc($0) }'
 }
@@ -297,23 +300,20 @@ cg_path() {
 }
 
 CW_AWK_ESC='
-function esc(s,    i, c, o, bs) {
-	bs = sprintf("%c", 92)
+function esc(s,    i, c, o) {
+	if (!_esc_done) {
+		for (i = 1; i < 128; i++) {
+			c = sprintf("%c", i)
+			if (i < 32 || i == 127 || c == " " || c == "=" || i == 92)
+				_esc_oct[c] = sprintf("%c%d%d%d", 92,
+					int(i / 64), int(i / 8) % 8, i % 8)
+		}
+		_esc_done = 1
+	}
 	o = ""
 	for (i = 1; i <= length(s); i++) {
 		c = substr(s, i, 1)
-		if (c == " ")
-			o = o bs "040"
-		else if (c == "\t")
-			o = o bs "011"
-		else if (c == "\n")
-			o = o bs "012"
-		else if (c == "=")
-			o = o bs "075"
-		else if (c == bs)
-			o = o bs "134"
-		else
-			o = o c
+		o = o ((c in _esc_oct) ? _esc_oct[c] : c)
 	}
 	return o
 }
