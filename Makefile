@@ -53,7 +53,7 @@ demo:
 	scripts/demo/run
 
 vm-shell: deps
-	scripts/build-module $(KERNELRELEASE)
+	scripts/build-module --only test $(KERNELRELEASE)
 	$(MAKE) selftests
 	scripts/vm/run $(KERNELRELEASE) --mode shell
 
