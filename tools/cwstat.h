@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every subcommand of the cwstat tool shares: exit codes, error
+ * reporting, and the options that choose a source and an output format.
+ */
+#ifndef CWSTAT_TOOL_CWSTAT_H
+#define CWSTAT_TOOL_CWSTAT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "snapshot.h"
+
+/*
+ * Exit codes of every subcommand but check, which follows the monitoring
+ * plugin convention instead (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+ * Documented in cwstat.8; tests depend on them.
+ */
+enum {
+	CW_EXIT_OK	= 0,
+	CW_EXIT_ERROR	= 1,	/* a source could not be read */
+	CW_EXIT_USAGE	= 2,	/* bad flag or argument */
+	CW_EXIT_INPUT	= 3,	/* input is not valid format v1 */
+};
+
+struct cw_error {
+	char msg[512];
+};
+
+void cw_error_set(struct cw_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+enum cw_format {
+	CW_FMT_TABLE,
+	CW_FMT_JSON,
+	CW_FMT_PROM,
+};
+
+/* Parse the argument of -o/--output; false on an unknown name. */
+bool cw_format_parse(const char *arg, enum cw_format *fmt);
+
+extern const char *cw_progname;
+
+/* "cwstat SUBCMD: message" on stderr. */
+void cw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Errors and warnings, the same way from every subcommand. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cwstat.h"
+
+const char *cw_progname = "cwstat";
+
+void cw_error_set(struct cw_error *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
+void cw_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cw_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool cw_format_parse(const char *arg, enum cw_format *fmt)
+{
+	static const char *const names[] = {
+		[CW_FMT_TABLE] = "table",
+		[CW_FMT_JSON] = "json",
+		[CW_FMT_PROM] = "prom",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(arg, names[i])) {
+			*fmt = (enum cw_format)i;
+			return true;
+		}
+	}
+	return false;
+}

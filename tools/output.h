@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Snapshot formatters: table for people, json and prom for machines. */
+#ifndef CWSTAT_TOOL_OUTPUT_H
+#define CWSTAT_TOOL_OUTPUT_H
+
+#include <stdio.h>
+
+#include "attrib.h"
+#include "cwstat.h"
+#include "rows.h"
+#include "snapshot.h"
+
+struct cw_output_opts {
+	enum cw_format format;
+	enum cw_by by;			/* table only; json and prom: tree */
+	const struct cw_names *names;	/* may be NULL */
+	/* --watch: the previous sample's rows; adds a change column. */
+	const struct cw_rows *prev;
+};
+
+/* Returns 0, or -1 with errno set (ENOMEM, or a write error on @f). */
+int cw_output(FILE *f, const struct cw_snapshot *s,
+	      const struct cw_output_opts *o);
+
+#endif

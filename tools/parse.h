@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The /proc/cwstat format v1 (include/cwstat_format.h) into a snapshot. */
+#ifndef CWSTAT_TOOL_PARSE_H
+#define CWSTAT_TOOL_PARSE_H
+
+#include <stddef.h>
+
+#include "cwstat.h"
+#include "snapshot.h"
+
+/*
+ * Parse the whole document @buf[0..@len) (not NUL-terminated; a NUL byte
+ * in it is an error). @name names the input in messages. Returns 0 and
+ * fills @out (release with cw_snapshot_free), or -1 with @err holding
+ * "NAME:LINE: what was expected" and @out left empty.
+ */
+int cw_parse(const char *buf, size_t len, const char *name,
+	     struct cw_snapshot *out, struct cw_error *err);
+
+#endif
