@@ -25,7 +25,15 @@ kdir:
 		exit 1; }
 
 tools:
-	@if [ -f tools/Makefile ]; then $(MAKE) -C tools; fi
+	$(MAKE) -C tools OUT=$(CURDIR)/build/tools
+
+# The tool's host unit tests, and its parser under libFuzzer for 60 s.
+tools-test:
+	$(MAKE) -C tools OUT=$(CURDIR)/build/tools test
+	tools/tests/cli.sh $(CURDIR)/build/tools/cwstat
+
+fuzz:
+	$(MAKE) -C tools OUT=$(CURDIR)/build/tools fuzz-run
 
 # Every installed kernel of the matrix, each in its own copy of the tree
 # under build/, with W=1: a warning fails the build.
@@ -54,23 +62,25 @@ demo:
 
 vm-shell: deps
 	scripts/build-module --only test $(KERNELRELEASE)
-	$(MAKE) selftests
+	$(MAKE) selftests tools
 	scripts/vm/run $(KERNELRELEASE) --mode shell
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CWSTAT_COMPAT_H=$(COMPAT_H) clean || true
 	rm -rf build module/.compat
-	@if [ -f tools/Makefile ]; then $(MAKE) -C tools clean; fi
 
 help:
 	@echo 'make                  module for KERNELRELEASE=$(KERNELRELEASE), and the tool'
 	@echo 'make modules-all      module for every installed kernel, W=1, warnings fail'
 	@echo 'make style            checkpatch.pl on module/'
 	@echo 'make sparse           sparse (C=2) on every installed kernel'
+	@echo 'make tools            the cwstat tool, in build/tools/'
+	@echo 'make tools-test       its unit and command-line tests on the host'
+	@echo 'make fuzz             its parser under libFuzzer for 60 s'
 	@echo 'make check            all of the above plus the VM test matrix'
 	@echo 'make demo             boot a VM and show cwstat counting'
 	@echo 'make vm-shell         a shell in a VM with the module loaded'
 	@echo 'make deps             install build and test dependencies (root)'
 
-.PHONY: all module kdir tools modules-all sparse style selftests deps check demo \
+.PHONY: all module kdir tools tools-test fuzz modules-all sparse style selftests deps check demo \
 	vm-shell clean help

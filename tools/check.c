@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "duration.h"
+
+const char *cw_status_name(enum cw_status st)
+{
+	switch (st) {
+	case CW_STATUS_OK:
+		return "OK";
+	case CW_STATUS_WARNING:
+		return "WARNING";
+	case CW_STATUS_CRITICAL:
+		return "CRITICAL";
+	default:
+		return "UNKNOWN";
+	}
+}
+
+/* All of @s a decimal u64, nothing else. */
+static int parse_u64(const char *s, const char *end, uint64_t *v)
+{
+	uint64_t n = 0;
+
+	if (s == end)
+		return -1;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (n > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*s - '0');
+	}
+	*v = n;
+	return 0;
+}
+
+int cw_range_parse(const char *s, struct cw_range *r)
+{
+	const char *colon, *end = s + strlen(s);
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(s) >= sizeof(r->text))
+		return -1;
+	strcpy(r->text, s);
+	if (*s == '@') {
+		r->inside = true;
+		s++;
+	}
+	colon = strchr(s, ':');
+	if (!colon)
+		return parse_u64(s, end, &r->end);
+	if (colon == s + 1 && *s == '~')
+		r->no_start = true;
+	else if (colon > s && parse_u64(s, colon, &r->start))
+		return -1;
+	/* An empty start is 0, as in the plugin guidelines. */
+	if (colon + 1 == end)
+		r->no_end = true;
+	else if (parse_u64(colon + 1, end, &r->end))
+		return -1;
+	if (!r->no_start && !r->no_end && r->start > r->end)
+		return -1;
+	if (r->no_start && r->no_end)
+		return -1;
+	return 0;
+}
+
+bool cw_range_alerts(const struct cw_range *r, uint64_t v)
+{
+	bool in = (r->no_start || v >= r->start) && (r->no_end || v <= r->end);
+
+	return r->inside ? in : !in;
+}
+
+bool cw_ranges_consistent(const struct cw_range *warn,
+			  const struct cw_range *crit)
+{
+	/*
+	 * With "alert outside" ranges, crit firing must imply warn firing,
+	 * i.e. warn's quiet range lies within crit's. "@" ranges can express
+	 * anything on purpose; leave them alone.
+	 */
+	if (warn->inside || crit->inside)
+		return true;
+	if (!crit->no_start && (warn->no_start || warn->start < crit->start))
+		return false;
+	if (!crit->no_end && (warn->no_end || warn->end > crit->end))
+		return false;
+	return true;
+}
+
+static enum cw_status row_status(const struct cw_check *ck,
+				 const struct cw_row *row, bool *by_age)
+{
+	uint64_t age = cw_counts_age(&row->c);
+	enum cw_status st = CW_STATUS_OK;
+
+	*by_age = false;
+	if (ck->has_crit && cw_range_alerts(&ck->crit, row->c.close_wait))
+		return CW_STATUS_CRITICAL;
+	if (ck->max_age_crit && row->c.close_wait && age > ck->max_age_crit) {
+		*by_age = true;
+		return CW_STATUS_CRITICAL;
+	}
+	if (ck->has_warn && cw_range_alerts(&ck->warn, row->c.close_wait))
+		return CW_STATUS_WARNING;
+	if (ck->max_age && row->c.close_wait && age > ck->max_age) {
+		*by_age = true;
+		st = CW_STATUS_WARNING;
+	}
+	return st;
+}
+
+void cw_check_eval(const struct cw_check *ck, const struct cw_rows *rows,
+		   struct cw_check_result *res)
+{
+	size_t i;
+
+	memset(res, 0, sizeof(*res));
+	for (i = 0; i < rows->n; i++) {
+		const struct cw_row *row = &rows->v[i];
+		bool by_age;
+		enum cw_status st = row_status(ck, row, &by_age);
+
+		/* The worst status wins; among equals, the biggest count. */
+		if (!res->worst || st > res->status ||
+		    (st == res->status &&
+		     row->c.close_wait > res->worst->c.close_wait)) {
+			res->status = st;
+			res->worst = row;
+			res->by_age = by_age;
+		}
+	}
+}
+
+/* Perfdata labels may not hold '=' or quotes; a row label may. */
+static void print_perf_range(FILE *f, bool has, const struct cw_range *r)
+{
+	if (has)
+		fputs(r->text, f);
+}
+
+void cw_check_print(FILE *f, const struct cw_check *ck,
+		    const struct cw_rows *rows, const struct cw_counts *total,
+		    enum cw_by by, const struct cw_check_result *res)
+{
+	const struct cw_row *w = res->worst;
+	char age[CW_DURATION_MAX_LEN];
+	uint64_t total_age = cw_counts_age(total);
+
+	cw_duration_format(total_age, age, sizeof(age));
+	fprintf(f, "CWSTAT %s - ", cw_status_name(res->status));
+	if (by == CW_BY_TOTAL || !w) {
+		fprintf(f, "%" PRIu64 " sockets in CLOSE_WAIT", total->close_wait);
+	} else {
+		char wage[CW_DURATION_MAX_LEN];
+
+		cw_duration_format(cw_counts_age(&w->c), wage, sizeof(wage));
+		fprintf(f, "%s %s: %" PRIu64 " in CLOSE_WAIT, %s %s; %" PRIu64
+			" in %zu %s rows", res->status ? "worst" : "largest",
+			w->label, w->c.close_wait,
+			w->c.has & CW_HAS_OLDEST ? "oldest" : "idle", wage,
+			total->close_wait, rows->n, cw_by_name(by));
+	}
+	if (total->close_wait)
+		fprintf(f, ", %s %s", total->has & CW_HAS_OLDEST ?
+			"oldest" : "longest idle", age);
+	if (res->status && res->by_age)
+		fputs(" (age above threshold)", f);
+	fprintf(f, " | close_wait=%" PRIu64 ";", total->close_wait);
+	if (by == CW_BY_TOTAL) {
+		print_perf_range(f, ck->has_warn, &ck->warn);
+		fputc(';', f);
+		print_perf_range(f, ck->has_crit, &ck->crit);
+	} else {
+		fputc(';', f);
+	}
+	fputs(";0", f);
+	if (by != CW_BY_TOTAL) {
+		fprintf(f, " worst_row_close_wait=%" PRIu64 ";",
+			w ? w->c.close_wait : 0);
+		print_perf_range(f, ck->has_warn, &ck->warn);
+		fputc(';', f);
+		print_perf_range(f, ck->has_crit, &ck->crit);
+		fprintf(f, ";0 rows=%zu;;;0", rows->n);
+	}
+	fprintf(f, " oldest=%" PRIu64 "s;", total_age);
+	if (ck->max_age)
+		fprintf(f, "%" PRIu64, ck->max_age);
+	fputc(';', f);
+	if (ck->max_age_crit)
+		fprintf(f, "%" PRIu64, ck->max_age_crit);
+	fprintf(f, ";0 recvq=%" PRIu64 "B;;;0 rmem=%" PRIu64 "B;;;0\n",
+		total->recvq_bytes, total->rmem_bytes);
+}

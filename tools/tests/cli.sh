@@ -1,0 +1,257 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The cwstat tool's command line on the host, where no module can load:
+# saved copies of /proc/cwstat (tests/fixtures), exit codes, usage
+# messages, the man page, promtool and jq on the machine outputs, and
+# node_exporter's textfile collector as a real consumer of `cwstat prom`.
+#
+# usage: tools/tests/cli.sh [CWSTAT_BINARY]
+# Prints "ok - ..." / "not ok - ..." lines and a final "N passed, M failed".
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cw=${1:-$here/../../build/tools/cwstat}
+fx=$here/fixtures
+tmp=$(mktemp -d /tmp/cwstat-cli.XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+pass=0
+fail=0
+ok() {
+	pass=$((pass + 1))
+	echo "ok - $1"
+}
+not_ok() {
+	fail=$((fail + 1))
+	echo "not ok - $1"
+	shift
+	local l
+	for l in "$@"; do
+		printf '%s\n' "$l" | sed 's/^/#   /'
+	done
+}
+
+# run ARGS...: the tool's stdout, stderr and status in $out, $err, $rc.
+run() {
+	"$cw" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+
+# expect DESC STATUS [STDOUT-REGEX [STDERR-REGEX]] -- ARGS...
+expect() {
+	local desc=$1 want=$2 re_out=${3:-} re_err=${4:-}
+	shift 4
+	[[ ${1:-} == -- ]] && shift
+	run "$@"
+	if [[ $rc -ne $want ]]; then
+		not_ok "$desc" "exit $rc, want $want" "stdout: $out" "stderr: $err"
+	elif [[ -n $re_out ]] && ! grep -Eq -- "$re_out" <<<"$out"; then
+		not_ok "$desc" "stdout does not match /$re_out/:" "$out"
+	elif [[ -n $re_err ]] && ! grep -Eq -- "$re_err" <<<"$err"; then
+		not_ok "$desc" "stderr does not match /$re_err/:" "$err"
+	else
+		ok "$desc"
+	fi
+}
+
+if [[ ! -x $cw ]]; then
+	not_ok "cwstat binary at $cw"
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+
+demo=$fx/demo.txt
+
+# ---- version, help, usage -------------------------------------------------
+expect "--version names the format" 0 '^cwstat .+ \(format v1\)$' '' -- --version
+for c in show prom check sockets; do
+	expect "$c --help prints its usage on stdout" 0 '^usage: cwstat' '' -- "$c" --help
+	expect "$c -h prints its usage on stdout" 0 '^usage: cwstat' '' -- "$c" -h
+done
+expect "help check" 0 'monitoring' '' -- help check
+expect "an unknown command is a usage error (2)" 2 '' "unknown command 'frob'.*|Try 'cwstat --help'" -- frob
+expect "an unknown flag is a usage error (2)" 2 '' "Try 'cwstat --help'" -- --frob
+expect "an unknown output format is a usage error" 2 '' "unknown output format 'xml'" -- --input "$demo" -o xml
+expect "an unknown view is a usage error" 2 '' "unknown view 'pod'" -- --input "$demo" --by pod
+expect "--watch 0 is a usage error" 2 '' 'watch' -- --watch 0
+expect "--watch junk is a usage error" 2 '' 'watch' -- --watch 5x
+expect "--input with --source is a usage error" 2 '' 'exclude' -- --input "$demo" --source diag
+expect "--all-netns with the module is a usage error" 2 '' 'all-netns' -- --source module --all-netns
+expect "sockets: an unknown flag is a usage error" 2 '' "cwstat sockets --help" -- sockets --frob
+expect "sockets: no prom output" 2 '' 'prom' -- sockets -o prom
+expect "sockets: a bad duration is a usage error" 2 '' '' -- sockets --older-than 1x
+expect "sockets: a bad port is a usage error" 2 '' '' -- sockets --port 70000
+
+# ---- reading saved copies -------------------------------------------------
+expect "a missing input file: exit 1, says which" 1 '' "cannot open $tmp/nope" -- --input "$tmp/nope"
+printf 'version=1\ntotal close_wait=1 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=0\n' >"$tmp/bad-sum.txt"
+expect "an input whose rows do not add up: exit 3, file:line" 3 '' "bad-sum.txt:2:" -- --input "$tmp/bad-sum.txt"
+printf 'version=2\n' >"$tmp/v2.txt"
+expect "format version 2: exit 3, says so" 3 '' "v2.txt:1:.*version" -- --input "$tmp/v2.txt"
+printf 'version=1\ntotal close_wait=0 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=0' >"$tmp/trunc.txt"
+expect "a truncated input: exit 3" 3 '' "trunc.txt:2:" -- --input "$tmp/trunc.txt"
+expect "reads standard input with --input -" 0 '^total +47 ' '' -- --input - <"$demo"
+run --input - <"$tmp/v2.txt"
+if [[ $rc -eq 3 && $err == *'<stdin>:1:'* ]]; then
+	ok "a malformed standard input is named <stdin>"
+else
+	not_ok "a malformed standard input is named <stdin>" "rc=$rc" "$err"
+fi
+
+# ---- table ----------------------------------------------------------------
+expect "table: the total row" 0 '^total +47 +846 ' '' -- --input "$demo"
+expect "table: a netns row" 0 '^netns 4026532116 +40 ' '' -- --input "$demo"
+expect "table: cgroups indented under their netns" 0 '^  /demo/shop +40 ' '' -- --input "$demo"
+expect "table: idle age for people" 0 ' 2s$' '' -- --input "$demo"
+run --input "$demo"
+if [[ $(sed -n 2p <<<"$out") == total* && $(sed -n 3p <<<"$out") == 'netns 4026532116'* &&
+	$(sed -n 5p <<<"$out") == 'netns 4026532169'* ]]; then
+	ok "table: sorted by count, biggest first"
+else
+	not_ok "table: sorted by count, biggest first" "$out"
+fi
+expect "--by total: one row" 0 '^total +47 ' '' -- --input "$demo" --by total
+run --input "$demo" --by total
+if [[ $(wc -l <<<"$out") -eq 2 ]]; then ok "--by total prints header and total only"; else not_ok "--by total prints header and total only" "$out"; fi
+expect "--by netns: no cgroup rows" 0 '^netns 4026532169 +7 ' '' -- --input "$demo" --by netns
+run --input "$demo" --by netns
+if grep -q '/demo' <<<"$out"; then not_ok "--by netns hides cgroups" "$out"; else ok "--by netns hides cgroups"; fi
+expect "--by cgroup: paths at top level" 0 '^/demo/billing +7 ' '' -- --input "$demo" --by cgroup
+expect "many: --by cgroup sums a cgroup over netns" 0 '' '' -- --input "$fx/many.txt" --by cgroup
+
+# ---- json -----------------------------------------------------------------
+run --input "$demo" -o json
+if [[ $rc -eq 0 ]] && jq -e . <<<"$out" >/dev/null 2>&1; then
+	ok "json: valid JSON"
+else
+	not_ok "json: valid JSON" "$out"
+fi
+if [[ $(wc -l <<<"$out") -eq 1 ]]; then ok "json: one line"; else not_ok "json: one line"; fi
+got=$(jq -r '[.version, .source, .total.close_wait, (.netns | length),
+	.netns[0].ns, .netns[0].cgroups[0].path, .netns[0].cgroups[0].close_wait,
+	.netns[1].cgroups[0].rmem_bytes, .total.oldest_s, .total.sockets] | map(tostring) | join(" ")' <<<"$out" 2>&1)
+want="1 file 47 2 4026532116 /demo/shop 40 9086 null 94"
+if [[ $got == "$want" ]]; then ok "json: the demo's numbers"; else not_ok "json: the demo's numbers" "got:  $got" "want: $want"; fi
+run --input "$fx/escapes.txt" -o json
+if [[ $rc -eq 0 ]] && jq -e . <<<"$out" >/dev/null 2>&1; then
+	ok "json: escaped cgroup paths give valid JSON"
+else
+	not_ok "json: escaped cgroup paths give valid JSON" "$out"
+fi
+
+# ---- prom -----------------------------------------------------------------
+for f in "$fx"/*.txt; do
+	run prom --input "$f"
+	if [[ $rc -ne 0 ]]; then
+		not_ok "prom ${f##*/}: exit 0" "rc=$rc" "$err"
+		continue
+	fi
+	if lint=$(promtool check metrics <<<"$out" 2>&1); then
+		ok "prom ${f##*/}: promtool check metrics"
+	else
+		not_ok "prom ${f##*/}: promtool check metrics" "$lint"
+	fi
+done
+run prom --input "$demo"
+if grep -qx 'cwstat_close_wait_sockets{netns="4026532116",netns_name="",cgroup="/demo/shop",container=""} 40' <<<"$out" &&
+	grep -qx 'cwstat_close_wait_sockets_all 47' <<<"$out"; then
+	ok "prom: the demo's samples"
+else
+	not_ok "prom: the demo's samples" "$out"
+fi
+expect "show -o prom is prom" 0 '^cwstat_close_wait_sockets_all 47$' '' -- show --input "$demo" -o prom
+run prom --input "$fx/empty.txt"
+if grep -qx 'cwstat_close_wait_sockets_all 0' <<<"$out"; then
+	ok "prom: an idle host still reports 0"
+else
+	not_ok "prom: an idle host still reports 0" "$out"
+fi
+
+# ---- check ----------------------------------------------------------------
+expect "check: under both thresholds is OK (0)" 0 '^CWSTAT OK - 47 sockets in CLOSE_WAIT.* \| close_wait=47;50;100;0 ' '' -- check --input "$demo" --warn 50 --crit 100
+expect "check: at the warning threshold is still OK" 0 '^CWSTAT OK' '' -- check --input "$demo" --warn 47 --crit 100
+expect "check: above warn is WARNING (1)" 1 '^CWSTAT WARNING - 47 ' '' -- check --input "$demo" --warn 46 --crit 100
+expect "check: above crit is CRITICAL (2)" 2 '^CWSTAT CRITICAL - 47 ' '' -- check --input "$demo" --warn 10 --crit 46
+expect "check: -w/-c short forms" 2 '^CWSTAT CRITICAL' '' -- check --input "$demo" -w 10 -c 20
+expect "check: a lower bound range (100:) fires below" 2 '^CWSTAT CRITICAL' '' -- check --input "$demo" --crit 100:
+expect "check: an inside range (@40:50)" 1 '^CWSTAT WARNING' '' -- check --input "$demo" --warn @40:50
+expect "check --by netns names the worst netns" 1 '^CWSTAT WARNING - worst netns 4026532116: 40 in CLOSE_WAIT' '' -- check --input "$demo" --by netns --warn 30 --crit 45
+expect "check --by cgroup names the worst cgroup" 2 '^CWSTAT CRITICAL - worst /demo/shop: 40 ' '' -- check --input "$demo" --by cgroup --warn 5 --crit 30
+expect "check --by cgroup: only billing over 5 when shop is allowed" 0 '^CWSTAT OK' '' -- check --input "$demo" --by cgroup --warn 41
+expect "check --max-age: idle 2s over 1s warns" 1 'age above threshold' '' -- check --input "$demo" --max-age 1s
+expect "check --max-age: idle 2s under 1m is OK" 0 '^CWSTAT OK' '' -- check --input "$demo" --max-age 1m
+expect "check --max-age-crit" 2 '^CWSTAT CRITICAL' '' -- check --input "$demo" --max-age 1s --max-age-crit 1s
+expect "check: warn above crit is UNKNOWN (3)" 3 '' 'warn' -- check --input "$demo" --warn 100 --crit 50
+expect "check: a negative threshold is UNKNOWN" 3 '' 'bad threshold' -- check --input "$demo" --warn -5
+expect "check: a non-numeric threshold is UNKNOWN" 3 '' 'bad threshold' -- check --input "$demo" --crit lots
+expect "check: an unknown flag is UNKNOWN" 3 '' "cwstat check --help" -- check --input "$demo" --frob
+expect "check: no threshold at all is UNKNOWN" 3 '' 'at least one' -- check --input "$demo"
+expect "check: --by tree is not a check" 3 '' 'view' -- check --input "$demo" --by tree --warn 1
+expect "check: a missing input is UNKNOWN with a status line" 3 '^CWSTAT UNKNOWN - cannot open' '' -- check --input "$tmp/nope" --warn 1
+expect "check: a malformed input is UNKNOWN" 3 '^CWSTAT UNKNOWN - .*v2.txt:1:' '' -- check --input "$tmp/v2.txt" --warn 1
+expect "check: an empty host is OK" 0 '^CWSTAT OK - 0 sockets' '' -- check --input "$fx/empty.txt" --warn 1 --crit 2
+
+# ---- man page -------------------------------------------------------------
+if warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 "$here/../cwstat.8" 2>&1 >/dev/null) &&
+	[[ -z $warn ]]; then
+	ok "man page renders without warnings"
+else
+	not_ok "man page renders without warnings" "$warn"
+fi
+# Every long option the tool accepts is documented.
+missing=
+for o in $(grep -ho '{ "[a-z-]*", [a-z_]*_argument' "$here"/../*.c | sed 's/{ "\([a-z-]*\)".*/\1/' | sort -u); do
+	grep -q -- "\\\\-\\\\-${o//-/\\\\-}" "$here/../cwstat.8" || missing+=" --$o"
+done
+if [[ -z $missing ]]; then ok "man page documents every long option"; else not_ok "man page documents every long option" "missing:$missing"; fi
+
+# ---- node_exporter reads what cwstat prom writes ---------------------------
+ne=$(command -v prometheus-node-exporter || true)
+if [[ -z $ne ]]; then
+	not_ok "node_exporter installed (scripts/deps)"
+else
+	textdir=$tmp/textfile
+	mkdir -p "$textdir"
+	# What the textfile timer does: write aside, then rename.
+	"$cw" prom --input "$demo" >"$textdir/cwstat.prom.$$" && mv "$textdir/cwstat.prom.$$" "$textdir/cwstat.prom"
+	port=
+	for p in $(shuf -i 20000-60000 -n 8); do
+		"$ne" --web.listen-address="127.0.0.1:$p" --collector.disable-defaults \
+			--collector.textfile --collector.textfile.directory="$textdir" \
+			>"$tmp/ne.log" 2>&1 &
+		pids+=($!)
+		for _ in $(seq 50); do
+			if curl -fsS "http://127.0.0.1:$p/metrics" >"$tmp/metrics" 2>/dev/null; then
+				port=$p
+				break
+			fi
+			kill -0 "${pids[-1]}" 2>/dev/null || break
+			sleep 0.1
+		done
+		[[ -n $port ]] && break
+	done
+	if [[ -z $port ]]; then
+		not_ok "node_exporter serves /metrics on loopback" "$(cat "$tmp/ne.log")"
+	elif grep -qx 'cwstat_close_wait_sockets{cgroup="/demo/shop",container="",netns="4026532116",netns_name=""} 40' "$tmp/metrics" &&
+		grep -qx 'cwstat_close_wait_sockets_all 47' "$tmp/metrics" &&
+		grep -qx 'node_textfile_scrape_error 0' "$tmp/metrics"; then
+		ok "node_exporter's /metrics carries cwstat's samples, no scrape error"
+	else
+		not_ok "node_exporter's /metrics carries cwstat's samples, no scrape error" \
+			"$(grep -E 'cwstat|textfile' "$tmp/metrics")" "$(tail -5 "$tmp/ne.log")"
+	fi
+fi
+
+echo "$pass passed, $fail failed"
+[[ $fail -eq 0 ]]
