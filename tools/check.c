@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "duration.h"
+#include "escape.h"
 
 const char *cw_status_name(enum cw_status st)
 {
@@ -137,7 +139,25 @@ void cw_check_eval(const struct cw_check *ck, const struct cw_rows *rows,
 	}
 }
 
-/* Perfdata labels may not hold '=' or quotes; a row label may. */
+/*
+ * A row label in the status line: escaped as for a terminal, so a name
+ * with a newline cannot split the line, and '|' too, which would start
+ * the perfdata early.
+ */
+static void print_label(FILE *f, const char *label)
+{
+	char *esc = cw_escape_terminal(label, false, NULL);
+	const char *p;
+
+	for (p = esc ? esc : "?"; *p; p++) {
+		if (*p == '|')
+			fputs("\\174", f);
+		else
+			fputc(*p, f);
+	}
+	free(esc);
+}
+
 static void print_perf_range(FILE *f, bool has, const struct cw_range *r)
 {
 	if (has)
@@ -160,9 +180,10 @@ void cw_check_print(FILE *f, const struct cw_check *ck,
 		char wage[CW_DURATION_MAX_LEN];
 
 		cw_duration_format(cw_counts_age(&w->c), wage, sizeof(wage));
-		fprintf(f, "%s %s: %" PRIu64 " in CLOSE_WAIT, %s %s; %" PRIu64
-			" in %zu %s rows", res->status ? "worst" : "largest",
-			w->label, w->c.close_wait,
+		fprintf(f, "%s ", res->status ? "worst" : "largest");
+		print_label(f, w->label);
+		fprintf(f, ": %" PRIu64 " in CLOSE_WAIT, %s %s; %" PRIu64
+			" in %zu %s rows", w->c.close_wait,
 			w->c.has & CW_HAS_OLDEST ? "oldest" : "idle", wage,
 			total->close_wait, rows->n, cw_by_name(by));
 	}

@@ -11,7 +11,8 @@
 /*
  * Parse the whole document @buf[0..@len) (not NUL-terminated; a NUL byte
  * in it is an error). @name names the input in messages. Returns 0 and
- * fills @out (release with cw_snapshot_free), or -1 with @err holding
+ * fills @out (output only: it is overwritten, not freed first; release it
+ * with cw_snapshot_free), or -1 with @err holding
  * "NAME:LINE: what was expected" and @out left empty.
  */
 int cw_parse(const char *buf, size_t len, const char *name,

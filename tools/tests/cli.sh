@@ -79,7 +79,7 @@ for c in show prom check sockets; do
 	expect "$c --help prints its usage on stdout" 0 '^usage: cwstat' '' -- "$c" --help
 	expect "$c -h prints its usage on stdout" 0 '^usage: cwstat' '' -- "$c" -h
 done
-expect "help check" 0 'monitoring' '' -- help check
+expect "help check" 0 'Monitoring-plugin' '' -- help check
 expect "an unknown command is a usage error (2)" 2 '' "unknown command 'frob'.*|Try 'cwstat --help'" -- frob
 expect "an unknown flag is a usage error (2)" 2 '' "Try 'cwstat --help'" -- --frob
 expect "an unknown output format is a usage error" 2 '' "unknown output format 'xml'" -- --input "$demo" -o xml

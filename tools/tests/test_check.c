@@ -164,6 +164,22 @@ static void test_eval(void)
 	      res.status);
 	free(line);
 
+	/* A name cannot split the line or start the perfdata early. */
+	{
+		struct cw_row evil = mkrow("/a|b\nc", 60, 0);
+		struct cw_rows one = { &evil, 1 };
+
+		ck.has_warn = true;
+		cw_range_parse("50", &ck.warn);
+		line = run(&ck, &one, &total, CW_BY_CGROUP, &res);
+		CHECK(strstr(line, "worst /a\\174b\\012c: 60 ") &&
+		      strchr(line, '|') == strrchr(line, '|') &&
+		      strchr(line, '\n') == line + strlen(line) - 1,
+		      "label escaped: %s", line);
+		free(line);
+		ck.has_warn = false;
+	}
+
 	/* Nothing to check at all is OK, not a crash. */
 	{
 		struct cw_rows none = { NULL, 0 };

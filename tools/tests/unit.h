@@ -7,6 +7,7 @@
 #define CWSTAT_TOOL_UNIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 bool unit_check(bool ok, const char *file, int line, const char *what,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));

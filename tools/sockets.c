@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `cwstat sockets`: every CLOSE_WAIT socket of one netns, oldest idle
+ * first, with its cgroup and the processes holding it. The counts of
+ * `cwstat show` say where the leak is; this says which program leaks.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cwstat.h"
+#include "diag.h"
+#include "duration.h"
+#include "escape.h"
+#include "sockets.h"
+
+static const char usage[] =
+"usage: cwstat sockets [-o table|json] [--port N] [--cgroup PATH]\n"
+"                      [--older-than DURATION] [--netns NAME] [-n]\n"
+"\n"
+"List the TCP sockets in CLOSE_WAIT of one network namespace, the oldest\n"
+"idle first, with the processes holding them. Reads sock_diag; works\n"
+"without the cwstat module.\n"
+"\n"
+"  -o, --output FMT       table (default) or json (one line)\n"
+"  --port N               only sockets whose local or remote port is N\n"
+"  --cgroup PATH          only sockets of cgroup PATH or of one below it,\n"
+"                         PATH as /proc/PID/cgroup shows it\n"
+"  --older-than DURATION  only sockets idle for at least DURATION\n"
+"                         (90, 90s, 10m, 1h30m, 2d)\n"
+"  --netns NAME           the netns /run/netns/NAME (or a netns file's\n"
+"                         path) instead of this process's\n"
+"  -n, --no-process       do not look up the processes holding the sockets\n"
+"  -h, --help             show this help\n"
+"\n"
+"RECVQ is the payload nobody read (ss's Recv-Q without the peer's FIN),\n"
+"RMEM the receive memory it pins (the r of ss -m), IDLE the time since the\n"
+"last segment from the peer. Finding the processes reads every\n"
+"/proc/PID/fd: as root, it finds them all.\n"
+"\n"
+"Exit status: 0 ok, 1 sock_diag failed, 2 usage error.\n";
+
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cw_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'cwstat sockets --help'.\n", stderr);
+	return CW_EXIT_USAGE;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	cw_put_escaped(f, s, CW_ESC_JSON);
+	fputc('"', f);
+}
+
+/* A cgroup path or comm for the table: one token, one line. */
+static char *table_text(const char *s)
+{
+	return cw_escape_terminal(s, true, NULL);
+}
+
+struct sock_row {
+	const struct cw_sock *s;
+	const char *cgroup;		/* resolved path, or "?" */
+	const struct cw_owner *owners;	/* NULL when none were found */
+	size_t nowners;
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct cw_sock *x = ((const struct sock_row *)a)->s;
+	const struct cw_sock *y = ((const struct sock_row *)b)->s;
+
+	if (x->idle_ms != y->idle_ms)
+		return x->idle_ms > y->idle_ms ? -1 : 1;
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	return (x->lport > y->lport) - (x->lport < y->lport);
+}
+
+enum {
+	COL_LOCAL, COL_REMOTE, COL_RECVQ, COL_RMEM, COL_IDLE, COL_UID,
+	COL_INODE, COL_CGROUP, COL_PROCESS, NCOLS
+};
+
+static const struct {
+	const char *name;
+	bool right;		/* numbers line up on their last digit */
+} cols[NCOLS] = {
+	[COL_LOCAL] = { "LOCAL", false },
+	[COL_REMOTE] = { "REMOTE", false },
+	[COL_RECVQ] = { "RECVQ", true },
+	[COL_RMEM] = { "RMEM", true },
+	[COL_IDLE] = { "IDLE", true },
+	[COL_UID] = { "UID", true },
+	[COL_INODE] = { "INODE", true },
+	[COL_CGROUP] = { "CGROUP", false },
+	[COL_PROCESS] = { "PROCESS", false },
+};
+
+static char *process_cell(const struct sock_row *r, bool scanned)
+{
+	char *comm, *cell;
+	int ret;
+
+	if (!scanned || !r->nowners)
+		return strdup("-");
+	comm = table_text(r->owners[0].comm);
+	if (!comm)
+		return NULL;
+	if (r->nowners > 1)
+		ret = asprintf(&cell, "%s[%d] fd %d,+%zu more", comm,
+			       r->owners[0].pid, r->owners[0].fd,
+			       r->nowners - 1);
+	else
+		ret = asprintf(&cell, "%s[%d] fd %d", comm, r->owners[0].pid,
+			       r->owners[0].fd);
+	free(comm);
+	return ret < 0 ? NULL : cell;
+}
+
+static int row_cells(const struct sock_row *r, bool scanned,
+		     char *cell[NCOLS])
+{
+	const struct cw_sock *s = r->s;
+	char buf[CW_ADDR_LEN];
+	int i;
+
+	memset(cell, 0, NCOLS * sizeof(*cell));
+	cw_sock_addr(buf, sizeof(buf), s->family, s->local, s->lport);
+	cell[COL_LOCAL] = strdup(buf);
+	cw_sock_addr(buf, sizeof(buf), s->family, s->remote, s->rport);
+	cell[COL_REMOTE] = strdup(buf);
+	if (asprintf(&cell[COL_RECVQ], "%" PRIu64, s->payload) < 0)
+		cell[COL_RECVQ] = NULL;
+	if (asprintf(&cell[COL_RMEM], "%" PRIu64, s->rmem) < 0)
+		cell[COL_RMEM] = NULL;
+	cw_duration_format(s->idle_ms / 1000, buf, sizeof(buf));
+	cell[COL_IDLE] = strdup(buf);
+	if (asprintf(&cell[COL_UID], "%" PRIu32, s->uid) < 0)
+		cell[COL_UID] = NULL;
+	if (asprintf(&cell[COL_INODE], "%" PRIu64, s->inode) < 0)
+		cell[COL_INODE] = NULL;
+	cell[COL_CGROUP] = table_text(r->cgroup);
+	cell[COL_PROCESS] = process_cell(r, scanned);
+	for (i = 0; i < NCOLS; i++)
+		if (!cell[i])
+			return -1;
+	return 0;
+}
+
+static void print_cell(FILE *f, int c, size_t width, const char *text)
+{
+	/* The last column is not padded: no trailing blanks. */
+	if (c == NCOLS - 1)
+		fprintf(f, "%s\n", text);
+	else
+		fprintf(f, cols[c].right ? "%*s  " : "%-*s  ", (int)width,
+			text);
+}
+
+static int print_table(FILE *f, const struct sock_row *rows, size_t n,
+		       bool scanned)
+{
+	size_t width[NCOLS], i;
+	char *(*cells)[NCOLS];
+	int c, ret = 0;
+
+	cells = calloc(n ? n : 1, sizeof(*cells));
+	if (!cells)
+		return -1;
+	for (c = 0; c < NCOLS; c++)
+		width[c] = strlen(cols[c].name);
+	for (i = 0; i < n && !ret; i++) {
+		ret = row_cells(&rows[i], scanned, cells[i]);
+		for (c = 0; c < NCOLS && !ret; c++)
+			if (strlen(cells[i][c]) > width[c])
+				width[c] = strlen(cells[i][c]);
+	}
+	if (!ret) {
+		for (c = 0; c < NCOLS; c++)
+			print_cell(f, c, width[c], cols[c].name);
+		for (i = 0; i < n; i++)
+			for (c = 0; c < NCOLS; c++)
+				print_cell(f, c, width[c], cells[i][c]);
+	}
+	for (i = 0; i < n; i++)
+		for (c = 0; c < NCOLS; c++)
+			free(cells[i][c]);
+	free(cells);
+	return ret;
+}
+
+static void json_addr(FILE *f, const char *key, const struct cw_sock *s,
+		      const uint8_t *addr, uint16_t port)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(s->family == AF_INET6 ? AF_INET6 : AF_INET, addr, a,
+		       sizeof(a)))
+		strcpy(a, "?");
+	fprintf(f, "\"%s_addr\":\"%s\",\"%s_port\":%u,", key, a, key,
+		(unsigned int)port);
+}
+
+static void print_json(FILE *f, const struct sock_row *rows, size_t n,
+		       bool scanned)
+{
+	size_t i, j;
+
+	fputs("{\"version\":1,\"sockets\":[", f);
+	for (i = 0; i < n; i++) {
+		const struct cw_sock *s = rows[i].s;
+
+		fprintf(f, "%s{\"family\":\"%s\",", i ? "," : "",
+			s->family == AF_INET6 ? "ipv6" : "ipv4");
+		json_addr(f, "local", s, s->local, s->lport);
+		json_addr(f, "remote", s, s->remote, s->rport);
+		fprintf(f, "\"recvq_bytes\":%" PRIu64 ",\"rmem_bytes\":%" PRIu64
+			",\"idle_ms\":%" PRIu64 ",\"uid\":%" PRIu32
+			",\"inode\":%" PRIu64 ",\"cgroup_id\":%" PRIu64
+			",\"cgroup\":", s->payload, s->rmem, s->idle_ms,
+			s->uid, s->inode, s->cgroup_id);
+		json_str(f, rows[i].cgroup);
+		/* null: not looked up (-n); []: looked up, none found. */
+		fputs(",\"processes\":", f);
+		if (!scanned) {
+			fputs("null}", f);
+			continue;
+		}
+		fputc('[', f);
+		for (j = 0; j < rows[i].nowners; j++) {
+			const struct cw_owner *o = &rows[i].owners[j];
+
+			fprintf(f, "%s{\"pid\":%d,\"comm\":", j ? "," : "",
+				o->pid);
+			json_str(f, o->comm);
+			fprintf(f, ",\"fd\":%d}", o->fd);
+		}
+		fputs("]}", f);
+	}
+	fputs("]}\n", f);
+}
+
+/*
+ * Dump the sockets of the netns at @path (a name means /run/netns/NAME),
+ * then come back: the cgroup and /proc lookups do not depend on the netns,
+ * and the caller may go on after this command.
+ */
+static int diag_in_netns(const char *name, struct cw_socks *socks,
+			 struct cw_error *err)
+{
+	char path[4096];
+	int home, fd, ret;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0) {
+		cw_error_set(err, "/proc/self/ns/net: %s", strerror(errno));
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+		cw_error_set(err, "--netns %s: %s: %s", name, path,
+			     strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		close(home);
+		return -1;
+	}
+	close(fd);
+	ret = cw_diag_sockets(socks, err);
+	if (setns(home, CLONE_NEWNET)) {
+		cw_warn("cannot return to the original network namespace: %s",
+			strerror(errno));
+		exit(CW_EXIT_ERROR);
+	}
+	close(home);
+	return ret;
+}
+
+static bool parse_port(const char *arg, uint16_t *port)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (!*arg || strlen(arg) > 5)
+		return false;
+	for (p = arg; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (!v || v > 65535)
+		return false;
+	*port = (uint16_t)v;
+	return true;
+}
+
+enum {
+	OPT_PORT = 256,
+	OPT_CGROUP,
+	OPT_OLDER,
+	OPT_NETNS,
+};
+
+int cw_cmd_sockets(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "older-than", required_argument, NULL, OPT_OLDER },
+		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "no-process", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cw_sock_filter filter = { 0 };
+	enum cw_format fmt = CW_FMT_TABLE;
+	const char *netns = NULL;
+	struct cw_owners owners = { 0 };
+	struct cw_cgmap cgmap = { 0 };
+	struct cw_socks socks = { 0 };
+	struct sock_row *rows = NULL;
+	bool scan = true;
+	struct cw_error err;
+	size_t n = 0, i;
+	int opt, ret = CW_EXIT_ERROR;
+
+	optind = 0;	/* a fresh getopt: main may have run one */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":o:nh", longopts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			if (!cw_format_parse(optarg, &fmt))
+				return usage_error("unknown output format '%s' (table or json)",
+						   optarg);
+			if (fmt == CW_FMT_PROM)
+				return usage_error("-o prom: there is no per-socket Prometheus output (it would be one series per socket); use table or json, or 'cwstat prom' for the counts");
+			break;
+		case OPT_PORT:
+			if (!parse_port(optarg, &filter.port))
+				return usage_error("bad port '%s' (1 to 65535)",
+						   optarg);
+			filter.port_set = true;
+			break;
+		case OPT_CGROUP:
+			if (optarg[0] != '/')
+				return usage_error("bad cgroup '%s': a path from the root, as /proc/PID/cgroup shows it (e.g. /system.slice)",
+						   optarg);
+			filter.cgroup = optarg;
+			break;
+		case OPT_OLDER:
+			if (cw_duration_parse(optarg, &filter.older_s))
+				return usage_error("bad duration '%s' (e.g. 90, 90s, 10m, 1h30m, 2d)",
+						   optarg);
+			filter.older_set = true;
+			break;
+		case OPT_NETNS:
+			if (!optarg[0] || !strcmp(optarg, ".") ||
+			    !strcmp(optarg, ".."))
+				return usage_error("bad netns name '%s'",
+						   optarg);
+			netns = optarg;
+			break;
+		case 'n':
+			scan = false;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return fflush(stdout) ? CW_EXIT_ERROR : CW_EXIT_OK;
+		case ':':
+			return usage_error("option '%s' needs an argument",
+					   argv[optind - 1]);
+		default:
+			if (!strncmp(argv[optind - 1], "--", 2))
+				return usage_error("unrecognized option '%s'",
+						   argv[optind - 1]);
+			return usage_error("unknown option '-%c'", optopt);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+
+	if (netns ? diag_in_netns(netns, &socks, &err) :
+		    cw_diag_sockets(&socks, &err)) {
+		cw_warn("%s", err.msg);
+		return CW_EXIT_ERROR;
+	}
+
+	/* Without a cgroup2 mount every path is "?", as in the counts. */
+	if (socks.n && cw_cgmap_load_mounted(&cgmap, "/proc/self/mountinfo") &&
+	    errno == ENOMEM)
+		goto nomem;
+	rows = calloc(socks.n ? socks.n : 1, sizeof(*rows));
+	if (!rows)
+		goto nomem;
+	for (i = 0; i < socks.n; i++) {
+		const char *path = cw_cgmap_find(&cgmap, socks.v[i].cgroup_id);
+
+		if (!path)
+			path = "?";
+		if (!cw_sock_match(&socks.v[i], path, &filter))
+			continue;
+		rows[n].s = &socks.v[i];
+		rows[n].cgroup = path;
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), cmp_row);
+
+	if (scan && n) {
+		uint64_t *inodes = calloc(n, sizeof(*inodes));
+
+		if (!inodes)
+			goto nomem;
+		for (i = 0; i < n; i++)
+			inodes[i] = rows[i].s->inode;
+		if (cw_owners_scan(&owners, inodes, n, "/proc")) {
+			cw_warn("cannot scan /proc for the processes: %s",
+				strerror(errno));
+			scan = false;
+		}
+		free(inodes);
+		if (owners.unreadable)
+			cw_warn("could not read the fds of %u process%s (%s): holders may be missing%s",
+				owners.unreadable,
+				owners.unreadable == 1 ? "" : "es",
+				strerror(owners.unreadable_errno),
+				geteuid() ? "; run as root to see them all" :
+					    "");
+		for (i = 0; i < n; i++)
+			rows[i].owners = cw_owners_find(&owners,
+							rows[i].s->inode,
+							&rows[i].nowners);
+	}
+
+	if (fmt == CW_FMT_JSON)
+		print_json(stdout, rows, n, scan);
+	else if (print_table(stdout, rows, n, scan))
+		goto nomem;
+	if (fflush(stdout) || ferror(stdout)) {
+		cw_warn("write error: %s", strerror(errno));
+		goto out;
+	}
+	ret = CW_EXIT_OK;
+	goto out;
+nomem:
+	cw_warn("%s", strerror(ENOMEM));
+out:
+	free(rows);
+	cw_owners_free(&owners);
+	cw_cgmap_free(&cgmap);
+	cw_socks_free(&socks);
+	return ret;
+}

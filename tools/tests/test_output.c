@@ -1,0 +1,768 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Formatters, rows and attribution. Snapshots are built in code, so these
+ * tests do not depend on the parser; each rendering is compared byte for
+ * byte with a file under expected/. On a mismatch the actual output is
+ * left in /tmp/NAME.actual for diff.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../attrib.h"
+#include "../output.h"
+#include "../rows.h"
+#include "unit.h"
+
+#define HEX_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define HEX_B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define UID_ "1b2c3d4e_5f60_4a7b_8c9d_0e1f2a3b4c5d"
+#define UID "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"
+
+#define SESSION "/user.slice/user-1000.slice/session-3.scope"
+
+#define NS_SHOP		4026532116ULL
+#define NS_BILLING	4026532169ULL
+#define NS_POD		4026532300ULL
+#define NS_HOST		4026531840ULL
+
+static struct cw_counts counts(uint64_t cw, uint64_t recvq, uint64_t rmem,
+			       uint64_t idle)
+{
+	struct cw_counts c = {
+		.close_wait = cw, .recvq_bytes = recvq, .rmem_bytes = rmem,
+		.oldest_idle_s = idle,
+	};
+
+	return c;
+}
+
+static struct cw_counts with_sockets(struct cw_counts c, uint64_t sockets)
+{
+	c.sockets = sockets;
+	c.has |= CW_HAS_SOCKETS;
+	return c;
+}
+
+static struct cw_counts with_oldest(struct cw_counts c, uint64_t oldest)
+{
+	c.oldest_s = oldest;
+	c.has |= CW_HAS_OLDEST;
+	return c;
+}
+
+static struct cw_netns *netns(struct cw_snapshot *s, uint64_t ns,
+			      struct cw_counts c)
+{
+	struct cw_netns *n = cw_snapshot_add_netns(s, ns);
+
+	if (!n)
+		abort();
+	n->c = c;
+	return n;
+}
+
+static void cgroup(struct cw_netns *n, uint64_t id, const char *path,
+		   struct cw_counts c)
+{
+	struct cw_cgroup *g = cw_netns_add_cgroup(n, id, path);
+
+	if (!g)
+		abort();
+	g->c = c;
+}
+
+/* README's "/proc/cwstat, format v1" example, from make demo. */
+static void demo_snapshot(struct cw_snapshot *s)
+{
+	struct cw_netns *n;
+
+	memset(s, 0, sizeof(*s));
+	s->version = 1;
+	s->source = CW_SOURCE_MODULE;
+	s->total = with_sockets(counts(47, 846, 61006, 2), 94);
+	n = netns(s, NS_SHOP, with_sockets(counts(40, 720, 51920, 2), 80));
+	cgroup(n, 40, "/demo/shop", counts(40, 720, 51920, 2));
+	n = netns(s, NS_BILLING, with_sockets(counts(7, 126, 9086, 2), 14));
+	cgroup(n, 57, "/demo/billing", counts(7, 126, 9086, 2));
+}
+
+/* Names as cw_names_load() would find them: one bound, one by process. */
+static struct cw_netns_name demo_name_v[] = {
+	{ .ns = NS_SHOP, .name = (char[]){ "shop" } },
+	{ .ns = NS_BILLING, .pid = 812, .comm = "nginx" },
+};
+
+static const struct cw_names demo_names = { demo_name_v, 2 };
+
+/*
+ * sock_diag in live mode on a Kubernetes node: exact ages on some rows
+ * only, no "sockets", a cgroup seen from two netns (a process that called
+ * setns()), and two unresolvable paths in one netns.
+ */
+static void k8s_snapshot(struct cw_snapshot *s)
+{
+	struct cw_netns *n;
+
+	memset(s, 0, sizeof(*s));
+	s->version = 1;
+	s->source = CW_SOURCE_DIAG;
+	s->total = with_oldest(counts(22, 5000, 3221225472ULL, 86400),
+			       3725);
+	n = netns(s, NS_HOST,
+		  with_oldest(counts(11, 1000, 1288490188ULL, 86400), 45));
+	cgroup(n, 2003, SESSION, counts(4, 400, 1024, 86400));
+	cgroup(n, 2001, "/system.slice/docker-" HEX_B ".scope",
+	       with_oldest(counts(3, 300, 1048575, 45), 45));
+	cgroup(n, 999, "?", counts(2, 200, 1048576, 30));
+	cgroup(n, 1001, "/kubepods.slice/kubepods-burstable.slice/"
+	       "kubepods-burstable-pod" UID_ ".slice/cri-containerd-"
+	       HEX_A ".scope", counts(1, 100, 1288490188ULL - 2098175, 5));
+	cgroup(n, 2005, "?", counts(1, 0, 0, 7));
+	n = netns(s, NS_POD, with_oldest(counts(11, 4000, 1932735284ULL, 600),
+					 3725));
+	cgroup(n, 1001, "/kubepods.slice/kubepods-burstable.slice/"
+	       "kubepods-burstable-pod" UID_ ".slice/cri-containerd-"
+	       HEX_A ".scope",
+	       with_oldest(counts(9, 4000, 1932735284ULL - 2048, 600), 3725));
+	cgroup(n, 1002, "/kubepods.slice/kubepods-burstable.slice/"
+	       "kubepods-burstable-pod" UID_ ".slice",
+	       with_oldest(counts(2, 0, 2048, 59), 59));
+}
+
+/* Every byte a name may hold that could break a format. */
+static const char *const nasty_paths[] = {
+	"/q\"uote", "/back\\slash", "/new\nline", "/tab\there",
+	"/caf\xc3\xa9", "/whale\xf0\x9f\x90\xb3", "/bad\xff",
+	"/trunc\xc3/x", "/over\xc0\xaf",
+	"/over3\xe0\x80\xaf\xf0\x80\x80\xaf", "/big\xf4\x90\x80\x80",
+	"/surrogate\xed\xa0\x80",
+	"/c1\xc2\x85nel", "/esc\x1b[31mred\x7f", "/cr\rbs\bff\f",
+};
+
+static void nasty_snapshot(struct cw_snapshot *s)
+{
+	struct cw_netns *n;
+	size_t i, np = sizeof(nasty_paths) / sizeof(nasty_paths[0]);
+
+	memset(s, 0, sizeof(*s));
+	s->version = 1;
+	s->source = CW_SOURCE_FILE;
+	s->total = counts(np, 0, 0, 1);
+	n = netns(s, 4026532400ULL, counts(np, 0, 0, 1));
+	for (i = 0; i < np; i++)
+		cgroup(n, 10 + i, nasty_paths[i], counts(1, 0, 0, 1));
+}
+
+static struct cw_netns_name nasty_name_v[] = {
+	{ .ns = 4026532400ULL, .name = (char[]){ "ns\n\"x\"\xff" } },
+};
+
+static const struct cw_names nasty_names = { nasty_name_v, 1 };
+
+static char *render(const struct cw_snapshot *s,
+		    const struct cw_output_opts *o, int *ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	*ret = cw_output(f, s, o);
+	if (fclose(f))
+		abort();
+	return buf;
+}
+
+/* Renders and compares with expected/@name. */
+static void expect(const char *name, const struct cw_snapshot *s,
+		   enum cw_format fmt, enum cw_by by,
+		   const struct cw_names *names, const struct cw_rows *prev)
+{
+	struct cw_output_opts o = {
+		.format = fmt, .by = by, .names = names, .prev = prev,
+	};
+	char path[256], *want, *got;
+	size_t i;
+	int ret;
+
+	snprintf(path, sizeof(path), "expected/%s", name);
+	want = unit_read(path, NULL);
+	got = render(s, &o, &ret);
+	CHECK(ret == 0, "%s: cw_output returns 0, got %d", name, ret);
+	for (i = 0; want[i] && want[i] == got[i]; i++)
+		;
+	if (!CHECK(!strcmp(want, got),
+		   "%s: differs at byte %zu, see /tmp/%s.actual", name, i,
+		   name)) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/tmp/%s.actual", name);
+		f = fopen(path, "w");
+		if (f) {
+			fputs(got, f);
+			fclose(f);
+		}
+	}
+	free(want);
+	free(got);
+}
+
+static void test_formats(void)
+{
+	struct cw_snapshot s;
+	struct cw_output_opts o = { .format = CW_FMT_JSON, .by = CW_BY_NETNS };
+	char *a, *b;
+	int ret;
+
+	demo_snapshot(&s);
+	expect("table-demo-tree.txt", &s, CW_FMT_TABLE, CW_BY_TREE,
+	       &demo_names, NULL);
+	expect("table-demo-tree-nonames.txt", &s, CW_FMT_TABLE, CW_BY_TREE,
+	       NULL, NULL);
+	expect("table-demo-total.txt", &s, CW_FMT_TABLE, CW_BY_TOTAL,
+	       &demo_names, NULL);
+	expect("table-demo-netns.txt", &s, CW_FMT_TABLE, CW_BY_NETNS,
+	       &demo_names, NULL);
+	expect("table-demo-cgroup.txt", &s, CW_FMT_TABLE, CW_BY_CGROUP,
+	       &demo_names, NULL);
+	expect("json-demo.json", &s, CW_FMT_JSON, CW_BY_TREE, &demo_names,
+	       NULL);
+	expect("prom-demo.prom", &s, CW_FMT_PROM, CW_BY_TREE, &demo_names,
+	       NULL);
+
+	/* json and prom are always the whole tree, whatever --by says. */
+	o.names = &demo_names;
+	a = render(&s, &o, &ret);
+	o.by = CW_BY_TREE;
+	b = render(&s, &o, &ret);
+	CHECK(!strcmp(a, b), "json ignores --by: %s", a);
+	free(a);
+	free(b);
+	o.format = CW_FMT_PROM;
+	a = render(&s, &o, &ret);
+	o.by = CW_BY_CONTAINER;
+	b = render(&s, &o, &ret);
+	CHECK(!strcmp(a, b), "prom ignores --by: %s", a);
+	free(a);
+	free(b);
+	cw_snapshot_free(&s);
+
+	memset(&s, 0, sizeof(s));
+	s.version = 1;
+	s.source = CW_SOURCE_FILE;
+	expect("table-empty-tree.txt", &s, CW_FMT_TABLE, CW_BY_TREE, NULL,
+	       NULL);
+	expect("table-empty-container.txt", &s, CW_FMT_TABLE,
+	       CW_BY_CONTAINER, NULL, NULL);
+	expect("json-empty.json", &s, CW_FMT_JSON, CW_BY_TREE, NULL, NULL);
+	expect("prom-empty.prom", &s, CW_FMT_PROM, CW_BY_TREE, NULL, NULL);
+
+	k8s_snapshot(&s);
+	expect("table-k8s-tree.txt", &s, CW_FMT_TABLE, CW_BY_TREE, NULL,
+	       NULL);
+	expect("table-k8s-cgroup.txt", &s, CW_FMT_TABLE, CW_BY_CGROUP, NULL,
+	       NULL);
+	expect("table-k8s-container.txt", &s, CW_FMT_TABLE, CW_BY_CONTAINER,
+	       NULL, NULL);
+	expect("json-k8s.json", &s, CW_FMT_JSON, CW_BY_TREE, NULL, NULL);
+	expect("prom-k8s.prom", &s, CW_FMT_PROM, CW_BY_TREE, NULL, NULL);
+	cw_snapshot_free(&s);
+
+	nasty_snapshot(&s);
+	expect("table-nasty-tree.txt", &s, CW_FMT_TABLE, CW_BY_TREE,
+	       &nasty_names, NULL);
+	expect("json-nasty.json", &s, CW_FMT_JSON, CW_BY_TREE, &nasty_names,
+	       NULL);
+	expect("prom-nasty.prom", &s, CW_FMT_PROM, CW_BY_TREE, &nasty_names,
+	       NULL);
+	cw_snapshot_free(&s);
+}
+
+/* Watch: the previous sample's rows add a CHANGE column. */
+static void test_change(void)
+{
+	struct cw_snapshot prev, cur;
+	struct cw_rows prev_rows;
+	struct cw_netns *n;
+	enum cw_by by[] = { CW_BY_NETNS, CW_BY_TREE, CW_BY_TOTAL };
+	static const char *const file[] = {
+		"table-change-netns.txt", "table-change-tree.txt",
+		"table-change-total.txt",
+	};
+	size_t i;
+
+	/*
+	 * Before: shop 37, billing 8, same 2. After: shop 40 (+3), billing 7
+	 * (-1), same 2 (0), and a new one; the total goes from 47 to 50.
+	 */
+	memset(&prev, 0, sizeof(prev));
+	prev.total = counts(47, 0, 0, 1);
+	n = netns(&prev, NS_SHOP, counts(37, 0, 0, 1));
+	cgroup(n, 40, "/demo/shop", counts(37, 0, 0, 1));
+	n = netns(&prev, NS_BILLING, counts(8, 0, 0, 1));
+	cgroup(n, 57, "/demo/billing", counts(8, 0, 0, 1));
+	n = netns(&prev, 4026532250ULL, counts(2, 0, 0, 1));
+	cgroup(n, 95, "/demo/same", counts(2, 0, 0, 1));
+
+	demo_snapshot(&cur);
+	cur.total.close_wait += 3;
+	cur.total.oldest_idle_s = 9;
+	n = netns(&cur, 4026532250ULL, counts(2, 0, 0, 9));
+	cgroup(n, 95, "/demo/same", counts(2, 0, 0, 9));
+	n = netns(&cur, 4026532200ULL, counts(1, 0, 0, 0));
+	cgroup(n, 90, "/demo/new", counts(1, 0, 0, 0));
+	for (i = 0; i < sizeof(by) / sizeof(by[0]); i++) {
+		if (cw_rows_build(&prev_rows, &prev, by[i], NULL))
+			abort();
+		expect(file[i], &cur, CW_FMT_TABLE, by[i], NULL, &prev_rows);
+		cw_rows_free(&prev_rows);
+	}
+	cw_snapshot_free(&prev);
+	cw_snapshot_free(&cur);
+}
+
+static void test_write_error(void)
+{
+	struct cw_output_opts o = { .format = CW_FMT_TABLE };
+	struct cw_snapshot s;
+	FILE *f = fopen("/dev/full", "w");
+	int ret;
+
+	if (!f)
+		return;
+	demo_snapshot(&s);
+	errno = 0;
+	ret = cw_output(f, &s, &o);
+	CHECK(ret == -1 && errno == ENOSPC,
+	      "a full disk is an error: ret %d errno %d", ret, errno);
+	fclose(f);
+
+	/* Unbuffered, the first write fails rather than the flush. */
+	f = fopen("/dev/full", "w");
+	if (!f)
+		abort();
+	setvbuf(f, NULL, _IONBF, 0);
+	o.format = CW_FMT_JSON;
+	errno = 0;
+	ret = cw_output(f, &s, &o);
+	CHECK(ret == -1 && errno == ENOSPC,
+	      "a failed write is an error: ret %d errno %d", ret, errno);
+	fclose(f);
+	cw_snapshot_free(&s);
+}
+
+static void container_is(const char *path, const char *want)
+{
+	char buf[64] = "unchanged";
+	bool ok = cw_container_of(path, buf, sizeof(buf));
+
+	if (want)
+		CHECK(ok && !strcmp(buf, want), "%s -> %s, got %s (%d)", path,
+		      want, buf, ok);
+	else
+		CHECK(!ok, "%s is no container, got %s", path, buf);
+}
+
+static void test_container_of(void)
+{
+	char small[16];
+
+	/* systemd cgroup driver */
+	container_is("/system.slice/docker-" HEX_A ".scope",
+		     "docker:0123456789ab");
+	container_is("/kubepods.slice/kubepods-besteffort.slice/"
+		     "kubepods-besteffort-pod" UID_ ".slice/cri-containerd-"
+		     HEX_B ".scope", "containerd:fedcba987654");
+	container_is("/kubepods.slice/kubepods-burstable.slice/"
+		     "kubepods-burstable-pod" UID_ ".slice/crio-" HEX_A
+		     ".scope", "crio:0123456789ab");
+	/* cgroupfs driver */
+	container_is("/docker/" HEX_B, "docker:fedcba987654");
+	container_is("/kubepods/burstable/pod" UID "/" HEX_A,
+		     "containerd:0123456789ab");
+	container_is("/kubepods/pod" UID "/" HEX_B,
+		     "containerd:fedcba987654");
+	container_is("/kubepods/besteffort/pod" UID "/crio-" HEX_A,
+		     "crio:0123456789ab");
+	/* podman, rootful and rootless with its nested cgroup */
+	container_is("/machine.slice/libpod-" HEX_A ".scope",
+		     "podman:0123456789ab");
+	container_is("/user.slice/user-1000.slice/user@1000.service/"
+		     "user.slice/libpod-" HEX_B ".scope/container",
+		     "podman:fedcba987654");
+	/* docker in docker: the innermost */
+	container_is("/docker/" HEX_A "/docker/" HEX_B,
+		     "docker:fedcba987654");
+	/* a pod without a container component */
+	container_is("/kubepods.slice/kubepods-besteffort.slice/"
+		     "kubepods-besteffort-pod" UID_ ".slice", "pod:" UID);
+	container_is("/kubepods.slice/kubepods-pod" UID_ ".slice",
+		     "pod:" UID);
+	container_is("/kubepods/burstable/pod" UID, "pod:" UID);
+	container_is("/kubepods.slice/kubepods-burstable.slice/"
+		     "kubepods-burstable-pod0123456789abcdef0123456789abcdef"
+		     ".slice", "pod:0123456789abcdef0123456789abcdef");
+	/* a near miss after the pod must not spoil its uid */
+	container_is("/kubepods/burstable/pod" UID "/pod1b2c3d4e-5f60-x",
+		     "pod:" UID);
+
+	container_is("/user.slice/user-1000.slice/session-3.scope", NULL);
+	container_is("/system.slice/docker-" HEX_A "0.scope", NULL);
+	container_is("/system.slice/docker-"
+		     "0123456789abcdef0123456789abcdef0123456789abcdef"
+		     "0123456789abcde.scope", NULL);	/* 63 hex */
+	container_is("/docker/"
+		     "0123456789abcdef0123456789abcdef0123456789abcdef"
+		     "0123456789abcde", NULL);
+	container_is("/system.slice/docker-"
+		     "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
+		     "0123456789ABCDEF.scope", NULL);
+	container_is("/system.slice/docker-" HEX_A ".scopex", NULL);
+	container_is("/system.slice/" HEX_A, NULL);
+	container_is("/system.slice/crio-conmon-" HEX_A ".scope", NULL);
+	container_is("/kubepods/burstable/podnot-a-uid", NULL);
+	container_is("/kubepods.slice/kubepods-besteffort.slice/"
+		     "kubepods-besteffort-pod1b2c3d4e_5f60_4a7b_8c9d.slice",
+		     NULL);
+	/* pod<uid> counts only under kubepods */
+	container_is("/other/pod" UID, NULL);
+	container_is("/", NULL);
+	container_is("?", NULL);
+	container_is("", NULL);
+	CHECK(!cw_container_of("/docker/" HEX_A, small, sizeof(small)),
+	      "a buffer too small for %s fails", "docker:<12>");
+}
+
+static void test_rows(void)
+{
+	struct cw_snapshot s;
+	struct cw_rows r;
+	const struct cw_row *row;
+	enum cw_by by;
+	static const char *const bys[] = {
+		"tree", "total", "netns", "cgroup", "container",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bys) / sizeof(bys[0]); i++)
+		CHECK(cw_by_parse(bys[i], &by) &&
+		      !strcmp(cw_by_name(by), bys[i]),
+		      "--by %s round-trips", bys[i]);
+	CHECK(!cw_by_parse("pod", &by), "--by pod is refused");
+	CHECK(!cw_by_parse("", &by), "--by '' is refused");
+
+	k8s_snapshot(&s);
+
+	CHECK(!cw_rows_build(&r, &s, CW_BY_TOTAL, NULL), "by total builds");
+	CHECK(r.n == 1 && r.v[0].kind == CW_ROW_TOTAL &&
+	      !strcmp(r.v[0].key, "total") &&
+	      !strcmp(r.v[0].label, "total") && r.v[0].c.close_wait == 22,
+	      "by total: one row of 22, got %zu", r.n);
+	cw_rows_free(&r);
+
+	CHECK(!cw_rows_build(&r, &s, CW_BY_NETNS, &demo_names),
+	      "by netns builds");
+	/* Ties on close_wait go to the lower inode, as in the module. */
+	CHECK(r.n == 2 && r.v[0].ns == NS_HOST && r.v[1].ns == NS_POD &&
+	      !strcmp(r.v[0].key, "ns:4026531840") &&
+	      !strcmp(r.v[0].label, "netns 4026531840") &&
+	      r.v[0].kind == CW_ROW_NETNS && r.v[0].depth == 0,
+	      "by netns: host then pod, got %zu rows, %s", r.n,
+	      r.n ? r.v[0].key : "");
+	cw_rows_free(&r);
+
+	CHECK(!cw_rows_build(&r, &s, CW_BY_TREE, NULL), "tree builds");
+	CHECK(r.n == 9, "tree: 2 netns + 7 cgroups, got %zu", r.n);
+	CHECK(r.n == 9 && r.v[0].kind == CW_ROW_NETNS &&
+	      r.v[1].kind == CW_ROW_CGROUP && r.v[1].depth == 1 &&
+	      r.v[1].ns == NS_HOST && r.v[1].cgroup_id == 2003 &&
+	      !strcmp(r.v[1].key, "cg:4026531840:2003") &&
+	      r.v[6].kind == CW_ROW_NETNS && r.v[6].ns == NS_POD &&
+	      !strcmp(r.v[8].key, "cg:4026532300:1002"),
+	      "tree: the snapshot's order, cgroups under their netns");
+	cw_rows_free(&r);
+
+	CHECK(!cw_rows_build(&r, &s, CW_BY_CGROUP, NULL), "by cgroup builds");
+	row = cw_rows_find(&r, "cg:1001");
+	CHECK(row && row->c.close_wait == 10 && row->c.recvq_bytes == 4100 &&
+	      row->c.oldest_idle_s == 600 && row->kind == CW_ROW_CGROUP &&
+	      row->cgroup_id == 1001 && row->ns == 0,
+	      "cgroup 1001 summed over both netns: %" PRIu64,
+	      row ? row->c.close_wait : 0);
+	/* 999 before 1002: ids compare as numbers, not as key strings. */
+	CHECK(r.n == 6 && r.v[0].cgroup_id == 1001 &&
+	      r.v[1].cgroup_id == 2003 && r.v[2].cgroup_id == 2001 &&
+	      r.v[3].cgroup_id == 999 && r.v[4].cgroup_id == 1002,
+	      "by cgroup: close_wait descending, then id, got %zu", r.n);
+	CHECK(!cw_rows_find(&r, "cg:4026532300:1001"),
+	      "tree keys are not by-cgroup keys");
+	cw_rows_free(&r);
+
+	CHECK(!cw_rows_build(&r, &s, CW_BY_CONTAINER, NULL),
+	      "by container builds");
+	row = cw_rows_find(&r, "ct:containerd:0123456789ab");
+	CHECK(row && row->c.close_wait == 10 && row->kind == CW_ROW_CONTAINER &&
+	      !strcmp(row->label, "containerd:0123456789ab"),
+	      "a container summed over netns: %" PRIu64,
+	      row ? row->c.close_wait : 0);
+	row = cw_rows_find(&r, "ct:?");
+	CHECK(row && row->c.close_wait == 3 && !strcmp(row->label, "?"),
+	      "unresolved paths share a row: %" PRIu64,
+	      row ? row->c.close_wait : 0);
+	row = cw_rows_find(&r, "ct:" SESSION);
+	CHECK(row && row->c.close_wait == 4 && !strcmp(row->label, SESSION),
+	      "no container: the path is key and label");
+	CHECK(r.n == 5 && r.v[0].c.close_wait == 10 &&
+	      r.v[4].c.close_wait == 2 && !strcmp(r.v[4].key, "ct:pod:" UID),
+	      "by container: 5 rows, descending, got %zu", r.n);
+	CHECK(!cw_rows_find(&r, "ct:nope") && !cw_rows_find(NULL, "total"),
+	      "cw_rows_find misses cleanly");
+	cw_rows_free(&r);
+	CHECK(r.n == 0 && !r.v, "cw_rows_free empties");
+	cw_snapshot_free(&s);
+}
+
+static char tmpdir[] = "/tmp/cwstat-unit-XXXXXX";
+
+/* A file holding @content under the temp dir, or with NULL a directory. */
+static void mk(const char *name, const char *content)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	if (!content) {
+		if (mkdir(path, 0755) && errno != EEXIST)
+			abort();
+		return;
+	}
+	f = fopen(path, "w");
+	if (!f)
+		abort();
+	fputs(content, f);
+	fclose(f);
+}
+
+static void ln(const char *target, const char *link)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, link);
+	if (symlink(target, path))
+		abort();
+}
+
+/* Of @name under the temp dir, or of an absolute @name. */
+static uint64_t inode_of(const char *name)
+{
+	char buf[512];
+	struct stat st;
+
+	snprintf(buf, sizeof(buf), "%s%s%s", *name == '/' ? "" : tmpdir,
+		 *name == '/' ? "" : "/", name);
+	if (stat(buf, &st))
+		abort();
+	return st.st_ino;
+}
+
+/* A fake process: <tmp>/proc/PID/ns/net -> a stand-in netns file. */
+static void fake_pid(const char *pid, const char *netns, const char *comm)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "proc/%s", pid);
+	mk(path, NULL);
+	snprintf(path, sizeof(path), "proc/%s/ns", pid);
+	mk(path, NULL);
+	snprintf(path, sizeof(path), "proc/%s/ns/net", pid);
+	ln(netns, path);
+	if (comm) {
+		snprintf(path, sizeof(path), "proc/%s/comm", pid);
+		mk(path, comm);
+	}
+}
+
+static void rm_rf(const char *path)
+{
+	char sub[512];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (lstat(path, &st))
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	d = opendir(path);
+	while (d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		rm_rf(sub);
+	}
+	if (d)
+		closedir(d);
+	rmdir(path);
+}
+
+/*
+ * A fake /run/netns and /proc. Symlinks cannot fake a netns inode, but
+ * stat() follows them: regular files stand in for the nsfs files and their
+ * real inode numbers are what gets asked for.
+ */
+static void test_names_fake(void)
+{
+	char run[512], proc[512];
+	uint64_t a, b, c, dir, ver, ask[7];
+	const struct cw_netns_name *e;
+	struct cw_names names;
+	char pid[16];
+	int i;
+
+	if (!mkdtemp(tmpdir))
+		abort();
+	mk("ns", NULL);
+	mk("ns/a", "");
+	mk("ns/b", "");
+	mk("ns/c", "");
+	mk("ns/d", "");
+	mk("run", NULL);
+	/*
+	 * Several names and pids per netns, so that whatever order readdir
+	 * gives, keeping the first or the last found would show.
+	 */
+	ln("../ns/a", "run/zshop");
+	ln("../ns/a", "run/tshop");
+	ln("../ns/a", "run/shop");
+	ln("../ns/a", "run/vshop");
+	ln("../ns/a", "run/ushop");
+	mk("run/dir", NULL);
+	/* A regular file, but on procfs, not on the nsfs of <proc>/self. */
+	ln("/proc/version", "run/version");
+	mk("proc", NULL);
+	fake_pid("self", "../../../ns/a", NULL);
+	fake_pid("42", "../../../ns/b", "worker\n");
+	for (i = 0; i < 30; i++) {
+		snprintf(pid, sizeof(pid), "%d", 43 + 997 * i);
+		fake_pid(pid, "../../../ns/b", "nginx\n");
+	}
+	fake_pid("7", "../../../ns/a", "init\n");
+	fake_pid("12", "../../../ns/c", NULL);
+	fake_pid("99", "../../../ns/d", "other\n");
+	fake_pid("0x10", "../../../ns/c", "hex\n");
+	mk("proc/5", NULL);
+
+	a = inode_of("ns/a");
+	b = inode_of("ns/b");
+	c = inode_of("ns/c");
+	dir = inode_of("run/dir");
+	ver = inode_of("/proc/version");
+	ask[0] = b;
+	ask[1] = a;
+	ask[2] = c;
+	ask[3] = dir;
+	ask[4] = ver;
+	ask[5] = a;
+	ask[6] = 12345;
+	snprintf(run, sizeof(run), "%s/run", tmpdir);
+	snprintf(proc, sizeof(proc), "%s/proc", tmpdir);
+
+	CHECK(!cw_names_load(&names, ask, 7, run, proc), "names load");
+	CHECK(names.n == 6, "duplicates asked once: %zu", names.n);
+	e = cw_names_find(&names, a);
+	CHECK(e && e->name && !strcmp(e->name, "shop"),
+	      "two names: the smallest, got %s", e && e->name ? e->name : "-");
+	CHECK(e && e->pid == 7 && !strcmp(e->comm, "init"),
+	      "netns a: pid 7 init, got %d %s", e ? e->pid : -1,
+	      e ? e->comm : "");
+	e = cw_names_find(&names, b);
+	CHECK(e && !e->name && e->pid == 42 && !strcmp(e->comm, "worker"),
+	      "netns b: the lowest pid, 42 worker, got %d %s",
+	      e ? e->pid : -1, e ? e->comm : "");
+	e = cw_names_find(&names, c);
+	CHECK(e && e->pid == 12 && !e->comm[0],
+	      "netns c: pid 12 (not 0x10), no comm, got %d '%s'",
+	      e ? e->pid : -1, e ? e->comm : "");
+	e = cw_names_find(&names, dir);
+	CHECK(e && !e->name && !e->pid, "a directory is no netns");
+	e = cw_names_find(&names, ver);
+	CHECK(e && !e->name, "a file off the nsfs device is no netns");
+	e = cw_names_find(&names, 12345);
+	CHECK(e && !e->name && !e->pid, "an inode nobody has: nothing known");
+	CHECK(!cw_names_find(&names, inode_of("ns/d")),
+	      "an inode not asked for is not looked up");
+	cw_names_free(&names);
+	CHECK(!names.n && !names.v, "cw_names_free empties");
+
+	/*
+	 * Everything asked for has a pid early; outside procfs the scan
+	 * must still go on, as readdir order says nothing about pids.
+	 */
+	CHECK(!cw_names_load(&names, &b, 1, run, proc), "names load: b");
+	e = cw_names_find(&names, b);
+	CHECK(e && e->pid == 42, "netns b alone: still pid 42, got %d",
+	      e ? e->pid : -1);
+	cw_names_free(&names);
+
+	CHECK(!cw_names_load(&names, NULL, 0, run, proc) && !names.n,
+	      "nothing asked, nothing loaded");
+	CHECK(!cw_names_find(NULL, a), "no names: no name");
+	rm_rf(tmpdir);
+}
+
+/* The real /proc, where the scan stops early: still the lowest pid. */
+static void test_names_proc(void)
+{
+	struct cw_names names;
+	const struct cw_netns_name *e;
+	struct dirent *de;
+	struct stat st;
+	long lowest = 0;
+	uint64_t self;
+	DIR *d;
+
+	if (stat("/proc/self/ns/net", &st))
+		return;
+	self = st.st_ino;
+	CHECK(!cw_names_load(&names, &self, 1, "/nonexistent", "/proc"),
+	      "names load from /proc");
+	d = opendir("/proc");
+	while (d && (de = readdir(d))) {
+		char path[300];
+		long pid = atol(de->d_name);
+
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+		if (pid > 0 && !stat(path, &st) && st.st_ino == self &&
+		    (!lowest || pid < lowest))
+			lowest = pid;
+	}
+	if (d)
+		closedir(d);
+	e = cw_names_find(&names, self);
+	CHECK(e && e->pid == lowest && e->pid <= getpid() && e->comm[0] &&
+	      !strchr(e->comm, '\n'),
+	      "own netns: lowest pid %ld, got %d '%s'", lowest,
+	      e ? e->pid : -1, e ? e->comm : "");
+	cw_names_free(&names);
+}
+
+void test_output(void)
+{
+	test_formats();
+	test_change();
+	test_write_error();
+	test_container_of();
+	test_rows();
+	test_names_fake();
+	test_names_proc();
+}
