@@ -183,7 +183,7 @@ void cw_check_print(FILE *f, const struct cw_check *ck,
 		fprintf(f, "%s ", res->status ? "worst" : "largest");
 		print_label(f, w->label);
 		fprintf(f, ": %" PRIu64 " in CLOSE_WAIT, %s %s; %" PRIu64
-			" in %zu %s rows", w->c.close_wait,
+			" in total over %zu %s rows", w->c.close_wait,
 			w->c.has & CW_HAS_OLDEST ? "oldest" : "idle", wage,
 			total->close_wait, rows->n, cw_by_name(by));
 	}

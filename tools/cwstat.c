@@ -363,6 +363,7 @@ static int watch(const struct cw_source_opts *so, struct cw_output_opts *oo,
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cw_rows prev = {0};
+	bool have_prev = false;
 	int ret = 0;
 
 	sigaction(SIGINT, &sa, NULL);
@@ -379,10 +380,12 @@ static int watch(const struct cw_source_opts *so, struct cw_output_opts *oo,
 		for (i = 0; i < argc; i++)
 			printf(" %s", argv[i]);
 		printf("    %s\n\n", when);
-		oo->prev = prev.n || prev.v ? &prev : NULL;
+		/* From the second sample on, even when the first had no rows. */
+		oo->prev = have_prev ? &prev : NULL;
 		ret = show_once(so, oo, &prev, true);
 		if (ret)
 			break;
+		have_prev = true;
 		watch_sleep(interval);
 	}
 	cw_rows_free(&prev);

@@ -58,13 +58,24 @@ say "Cross-check with ss, one namespace at a time (what you would do by hand tod
 echo "shop:    $(close_wait_by_ss shop) sockets in CLOSE-WAIT"
 echo "billing: $(close_wait_by_ss billing) sockets in CLOSE-WAIT"
 
+say "The cwstat tool: the same numbers for people, by name"
+cwstat
+
+say "Which process holds shop's sockets? (cwstat sockets, like ss -p for CLOSE_WAIT only)"
+cwstat sockets --netns shop | head -n 6
+
+say "A monitoring check (exit 2 = CRITICAL), and the Prometheus textfile output"
+cwstat check --by netns --warn 5 --crit 20
+echo "exit status $?"
+cwstat prom | grep '^cwstat_close_wait_sockets'
+
 say "Inside the billing container, /proc/net/cwstat shows billing only"
 ip netns exec billing cat /proc/net/cwstat
 
 say "shop's developers ship the fix: the server closes its sockets (SIGUSR1)"
 kill -USR1 "$shop_pid"
 sleep 1
-cat /proc/cwstat
+cwstat
 echo "shop:    $(close_wait_by_ss shop) sockets in CLOSE-WAIT (ss)"
 
 say "Done; unloading"

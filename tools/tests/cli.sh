@@ -202,6 +202,20 @@ expect "check: a missing input is UNKNOWN with a status line" 3 '^CWSTAT UNKNOWN
 expect "check: a malformed input is UNKNOWN" 3 '^CWSTAT UNKNOWN - .*v2.txt:1:' '' -- check --input "$tmp/v2.txt" --warn 1
 expect "check: an empty host is OK" 0 '^CWSTAT OK - 0 sockets' '' -- check --input "$fx/empty.txt" --warn 1 --crit 2
 
+# ---- watch on a terminal ----------------------------------------------------
+# script(1) gives the tool a terminal; sock_diag of this host is the live
+# source (the module cannot load here). Ctrl-C is SIGINT to the tool.
+script -qfec "$cw --watch 1 --source diag & p=\$!; sleep 2.5; kill -INT \$p; wait \$p; echo watch-exit=\$?" \
+	/dev/null >"$tmp/watch" 2>&1
+clears=$(grep -ac $'\033\[H\033\[2J' "$tmp/watch")
+if [[ $clears -ge 2 ]] && grep -aq '^NAME .* CHANGE' "$tmp/watch" &&
+	grep -aq 'watch-exit=0' "$tmp/watch"; then
+	ok "--watch on a terminal redraws in place, adds CHANGE, exits 0 on Ctrl-C"
+else
+	not_ok "--watch on a terminal redraws in place, adds CHANGE, exits 0 on Ctrl-C" \
+		"redraws: $clears" "$(cat -v "$tmp/watch" | tail -n 8)"
+fi
+
 # ---- man page -------------------------------------------------------------
 if warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 "$here/../cwstat.8" 2>&1 >/dev/null) &&
 	[[ -z $warn ]]; then
