@@ -88,6 +88,9 @@ struct cwstat_snapshot {
 	struct cwstat_row *rows;	/* in output order, see cwstat_row_cmp() */
 };
 
+/* An hour: a cache older than that would make the numbers meaningless. */
+#define CWSTAT_MAX_AGE_MS_LIMIT	3600000U
+
 extern unsigned int cwstat_max_age_ms;
 
 struct cwstat_snapshot *cwstat_snapshot_get(void);
@@ -113,6 +116,13 @@ int cwstat_proc_init(void);
 void cwstat_proc_exit(void);
 int cwstat_proc_net_init(void);
 void cwstat_proc_net_exit(void);
+
+int cwstat_sysfs_init(void);
+void cwstat_sysfs_exit(void);
+/* Caller holds the walk mutex (cwstat_snapshot.c): one walker at a time. */
+void cwstat_health_note_walk(const struct cwstat_walk_stats *stats,
+			     u64 close_wait);
+void cwstat_alarm_update(u64 total);
 
 #ifdef DEBUG
 int cwstat_selftest(void);

@@ -10,9 +10,6 @@
 #include "cwstat_format.h"
 #include "cwstat.h"
 
-/* An hour: a cache older than that would make the numbers meaningless. */
-#define CWSTAT_MAX_AGE_MS_LIMIT	3600000U
-
 unsigned int cwstat_max_age_ms = 1000;
 
 static int cwstat_max_age_ms_set(const char *val, const struct kernel_param *kp)
@@ -59,12 +56,18 @@ static int __init cwstat_init(void)
 		goto err_out;
 
 	step = 2;
-	what = "/proc/net/" CWSTAT_PROC_NAME;
-	err = cwstat_init_fault(step) ?: cwstat_proc_net_init();
+	what = "/sys/kernel/" CWSTAT_PROC_NAME;
+	err = cwstat_init_fault(step) ?: cwstat_sysfs_init();
 	if (err)
 		goto err_out;
 
 	step = 3;
+	what = "/proc/net/" CWSTAT_PROC_NAME;
+	err = cwstat_init_fault(step) ?: cwstat_proc_net_init();
+	if (err)
+		goto err_sysfs;
+
+	step = 4;
 	what = "/proc/" CWSTAT_PROC_NAME;
 	err = cwstat_init_fault(step) ?: cwstat_proc_init();
 	if (err)
@@ -77,6 +80,8 @@ err_proc_net:
 	cwstat_proc_net_exit();
 	/* A reader of /proc/net/cwstat may have filled the cache already. */
 	cwstat_snapshot_exit();
+err_sysfs:
+	cwstat_sysfs_exit();
 err_out:
 	pr_err("init failed at step %u (%s): error %d\n", step, what, err);
 	return err;
@@ -86,8 +91,10 @@ static void __exit cwstat_exit(void)
 {
 	cwstat_proc_exit();
 	cwstat_proc_net_exit();
-	/* Last: the readers that could still hold the cache are gone. */
+	/* The readers that could still hold the cache are gone. */
 	cwstat_snapshot_exit();
+	/* Last: walks, which update the alarm, are over. */
+	cwstat_sysfs_exit();
 	pr_info("unloaded\n");
 }
 

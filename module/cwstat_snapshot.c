@@ -82,6 +82,18 @@ int cwstat_snapshot_build(struct cwstat_agg *agg, struct cwstat_snapshot *snap)
 	return 0;
 }
 
+/* Every netns walked, whoever reads: the host-wide count. */
+static u64 cwstat_snapshot_close_wait(const struct cwstat_snapshot *snap)
+{
+	u64 sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < snap->nr_rows; i++)
+		if (!snap->rows[i].cgroup_id)
+			sum += snap->rows[i].cw.close_wait;
+	return sum;
+}
+
 static void cwstat_snapshot_release(struct kref *ref)
 {
 	struct cwstat_snapshot *snap =
@@ -126,6 +138,7 @@ static struct cwstat_snapshot *cwstat_snapshot_take(void)
 		return ERR_PTR(err);
 	}
 	WRITE_ONCE(cwstat_last_rows, snap->nr_rows);
+	cwstat_health_note_walk(&snap->stats, cwstat_snapshot_close_wait(snap));
 	return snap;
 }
 

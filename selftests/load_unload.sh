@@ -27,7 +27,8 @@ bg_register $r1
 r2=$!
 bg_register $r2
 
-entries="/proc/cwstat /proc/net/cwstat /proc/$xpid/net/cwstat /sys/module/cwstat"
+entries="/proc/cwstat /proc/net/cwstat /proc/$xpid/net/cwstat /sys/module/cwstat
+	/sys/kernel/cwstat/alarm"
 load_bad=
 unload_bad=
 present_bad=

@@ -1,0 +1,159 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# cw-timeout: 120
+#
+# sysfs: /sys/kernel/cwstat. Modes (host data root-only), health values
+# against what the test made and ss, every tunable against bad input (the
+# errno, and the old value kept), writes without privilege, and the alarm:
+# its level, poll() wake-up and uevent as the count crosses warn and crit,
+# both ways.
+
+. "$(dirname "$0")/lib.sh"
+
+S=/sys/kernel/cwstat
+W=$CW_BIN/cw_write
+
+need_mod max_age_ms=0
+
+# ---- layout -------------------------------------------------------------------
+modes=
+for a in version alarm scans last_scan_us last_scan_sockets last_scan_buckets \
+	tables max_age_ms warn crit; do
+	modes="$modes $a=$(stat -c %a "$S/$a" 2>/dev/null || echo missing)"
+done
+assert_eq "attributes and their modes (host data 0400, tunables 0644)" "$modes" \
+	" version=444 alarm=444 scans=400 last_scan_us=400 last_scan_sockets=400 last_scan_buckets=400 tables=400 max_age_ms=644 warn=644 crit=644"
+assert_eq "version is the module's" "$(cat $S/version)" \
+	"$(cat /sys/module/cwstat/version 2>/dev/null || modinfo -F version "$CW_KO")"
+assert_eq "alarm starts ok, thresholds off" \
+	"$(cat $S/alarm) $(cat $S/warn) $(cat $S/crit)" "ok 0 0"
+
+# ---- health -------------------------------------------------------------------
+ns_add p private || bail "ip netns add p with a private ehash"
+cat /proc/cwstat >/dev/null
+s0=$(cat $S/scans)
+cat /proc/cwstat >/dev/null
+cat /proc/cwstat >/dev/null
+assert_eq "scans: +1 per walk (two reads with max_age_ms=0)" \
+	"$(cat $S/scans)" $((s0 + 2))
+assert_eq "tables: init_net's and netns p's private one" "$(cat $S/tables)" 2
+buckets_init=$(sysctl -n net.ipv4.tcp_ehash_entries)
+buckets_p=$(nsrun p sysctl -n net.ipv4.tcp_ehash_entries)
+assert_eq "last_scan_buckets: both tables' sizes" "$(cat $S/last_scan_buckets)" \
+	$((${buckets_init#-} + ${buckets_p#-}))
+factory_spawn f1 -n 5 -E 3
+factory_wait f1 || bail "factory f1 ready"
+cat /proc/cwstat >/dev/null
+assert_eq "last_scan_sockets: every non-listening TCP socket (ss)" \
+	"$(cat $S/last_scan_sockets)" "$(ss_sockets init)"
+us=$(cat $S/last_scan_us)
+assert_range "last_scan_us is a plausible time" "$us" 0 10000000
+assert_eq "/sys/module/cwstat/parameters/max_age_ms is the same setting" \
+	"$("$W" $S/max_age_ms 250) $(cat /sys/module/cwstat/parameters/max_age_ms)" "ok 250"
+"$W" $S/max_age_ms 0 >/dev/null
+
+# ---- bad input --------------------------------------------------------------
+# bad ATTR VALUE ERRNO: the write fails with ERRNO and the value stays.
+bad() {
+	local before got after
+	before=$(cat "$S/$1")
+	got=$("$W" "$S/$1" "$2")
+	after=$(cat "$S/$1")
+	if [ "$got" = "$3" ] && [ "$after" = "$before" ]; then
+		ok "$1 <- '$2': $3, value kept"
+	else
+		fail "$1 <- '$2': $3, value kept" "got $got, value $before -> $after"
+	fi
+}
+"$W" $S/warn 10 >/dev/null
+"$W" $S/crit 20 >/dev/null
+for a in max_age_ms warn crit; do
+	bad $a '\n' EINVAL
+	bad $a ' ' EINVAL
+	bad $a ' 5' EINVAL
+	bad $a '-1' EINVAL
+	bad $a '18446744073709551616' ERANGE
+	bad $a 'abc' EINVAL
+	bad $a '5x' EINVAL
+	bad $a '0x10' EINVAL
+done
+bad max_age_ms 3600001 ERANGE
+bad max_age_ms 4294967296 ERANGE
+bad warn 21 EINVAL
+bad crit 9 EINVAL
+assert_eq "good writes, with or without a newline" \
+	"$("$W" $S/warn '12\n') $("$W" $S/crit 30) $(cat $S/warn) $(cat $S/crit)" "ok ok 12 30"
+assert_eq "warn = crit is allowed" "$("$W" $S/warn 30)" ok
+assert_eq "0 turns a threshold off, whatever the other" \
+	"$("$W" $S/crit 0) $("$W" $S/warn 100) $(cat $S/crit) $(cat $S/warn)" "ok ok 0 100"
+"$W" $S/warn 0 >/dev/null
+assert_eq "uid 65534 cannot write a tunable (EACCES), value kept" \
+	"$("$CW_BIN/cw_runas" 65534 65534 "$W" $S/warn 5) $(cat $S/warn)" "EACCES 0"
+assert_eq "uid 0 without CAP_NET_ADMIN cannot write one (EPERM), value kept" \
+	"$("$CW_BIN/cw_runas" 0 0 "$W" $S/warn 5) $(cat $S/warn)" "EPERM 0"
+assert_eq "uid 65534 cannot read host data (scans)" \
+	"$("$CW_BIN/cw_runas" 65534 65534 cat $S/scans 2>/dev/null || echo denied)" denied
+assert_eq "uid 65534 reads version and alarm" \
+	"$("$CW_BIN/cw_runas" 65534 65534 cat $S/alarm)" ok
+
+# ---- the alarm ----------------------------------------------------------------
+# Thresholds around what exists: f1 holds 5. warn at 7, crit at 9.
+"$W" $S/warn 7 >/dev/null
+"$W" $S/crit 9 >/dev/null
+cat /proc/cwstat >/dev/null
+assert_eq "alarm ok at 5 sockets (warn 7, crit 9)" "$(cat $S/alarm)" ok
+
+# arm NAME: a waiter on the alarm, ready before the test acts.
+arm() {
+	rm -f "$CW_T/$1.ready"
+	"$CW_BIN/cw_alarm_wait" -t 15 -r "$CW_T/$1.ready" $S/alarm \
+		>"$CW_T/$1.out" 2>&1 &
+	echo $! >"$CW_T/$1.pid"
+	bg_register "$(cat "$CW_T/$1.pid")"
+	wait_until 5 test -e "$CW_T/$1.ready" || bail "alarm waiter $1 armed"
+}
+# woke NAME LEVEL COUNT: the waiter saw poll() wake with LEVEL and the uevent.
+woke() {
+	local pid
+	pid=$(cat "$CW_T/$1.pid")
+	wait "$pid"
+	if [ $? = 0 ] && grep -qx "poll $2" "$CW_T/$1.out" &&
+	   grep -qx "uevent CWSTAT_ALARM=$2 CWSTAT_CLOSE_WAIT=$3" "$CW_T/$1.out"; then
+		ok "alarm $2 at $3: poll() woke and the uevent said so"
+	else
+		fail "alarm $2 at $3: poll() woke and the uevent said so"
+		diag_file "$CW_T/$1.out"
+	fi
+}
+
+arm up1
+factory_spawn f2 -n 3
+factory_wait f2 || bail "factory f2 ready"
+cat /proc/cwstat >/dev/null
+assert_eq "8 sockets: alarm warn" "$(cat $S/alarm)" warn
+woke up1 warn 8
+
+arm up2
+factory_spawn f3 -n 2
+factory_wait f3 || bail "factory f3 ready"
+cat /proc/cwstat >/dev/null
+assert_eq "10 sockets: alarm crit" "$(cat $S/alarm)" crit
+woke up2 crit 10
+
+arm down
+factory_stop f3
+factory_stop f2
+cat /proc/cwstat >/dev/null
+assert_eq "back to 5 sockets: alarm ok" "$(cat $S/alarm)" ok
+woke down ok 5
+
+# A threshold write re-evaluates at once, without a new count.
+arm thr
+"$W" $S/warn 5 >/dev/null
+assert_eq "warn lowered to 5: alarm warn at once" "$(cat $S/alarm)" warn
+woke thr warn 5
+"$W" $S/warn 0 >/dev/null
+"$W" $S/crit 0 >/dev/null
+assert_eq "thresholds off: alarm ok" "$(cat $S/alarm)" ok
+
+cw_exit
