@@ -65,6 +65,20 @@ vm-shell: deps
 	$(MAKE) selftests tools
 	scripts/vm/run $(KERNELRELEASE) --mode shell
 
+# DKMS install from this tree, for KERNELRELEASE (default: the running
+# kernel), with the tool under PREFIX; see scripts/install-dkms. Root.
+PREFIX ?= /usr/local
+
+install:
+	scripts/install-dkms install $(KERNELRELEASE) $(PREFIX)
+
+uninstall:
+	scripts/install-dkms uninstall $(KERNELRELEASE) $(PREFIX)
+
+# cwstat-dkms_<version>_all.deb and cwstat_<version>_<arch>.deb in build/deb/
+deb:
+	scripts/mkdeb
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CWSTAT_COMPAT_H=$(COMPAT_H) clean || true
 	rm -rf build module/.compat
@@ -81,6 +95,9 @@ help:
 	@echo 'make demo             boot a VM and show cwstat counting'
 	@echo 'make vm-shell         a shell in a VM with the module loaded'
 	@echo 'make deps             install build and test dependencies (root)'
+	@echo 'make install          DKMS install for KERNELRELEASE, tool in PREFIX=$(PREFIX), load at boot (root)'
+	@echo 'make uninstall        undo make install (root)'
+	@echo 'make deb              cwstat-dkms and cwstat .deb packages in build/deb/, lintian-checked'
 
 .PHONY: all module kdir tools tools-test fuzz modules-all sparse style selftests deps check demo \
-	vm-shell clean help
+	vm-shell clean help install uninstall deb

@@ -86,10 +86,11 @@ else
 fi
 
 # ---- the module and sock_diag agree ----------------------------------------
-# Idle times move between two reads and sock_diag has no "sockets" count:
+# Idle times move between two reads, and sock_diag knows neither the
+# "sockets" count nor (live mode) the exact age:
 # everything else must be identical.
 comparable() {
-	grep -v -e '^#' -e oldest_idle -e cwstat_tcp_ehash_sockets "$1" | sort
+	grep -v -e '^#' -e oldest_idle -e oldest_seconds -e cwstat_tcp_ehash_sockets "$1" | sort
 }
 cw prom --no-names
 comparable "$out" >"$CW_T/module.prom"
