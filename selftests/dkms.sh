@@ -48,6 +48,7 @@ else
 	exit 1
 fi
 assert_eq "loaded module's version" "$(cat /sys/module/cwstat/version 2>&1)" "$want"
+assert_eq "/sys/kernel/cwstat/version" "$(cat /sys/kernel/cwstat/version 2>&1)" "$want"
 # The harness's own module is the test build, which has this knob; the
 # DKMS build is a release build and must not.
 if [ -e /sys/module/cwstat/parameters/inject_init_fault ]; then
