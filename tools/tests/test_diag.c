@@ -631,11 +631,11 @@ static void test_netns_each(void)
 	}
 	snprintf(p, sizeof(p), "%s/a", run);
 	snprintf(q, sizeof(q), "%s/1/ns/net", proc);
-	link(p, q);
+	CHECK(!link(p, q), "hard link %s: %s", q, strerror(errno));
 	snprintf(p, sizeof(p), "%s/2/ns/net", proc);
 	write_file(p, "");
 	snprintf(q, sizeof(q), "%s/3/ns/net", proc);
-	link(p, q);
+	CHECK(!link(p, q), "hard link %s: %s", q, strerror(errno));
 	snprintf(p, sizeof(p), "%s/sys", proc);
 	mkdir(p, 0755);
 
