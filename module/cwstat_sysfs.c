@@ -121,7 +121,9 @@ void cwstat_alarm_update(u64 total)
 	unsigned long next;
 
 	WRITE_ONCE(cwstat_alarm_total, total);
-	if (atomic_xchg(&cwstat_alarm_level, level) == level)
+	/* Read first: the common case then writes no shared cache line. */
+	if (atomic_read(&cwstat_alarm_level) == level ||
+	    atomic_xchg(&cwstat_alarm_level, level) == level)
 		return;
 	/* A racy read of the last time is fine: it only sets a delay. */
 	next = READ_ONCE(cwstat_alarm_notified_at) + CWSTAT_ALARM_INTERVAL;
