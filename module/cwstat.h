@@ -85,6 +85,8 @@ struct cwstat_walk_stats {
 int cwstat_walk(struct cwstat_agg *agg, struct cwstat_walk_stats *stats);
 void cwstat_count_close_wait(struct cwstat_counts *cw, const struct sock *sk,
 			     u32 now);
+void cwstat_counts_add(struct cwstat_counts *sum,
+		       const struct cwstat_counts *cw);
 
 int cwstat_visit_tables(int (*fn)(struct inet_hashinfo *hinfo, void *arg),
 			void *arg);

@@ -370,8 +370,13 @@ static void cwstat_leave(const struct sock *sk)
 	struct cwstat_track *t = cwstat_unlink(sk);
 
 	/* No entry: the socket entered CLOSE_WAIT before the probe, or missed. */
-	if (t)
-		cwstat_pool_put(t);
+	if (!t)
+		return;
+	cwstat_pool_put(t);
+	/* An entry is free again: repair what was missed for the lack of one. */
+	if (unlikely(atomic64_read(&cwstat_overflow_pending)))
+		queue_delayed_work(system_unbound_wq, &cwstat_overflow_work,
+				   CWSTAT_OVERFLOW_DELAY);
 }
 
 /*
@@ -409,6 +414,7 @@ static unsigned int cwstat_age_bucket(u64 age_ns)
 	return i;
 }
 
+/* The counts of one tracked socket, as cwstat_count_close_wait() has them. */
 static void cwstat_count_track(struct cwstat_counts *cw,
 			       const struct cwstat_track *t, u64 now_ns,
 			       u32 now_j)
@@ -417,8 +423,8 @@ static void cwstat_count_track(struct cwstat_counts *cw,
 	u64 age = now_ns > t->entered_ns ? now_ns - t->entered_ns : 0;
 
 	cwstat_count_close_wait(cw, t->sk, now_j);
-	cw->oldest_age_ns = max(cw->oldest_age_ns, age);
-	cw->age_hist[cwstat_age_bucket(age)]++;
+	cw->oldest_age_ns = age;
+	cw->age_hist[cwstat_age_bucket(age)] = 1;
 }
 
 static unsigned int cwstat_chain_len(struct cwstat_bucket *b)
@@ -472,6 +478,7 @@ retry:
 		}
 		hlist_for_each_entry(t, &b->chain, node) {
 			struct cwstat_row *netns_row, *cg_row;
+			struct cwstat_counts one;
 
 			netns_row = cwstat_agg_find_or_add(agg, t->ns, 0, NULL);
 			cg_row = cwstat_agg_find_or_add(agg, t->ns,
@@ -481,8 +488,9 @@ retry:
 				err = -ENOMEM;
 				break;
 			}
-			cwstat_count_track(&netns_row->cw, t, now_ns, now_j);
-			cwstat_count_track(&cg_row->cw, t, now_ns, now_j);
+			cwstat_count_track(&one, t, now_ns, now_j);
+			cwstat_counts_add(&netns_row->cw, &one);
+			cwstat_counts_add(&cg_row->cw, &one);
 		}
 		raw_spin_unlock_irqrestore(&b->lock, flags);
 		if (err)
@@ -700,10 +708,8 @@ static int cwstat_reconcile_locked(bool seeding)
 		stale = cwstat_sweep(rc.gen, true);
 	}
 
-	/* The next reconciliation will meet these again. */
+	/* Still missed: the next reconciliation will meet them again. */
 	atomic64_add(rc.untracked, &cwstat_overflow_pending);
-	if (rc.untracked)
-		atomic64_add(rc.untracked, &cwstat_overflows);
 
 	if (seeding) {
 		atomic64_add(rc.inserted, &cwstat_seeded);

@@ -156,7 +156,7 @@ static const struct kernel_param_ops cwstat_stat_ops = {
 module_param_cb(tracked, &cwstat_stat_ops, (void *)CWSTAT_STAT_TRACKED, 0444);
 MODULE_PARM_DESC(tracked, "Live mode: sockets in the table now (read-only)");
 module_param_cb(tracked_overflow, &cwstat_stat_ops, (void *)CWSTAT_STAT_TRACKED_OVERFLOW, 0444);
-MODULE_PARM_DESC(tracked_overflow, "Live mode: times a socket in CLOSE_WAIT found no free entry (read-only)");
+MODULE_PARM_DESC(tracked_overflow, "Live mode: entries into CLOSE_WAIT that found no free table entry (read-only)");
 module_param_cb(probe_hits, &cwstat_stat_ops, (void *)CWSTAT_STAT_PROBE_HITS, 0444);
 MODULE_PARM_DESC(probe_hits, "Live mode: entries into and exits from CLOSE_WAIT seen (read-only)");
 module_param_cb(drift, &cwstat_stat_ops, (void *)CWSTAT_STAT_DRIFT, 0444);

@@ -47,21 +47,6 @@ static void cwstat_show_counts(struct seq_file *m,
 		seq_printf(m, " %s=%llu", age_keys[i], cw->age_hist[i]);
 }
 
-/* Add a netns row's counts to the total. */
-static void cwstat_add_counts(struct cwstat_counts *sum,
-			      const struct cwstat_counts *cw)
-{
-	unsigned int i;
-
-	sum->close_wait += cw->close_wait;
-	sum->recvq_bytes += cw->recvq_bytes;
-	sum->rmem_bytes += cw->rmem_bytes;
-	sum->oldest_idle = max(sum->oldest_idle, cw->oldest_idle);
-	sum->oldest_age_ns = max(sum->oldest_age_ns, cw->oldest_age_ns);
-	for (i = 0; i < CWSTAT_AGE_BUCKETS; i++)
-		sum->age_hist[i] += cw->age_hist[i];
-}
-
 /*
  * Write @s with the bytes of CWSTAT_PATH_ESCAPE and every ASCII control
  * character as a backslash and three octal digits. A cgroup name may hold
@@ -111,7 +96,7 @@ void cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
 
 		if (row->cgroup_id || !cwstat_in_scope(scope, row))
 			continue;
-		cwstat_add_counts(&total, &row->cw);
+		cwstat_counts_add(&total, &row->cw);
 		sockets += row->sockets;
 	}
 

@@ -145,9 +145,10 @@ void cwstat_agg_destroy(struct cwstat_agg *agg)
 }
 
 /*
- * Add one CLOSE_WAIT socket to @cw. The caller makes sure the socket cannot
- * be freed meanwhile: an ehash bucket lock (the walk), or the live table's
- * bucket lock (cwstat_live.c).
+ * The counts of one CLOSE_WAIT socket, read once, so that the netns row and
+ * the cgroup row it is added to agree even while its queue changes. The
+ * caller makes sure the socket cannot be freed meanwhile: an ehash bucket
+ * lock (the walk), or the live table's bucket lock (cwstat_live.c).
  */
 void cwstat_count_close_wait(struct cwstat_counts *cw, const struct sock *sk,
 			     u32 now)
@@ -155,14 +156,29 @@ void cwstat_count_close_wait(struct cwstat_counts *cw, const struct sock *sk,
 	const struct tcp_sock *tp = tcp_sk(sk);
 	s32 idle = now - READ_ONCE(tp->rcv_tstamp);
 
-	cw->close_wait++;
+	*cw = (struct cwstat_counts){ .close_wait = 1 };
 	/* Read without the socket lock, as tcp_diag_get_info() does. */
-	cw->recvq_bytes += cwstat_close_wait_payload(READ_ONCE(tp->rcv_nxt),
-						     READ_ONCE(tp->copied_seq));
-	cw->rmem_bytes += sk_rmem_alloc_get(sk);
+	cw->recvq_bytes = cwstat_close_wait_payload(READ_ONCE(tp->rcv_nxt),
+						    READ_ONCE(tp->copied_seq));
+	cw->rmem_bytes = sk_rmem_alloc_get(sk);
 	/* A segment that arrived after @now was read is no idle time. */
 	if (idle > 0)
-		cw->oldest_idle = max_t(u32, cw->oldest_idle, idle);
+		cw->oldest_idle = idle;
+}
+
+/* Add @cw to @sum: counts add up, the oldest is the oldest of both. */
+void cwstat_counts_add(struct cwstat_counts *sum,
+		       const struct cwstat_counts *cw)
+{
+	unsigned int i;
+
+	sum->close_wait += cw->close_wait;
+	sum->recvq_bytes += cw->recvq_bytes;
+	sum->rmem_bytes += cw->rmem_bytes;
+	sum->oldest_idle = max(sum->oldest_idle, cw->oldest_idle);
+	sum->oldest_age_ns = max(sum->oldest_age_ns, cw->oldest_age_ns);
+	for (i = 0; i < CWSTAT_AGE_BUCKETS; i++)
+		sum->age_hist[i] += cw->age_hist[i];
 }
 
 static unsigned int cwstat_chain_length(spinlock_t *lock,
@@ -197,6 +213,7 @@ static void cwstat_count_chain(struct cwstat_agg *agg, spinlock_t *lock,
 	sk_nulls_for_each(sk, node, &head->chain) {
 		unsigned int ns = sock_net(sk)->ns.inum;
 		struct cwstat_row *netns_row, *cg_row;
+		struct cwstat_counts one;
 		struct cgroup *cgrp;
 
 		netns_row = cwstat_agg_find_or_add(agg, ns, 0, NULL);
@@ -212,8 +229,9 @@ static void cwstat_count_chain(struct cwstat_agg *agg, spinlock_t *lock,
 		cg_row = cwstat_agg_find_or_add(agg, ns, cgroup_id(cgrp), cgrp);
 		if (!cg_row)
 			return;
-		cwstat_count_close_wait(&netns_row->cw, sk, now);
-		cwstat_count_close_wait(&cg_row->cw, sk, now);
+		cwstat_count_close_wait(&one, sk, now);
+		cwstat_counts_add(&netns_row->cw, &one);
+		cwstat_counts_add(&cg_row->cw, &one);
 	}
 }
 
