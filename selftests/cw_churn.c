@@ -20,7 +20,8 @@
  *   ready close_wait=N conns=C ms=T
  * where N is the CLOSE_WAIT sockets held, C the connections made by all
  * processes and T the churn's duration. The sockets are then held until
- * SIGTERM (or SIGINT, SIGHUP), and the process exits 0. The processes get
+ * SIGTERM (or SIGINT, SIGHUP), and the process exits 0; with -x it exits
+ * at once (to measure a churn rate). The processes get
  * SIGTERM when their parent dies.
  */
 #define _GNU_SOURCE
@@ -58,6 +59,7 @@ struct opts {
 	const char *addr;
 	const char *netns;
 	const char *outfile;
+	int exit_when_ready;
 };
 
 static volatile sig_atomic_t stop_churn, got_term;
@@ -81,7 +83,7 @@ static void usage(void)
 {
 	fputs(
 "usage: cw_churn [-P PROCS] [-k KEEP] [-l LISTENERS] [-d SEC] [-a ADDR]\n"
-"                [-N NETNS_FILE] [-o FILE]\n", stderr);
+"                [-N NETNS_FILE] [-o FILE] [-x]\n", stderr);
 	exit(2);
 }
 
@@ -298,7 +300,7 @@ int main(int argc, char **argv)
 	int fds[2], c;
 	FILE *in;
 
-	while ((c = getopt(argc, argv, "P:k:l:d:a:N:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "P:k:l:d:a:N:o:xh")) != -1) {
 		switch (c) {
 		case 'P':
 			o.procs = strtoul(optarg, NULL, 10);
@@ -320,6 +322,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			o.outfile = optarg;
+			break;
+		case 'x':
+			o.exit_when_ready = 1;
 			break;
 		default:
 			usage();
@@ -398,7 +403,7 @@ int main(int argc, char **argv)
 		write_ready(o.outfile, line);
 	fputs(line, stdout);
 	fflush(stdout);
-	while (!got_term)
+	while (!got_term && !o.exit_when_ready)
 		pause();
 out:
 	for (i = 0; i < o.procs; i++)
