@@ -34,7 +34,28 @@
 #define CWSTAT_KEY_RECVQ_BYTES		"recvq_bytes"
 #define CWSTAT_KEY_RMEM_BYTES		"rmem_bytes"
 #define CWSTAT_KEY_OLDEST_IDLE_S	"oldest_idle_s"
+/* Scan mode only (mode=scan): a live table does not know it. */
 #define CWSTAT_KEY_SOCKETS		"sockets"	/* total, netns */
+
+/*
+ * Live mode only (mode=live, the default): time in CLOSE_WAIT. oldest_s is
+ * the whole seconds of the row's oldest socket. The age_* keys count the
+ * row's sockets per age bucket: each socket is in exactly one bucket, so
+ * they sum to close_wait (they are not cumulative). A bucket "le_Ns" holds
+ * ages above the previous bound up to and including N seconds.
+ */
+#define CWSTAT_KEY_OLDEST_S		"oldest_s"
+#define CWSTAT_KEY_AGE_LE_1S		"age_le_1s"
+#define CWSTAT_KEY_AGE_LE_10S		"age_le_10s"
+#define CWSTAT_KEY_AGE_LE_60S		"age_le_60s"
+#define CWSTAT_KEY_AGE_LE_600S		"age_le_600s"
+#define CWSTAT_KEY_AGE_LE_3600S		"age_le_3600s"
+#define CWSTAT_KEY_AGE_GT_3600S		"age_gt_3600s"
+/* The buckets in output order, and the upper bounds of all but the last. */
+#define CWSTAT_AGE_KEYS		{ CWSTAT_KEY_AGE_LE_1S, CWSTAT_KEY_AGE_LE_10S, \
+				  CWSTAT_KEY_AGE_LE_60S, CWSTAT_KEY_AGE_LE_600S, \
+				  CWSTAT_KEY_AGE_LE_3600S, CWSTAT_KEY_AGE_GT_3600S }
+#define CWSTAT_AGE_BOUNDS_S	{ 1, 10, 60, 600, 3600 }
 
 /*
  * Bytes of a cgroup path written as a backslash and three octal digits,

@@ -10,8 +10,26 @@
 #include <linux/types.h>
 
 struct cgroup;
+struct inet_hashinfo;
 struct net;
 struct seq_file;
+struct sock;
+
+/*
+ * Where the counts come from (the load-time "mode" parameter): the live
+ * table fed by the state-change tracepoint, or a walk of the hash tables
+ * on every (uncached) read.
+ */
+enum cwstat_mode {
+	CWSTAT_MODE_LIVE,
+	CWSTAT_MODE_SCAN,
+};
+
+extern int cwstat_mode;
+const char *cwstat_mode_name(void);
+
+/* Age histogram buckets, as in cwstat_format.h: up to 1 s, 10 s, ... */
+#define CWSTAT_AGE_BUCKETS	6
 
 /* CLOSE_WAIT sums of one row. */
 struct cwstat_counts {
@@ -19,6 +37,9 @@ struct cwstat_counts {
 	u64 recvq_bytes;	/* unread payload, the peer's FIN excluded */
 	u64 rmem_bytes;		/* sk_rmem_alloc: memory the sockets pin */
 	u32 oldest_idle;	/* jiffies since the last segment, at most */
+	/* Live mode only: time in CLOSE_WAIT. */
+	u64 oldest_age_ns;	/* of the row's oldest socket */
+	u64 age_hist[CWSTAT_AGE_BUCKETS];	/* sockets per age bucket */
 };
 
 /*
@@ -47,6 +68,7 @@ struct cwstat_agg {
 };
 
 int cwstat_agg_reserve(struct cwstat_agg *agg, unsigned int more);
+unsigned int cwstat_agg_room(const struct cwstat_agg *agg);
 struct cwstat_row *cwstat_agg_find(struct cwstat_agg *agg, unsigned int ns,
 				   u64 cgroup_id);
 struct cwstat_row *cwstat_agg_find_or_add(struct cwstat_agg *agg,
@@ -62,6 +84,23 @@ struct cwstat_walk_stats {
 };
 
 int cwstat_walk(struct cwstat_agg *agg, struct cwstat_walk_stats *stats);
+void cwstat_count_close_wait(struct cwstat_counts *cw, const struct sock *sk,
+			     u32 now);
+void cwstat_counts_add(struct cwstat_counts *sum,
+		       const struct cwstat_counts *cw);
+
+int cwstat_visit_tables(int (*fn)(struct inet_hashinfo *hinfo, void *arg),
+			void *arg);
+
+/* Sockets taken from one ehash chain, each with a reference. */
+struct cwstat_batch {
+	struct sock **socks;
+	unsigned int nr;
+	unsigned int size;
+};
+
+int cwstat_walk_candidates(int (*fn)(struct cwstat_batch *batch, void *arg),
+			   void *arg);
 
 /* Unread payload of a CLOSE_WAIT socket, given rcv_nxt and copied_seq. */
 static inline u32 cwstat_close_wait_payload(u32 rcv_nxt, u32 copied_seq)
@@ -83,6 +122,7 @@ static inline u32 cwstat_close_wait_payload(u32 rcv_nxt, u32 copied_seq)
 struct cwstat_snapshot {
 	struct kref ref;
 	u64 started_ns;		/* ktime_get_ns() when the walk began */
+	bool live;		/* from the live table: ages, but no "sockets" */
 	struct cwstat_walk_stats stats;
 	unsigned int nr_rows;
 	struct cwstat_row *rows;	/* in output order, see cwstat_row_cmp() */
@@ -123,6 +163,38 @@ void cwstat_sysfs_exit(void);
 void cwstat_health_note_walk(const struct cwstat_walk_stats *stats,
 			     u64 close_wait);
 void cwstat_alarm_update(u64 total);
+
+/*
+ * Live mode (cwstat_live.c). Load: cwstat_live_init() (the table and a
+ * first pool), cwstat_live_start() (the tracepoint probe), cwstat_live_seed()
+ * (the sockets already in CLOSE_WAIT). Unload: cwstat_live_stop(), then
+ * cwstat_live_exit().
+ */
+extern unsigned int cwstat_max_tracked;
+extern unsigned int cwstat_reconcile_period_s;
+
+int cwstat_live_init(void);
+int cwstat_live_start(void);
+int cwstat_live_seed(void);
+void cwstat_live_stop(void);
+void cwstat_live_exit(void);
+int cwstat_live_reconcile(void);
+int cwstat_live_collect(struct cwstat_agg *agg, struct cwstat_walk_stats *stats);
+
+/* Counters of the live table, for cwstat_live_stat(). */
+enum cwstat_live_stat {
+	CWSTAT_STAT_TRACKED,		/* sockets in the table now */
+	CWSTAT_STAT_TRACKED_OVERFLOW,	/* entries into CLOSE_WAIT not tracked */
+	CWSTAT_STAT_PROBE_HITS,		/* CLOSE_WAIT entries and exits seen */
+	CWSTAT_STAT_DRIFT,		/* corrections made by reconciliation */
+	CWSTAT_STAT_RECONCILES,		/* reconciliations run, seeding included */
+	CWSTAT_STAT_SEEDED,		/* sockets found in CLOSE_WAIT at load */
+	CWSTAT_STAT_POOL_ENTRIES,	/* entries allocated, tracked or free */
+	CWSTAT_STAT_POOL_BYTES,		/* memory of the table and the pool */
+	CWSTAT_STAT_NR
+};
+
+u64 cwstat_live_stat(enum cwstat_live_stat which);
 
 #ifdef DEBUG
 int cwstat_selftest(void);

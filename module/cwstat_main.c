@@ -3,8 +3,10 @@
  * cwstat: count TCP sockets stuck in CLOSE_WAIT, per network namespace and
  * per cgroup, and show them in /proc/cwstat and /proc/net/cwstat.
  */
+#include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
 
 #include "compat.h"
 #include "cwstat_format.h"
@@ -25,6 +27,150 @@ static const struct kernel_param_ops cwstat_max_age_ms_ops = {
 module_param_cb(max_age_ms, &cwstat_max_age_ms_ops, &cwstat_max_age_ms, 0644);
 MODULE_PARM_DESC(max_age_ms,
 		 "Serve a table walk's result for this long, 0-3600000 ms (default 1000; 0 = walk on every read)");
+
+/*
+ * mode: where counts come from, fixed at load. "live" (the default): a
+ * table kept by the state-change tracepoint; reads cost the CLOSE_WAIT
+ * sockets and report their age. "scan": a walk of every TCP socket.
+ */
+int cwstat_mode = CWSTAT_MODE_LIVE;
+
+static const char * const cwstat_mode_names[] = {
+	[CWSTAT_MODE_LIVE] = "live",
+	[CWSTAT_MODE_SCAN] = "scan",
+};
+
+const char *cwstat_mode_name(void)
+{
+	return cwstat_mode_names[cwstat_mode];
+}
+
+static int cwstat_mode_set(const char *val, const struct kernel_param *kp)
+{
+	int mode = sysfs_match_string(cwstat_mode_names, val);
+
+	if (mode < 0) {
+		pr_err("mode=%s: must be live or scan\n", val);
+		return -EINVAL;
+	}
+	*(int *)kp->arg = mode;
+	return 0;
+}
+
+static int cwstat_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", cwstat_mode_names[*(int *)kp->arg]);
+}
+
+static const struct kernel_param_ops cwstat_mode_ops = {
+	.set = cwstat_mode_set,
+	.get = cwstat_mode_get,
+};
+
+module_param_cb(mode, &cwstat_mode_ops, &cwstat_mode, 0444);
+MODULE_PARM_DESC(mode,
+		 "live (default: a table kept by the inet_sock_set_state tracepoint) or scan (walk every TCP socket on read); load time only");
+
+/* Live mode's bound on tracked sockets, and so on its memory. */
+#define CWSTAT_MAX_TRACKED_MIN	1024U
+#define CWSTAT_MAX_TRACKED_MAX	(16U << 20)
+
+unsigned int cwstat_max_tracked = 262144;
+
+static int cwstat_max_tracked_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	int err = param_set_uint_minmax(val, kp, CWSTAT_MAX_TRACKED_MIN,
+					CWSTAT_MAX_TRACKED_MAX);
+
+	if (err)
+		pr_err("max_tracked=%s: must be %u-%u\n", val,
+		       CWSTAT_MAX_TRACKED_MIN, CWSTAT_MAX_TRACKED_MAX);
+	return err;
+}
+
+static const struct kernel_param_ops cwstat_max_tracked_ops = {
+	.set = cwstat_max_tracked_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_tracked, &cwstat_max_tracked_ops, &cwstat_max_tracked,
+		0444);
+MODULE_PARM_DESC(max_tracked,
+		 "Live mode: most sockets tracked at once, 1024-16777216 (default 262144); load time only");
+
+/* A day: a longer period is as good as none. */
+#define CWSTAT_RECONCILE_PERIOD_MAX	86400U
+
+unsigned int cwstat_reconcile_period_s;
+
+static int cwstat_period_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, CWSTAT_RECONCILE_PERIOD_MAX);
+}
+
+static const struct kernel_param_ops cwstat_period_ops = {
+	.set = cwstat_period_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(reconcile_period_s, &cwstat_period_ops,
+		&cwstat_reconcile_period_s, 0444);
+MODULE_PARM_DESC(reconcile_period_s,
+		 "Live mode: reconcile the table with a walk every this many seconds, 0-86400 (default 0 = never); load time only");
+
+/* Writing 1 runs a reconciliation and returns when it is done. */
+static int cwstat_reconcile_set(const char *val, const struct kernel_param *kp)
+{
+	bool run;
+	int err;
+
+	err = kstrtobool(val, &run);
+	if (err)
+		return err;
+	if (!run)
+		return 0;
+	if (cwstat_mode != CWSTAT_MODE_LIVE)
+		return -EINVAL;
+	return cwstat_live_reconcile();
+}
+
+static const struct kernel_param_ops cwstat_reconcile_ops = {
+	.set = cwstat_reconcile_set,
+};
+
+module_param_cb(reconcile, &cwstat_reconcile_ops, NULL, 0200);
+MODULE_PARM_DESC(reconcile,
+		 "Live mode: write 1 to reconcile the table with a walk now");
+
+/* The live table's counters, read-only, until they move to sysfs. */
+static int cwstat_stat_get(char *buf, const struct kernel_param *kp)
+{
+	enum cwstat_live_stat which = (uintptr_t)kp->arg;
+
+	return sysfs_emit(buf, "%llu\n", cwstat_live_stat(which));
+}
+
+static const struct kernel_param_ops cwstat_stat_ops = {
+	.get = cwstat_stat_get,
+};
+
+module_param_cb(tracked, &cwstat_stat_ops, (void *)CWSTAT_STAT_TRACKED, 0444);
+MODULE_PARM_DESC(tracked, "Live mode: sockets in the table now (read-only)");
+module_param_cb(tracked_overflow, &cwstat_stat_ops, (void *)CWSTAT_STAT_TRACKED_OVERFLOW, 0444);
+MODULE_PARM_DESC(tracked_overflow, "Live mode: entries into CLOSE_WAIT that found no free table entry (read-only)");
+module_param_cb(probe_hits, &cwstat_stat_ops, (void *)CWSTAT_STAT_PROBE_HITS, 0444);
+MODULE_PARM_DESC(probe_hits, "Live mode: entries into and exits from CLOSE_WAIT seen (read-only)");
+module_param_cb(drift, &cwstat_stat_ops, (void *)CWSTAT_STAT_DRIFT, 0444);
+MODULE_PARM_DESC(drift, "Live mode: table entries corrected by reconciliation, must stay 0 (read-only)");
+module_param_cb(reconciles, &cwstat_stat_ops, (void *)CWSTAT_STAT_RECONCILES, 0444);
+MODULE_PARM_DESC(reconciles, "Live mode: reconciliations run, the load's included (read-only)");
+module_param_cb(seeded, &cwstat_stat_ops, (void *)CWSTAT_STAT_SEEDED, 0444);
+MODULE_PARM_DESC(seeded, "Live mode: sockets already in CLOSE_WAIT at load (read-only)");
+module_param_cb(pool_entries, &cwstat_stat_ops, (void *)CWSTAT_STAT_POOL_ENTRIES, 0444);
+MODULE_PARM_DESC(pool_entries, "Live mode: table entries allocated, used or free (read-only)");
+module_param_cb(pool_bytes, &cwstat_stat_ops, (void *)CWSTAT_STAT_POOL_BYTES, 0444);
+MODULE_PARM_DESC(pool_bytes, "Live mode: memory of the table and its entries (read-only)");
 
 #ifdef DEBUG
 static unsigned int inject_init_fault;
@@ -61,25 +207,49 @@ static int __init cwstat_init(void)
 	if (err)
 		goto err_out;
 
+	/* Steps 3-5 do nothing in scan mode. */
 	step = 3;
-	what = "/proc/net/" CWSTAT_PROC_NAME;
-	err = cwstat_init_fault(step) ?: cwstat_proc_net_init();
+	what = "live table";
+	err = cwstat_init_fault(step) ?: cwstat_live_init();
 	if (err)
 		goto err_sysfs;
 
 	step = 4;
+	what = "tracepoint probe";
+	err = cwstat_init_fault(step) ?: cwstat_live_start();
+	if (err)
+		goto err_live_exit;
+
+	step = 5;
+	what = "seeding";
+	err = cwstat_init_fault(step) ?: cwstat_live_seed();
+	if (err)
+		goto err_live_stop;
+
+	step = 6;
+	what = "/proc/net/" CWSTAT_PROC_NAME;
+	err = cwstat_init_fault(step) ?: cwstat_proc_net_init();
+	if (err)
+		goto err_live_stop;
+
+	step = 7;
 	what = "/proc/" CWSTAT_PROC_NAME;
 	err = cwstat_init_fault(step) ?: cwstat_proc_init();
 	if (err)
 		goto err_proc_net;
 
-	pr_info("version %s loaded\n", CWSTAT_VERSION);
+	pr_info("version %s loaded, mode=%s\n", CWSTAT_VERSION,
+		cwstat_mode_names[cwstat_mode]);
 	return 0;
 
 err_proc_net:
 	cwstat_proc_net_exit();
 	/* A reader of /proc/net/cwstat may have filled the cache already. */
 	cwstat_snapshot_exit();
+err_live_stop:
+	cwstat_live_stop();
+err_live_exit:
+	cwstat_live_exit();
 err_sysfs:
 	cwstat_sysfs_exit();
 err_out:
@@ -93,7 +263,10 @@ static void __exit cwstat_exit(void)
 	cwstat_proc_net_exit();
 	/* The readers that could still hold the cache are gone. */
 	cwstat_snapshot_exit();
-	/* Last: walks, which update the alarm, are over. */
+	/* Readers are gone too, so the table can go once the probe has. */
+	cwstat_live_stop();
+	cwstat_live_exit();
+	/* Last: walks and the probe, which update the alarm, are over. */
 	cwstat_sysfs_exit();
 	pr_info("unloaded\n");
 }

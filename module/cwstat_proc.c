@@ -7,6 +7,7 @@
 #include <linux/cgroup.h>
 #include <linux/err.h>
 #include <linux/limits.h>
+#include <linux/math64.h>
 #include <linux/nsproxy.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
@@ -26,15 +27,24 @@ static bool cwstat_in_scope(const struct cwstat_scope *scope,
 }
 
 static void cwstat_show_counts(struct seq_file *m,
-			       const struct cwstat_counts *cw)
+			       const struct cwstat_counts *cw, bool live)
 {
+	static const char * const age_keys[] = CWSTAT_AGE_KEYS;
 	/* Not jiffies_to_msecs(): its 32-bit result wraps after 49 days. */
 	unsigned int idle_s = cw->oldest_idle / HZ;
+	unsigned int i;
 
+	BUILD_BUG_ON(ARRAY_SIZE(age_keys) != CWSTAT_AGE_BUCKETS);
 	seq_printf(m, " " CWSTAT_KEY_CLOSE_WAIT "=%llu", cw->close_wait);
 	seq_printf(m, " " CWSTAT_KEY_RECVQ_BYTES "=%llu", cw->recvq_bytes);
 	seq_printf(m, " " CWSTAT_KEY_RMEM_BYTES "=%llu", cw->rmem_bytes);
 	seq_printf(m, " " CWSTAT_KEY_OLDEST_IDLE_S "=%u", idle_s);
+	if (!live)
+		return;
+	seq_printf(m, " " CWSTAT_KEY_OLDEST_S "=%llu",
+		   div_u64(cw->oldest_age_ns, NSEC_PER_SEC));
+	for (i = 0; i < CWSTAT_AGE_BUCKETS; i++)
+		seq_printf(m, " %s=%llu", age_keys[i], cw->age_hist[i]);
 }
 
 /*
@@ -86,17 +96,17 @@ void cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
 
 		if (row->cgroup_id || !cwstat_in_scope(scope, row))
 			continue;
-		total.close_wait += row->cw.close_wait;
-		total.recvq_bytes += row->cw.recvq_bytes;
-		total.rmem_bytes += row->cw.rmem_bytes;
-		total.oldest_idle = max(total.oldest_idle, row->cw.oldest_idle);
+		cwstat_counts_add(&total, &row->cw);
 		sockets += row->sockets;
 	}
 
 	seq_printf(m, CWSTAT_ROW_VERSION "=%d\n", CWSTAT_FORMAT_VERSION);
 	seq_puts(m, CWSTAT_ROW_TOTAL);
-	cwstat_show_counts(m, &total);
-	seq_printf(m, " " CWSTAT_KEY_SOCKETS "=%llu\n", sockets);
+	cwstat_show_counts(m, &total, snap->live);
+	/* Only a walk knows every socket; the live table has CLOSE_WAIT's. */
+	if (!snap->live)
+		seq_printf(m, " " CWSTAT_KEY_SOCKETS "=%llu", sockets);
+	seq_putc(m, '\n');
 
 	/* Without a buffer the paths are "?"; the counts are still right. */
 	path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
@@ -110,9 +120,11 @@ void cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
 		if (!row->cgroup_id) {
 			seq_printf(m, CWSTAT_ROW_NETNS " " CWSTAT_KEY_NS "=%u",
 				   row->ns);
-			cwstat_show_counts(m, &row->cw);
-			seq_printf(m, " " CWSTAT_KEY_SOCKETS "=%llu\n",
-				   row->sockets);
+			cwstat_show_counts(m, &row->cw, snap->live);
+			if (!snap->live)
+				seq_printf(m, " " CWSTAT_KEY_SOCKETS "=%llu",
+					   row->sockets);
+			seq_putc(m, '\n');
 			continue;
 		}
 		seq_printf(m, CWSTAT_ROW_CGROUP " " CWSTAT_KEY_NS "=%u "
@@ -121,7 +133,7 @@ void cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
 			cwstat_show_cgroup_path(m, row->cgrp, path_buf);
 		else
 			seq_puts(m, " " CWSTAT_KEY_CGROUP_PATH "=?");
-		cwstat_show_counts(m, &row->cw);
+		cwstat_show_counts(m, &row->cw, snap->live);
 		seq_putc(m, '\n');
 	}
 	kfree(path_buf);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Snapshots: the sorted result of one walk, cached for max_age_ms and shared
- * by every reader that arrives meanwhile, so that many monitoring agents
- * reading at once cost one walk, not one each.
+ * Snapshots: the sorted result of one walk (scan mode) or one pass over the
+ * live table (live mode), cached for max_age_ms and shared by every reader
+ * that arrives meanwhile, so that many monitoring agents reading at once
+ * cost one walk, not one each.
  */
 #include <linux/cgroup.h>
 #include <linux/mm.h>
@@ -127,8 +128,11 @@ static struct cwstat_snapshot *cwstat_snapshot_take(void)
 	snap->started_ns = ktime_get_ns();
 
 	/* Room for as many rows as last time, which fit then. */
+	snap->live = cwstat_mode == CWSTAT_MODE_LIVE;
 	err = cwstat_agg_reserve(&agg, cwstat_last_rows);
-	if (!err)
+	if (!err && snap->live)
+		err = cwstat_live_collect(&agg, &snap->stats);
+	else if (!err)
 		err = cwstat_walk(&agg, &snap->stats);
 	if (!err)
 		err = cwstat_snapshot_build(&agg, snap);
@@ -138,7 +142,10 @@ static struct cwstat_snapshot *cwstat_snapshot_take(void)
 		return ERR_PTR(err);
 	}
 	WRITE_ONCE(cwstat_last_rows, snap->nr_rows);
-	cwstat_health_note_walk(&snap->stats, cwstat_snapshot_close_wait(snap));
+	/* Live mode reads the table, not the ehash; its probe sets the alarm. */
+	if (!snap->live)
+		cwstat_health_note_walk(&snap->stats,
+					cwstat_snapshot_close_wait(snap));
 	return snap;
 }
 

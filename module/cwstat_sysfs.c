@@ -155,10 +155,44 @@ static ssize_t alarm_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  cwstat_alarm_names[atomic_read(&cwstat_alarm_level)]);
 }
 
+/* Walks of the ehash: a scan-mode read's, or a live-mode reconciliation's. */
 static ssize_t scans_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", READ_ONCE(cwstat_scans));
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(cwstat_scans) +
+			  cwstat_live_stat(CWSTAT_STAT_RECONCILES));
+}
+
+static ssize_t mode_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", cwstat_mode_name());
+}
+
+static ssize_t tracked_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", cwstat_live_stat(CWSTAT_STAT_TRACKED));
+}
+
+static ssize_t tracked_overflow_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  cwstat_live_stat(CWSTAT_STAT_TRACKED_OVERFLOW));
+}
+
+static ssize_t drift_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", cwstat_live_stat(CWSTAT_STAT_DRIFT));
+}
+
+static ssize_t probe_hits_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  cwstat_live_stat(CWSTAT_STAT_PROBE_HITS));
 }
 
 static ssize_t last_scan_us_show(struct kobject *kobj,
@@ -266,7 +300,33 @@ static ssize_t crit_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return cwstat_threshold_store(&cwstat_crit, buf, count);
 }
 
+/* "1" runs a reconciliation walk now, in live mode; -ENODEV in scan mode. */
+static ssize_t reconcile_store(struct kobject *kobj,
+			       struct kobj_attribute *attr, const char *buf,
+			       size_t count)
+{
+	unsigned int run;
+	int err;
+
+	err = cwstat_may_tune() ?: kstrtouint(buf, 10, &run);
+	if (err)
+		return err;
+	if (run != 1)
+		return -EINVAL;
+	err = cwstat_live_reconcile();
+	return err ?: count;
+}
+
 static struct kobj_attribute cwstat_attr_version = __ATTR_RO(version);
+static struct kobj_attribute cwstat_attr_mode = __ATTR_RO_MODE(mode, 0400);
+static struct kobj_attribute cwstat_attr_tracked =
+	__ATTR_RO_MODE(tracked, 0400);
+static struct kobj_attribute cwstat_attr_tracked_overflow =
+	__ATTR_RO_MODE(tracked_overflow, 0400);
+static struct kobj_attribute cwstat_attr_drift = __ATTR_RO_MODE(drift, 0400);
+static struct kobj_attribute cwstat_attr_probe_hits =
+	__ATTR_RO_MODE(probe_hits, 0400);
+static struct kobj_attribute cwstat_attr_reconcile = __ATTR_WO(reconcile);
 static struct kobj_attribute cwstat_attr_alarm = __ATTR_RO(alarm);
 static struct kobj_attribute cwstat_attr_scans = __ATTR_RO_MODE(scans, 0400);
 static struct kobj_attribute cwstat_attr_last_scan_us =
@@ -288,9 +348,15 @@ static struct attribute *cwstat_attrs[] = {
 	&cwstat_attr_last_scan_sockets.attr,
 	&cwstat_attr_last_scan_buckets.attr,
 	&cwstat_attr_tables.attr,
+	&cwstat_attr_mode.attr,
+	&cwstat_attr_tracked.attr,
+	&cwstat_attr_tracked_overflow.attr,
+	&cwstat_attr_drift.attr,
+	&cwstat_attr_probe_hits.attr,
 	&cwstat_attr_max_age_ms.attr,
 	&cwstat_attr_warn.attr,
 	&cwstat_attr_crit.attr,
+	&cwstat_attr_reconcile.attr,
 	NULL,
 };
 

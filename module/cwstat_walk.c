@@ -32,6 +32,12 @@ static unsigned int cwstat_agg_capacity(unsigned int size)
 	return size / 4 * 3;
 }
 
+/* Rows that can still be added without cwstat_agg_reserve(). */
+unsigned int cwstat_agg_room(const struct cwstat_agg *agg)
+{
+	return agg->size ? cwstat_agg_capacity(agg->size) - agg->used : 0;
+}
+
 static unsigned int cwstat_agg_hash(unsigned int ns, u64 cgroup_id,
 				    unsigned int size)
 {
@@ -138,20 +144,41 @@ void cwstat_agg_destroy(struct cwstat_agg *agg)
 	*agg = (struct cwstat_agg){};
 }
 
-static void cwstat_count_close_wait(struct cwstat_counts *cw,
-				    const struct sock *sk, u32 now)
+/*
+ * The counts of one CLOSE_WAIT socket, read once, so that the netns row and
+ * the cgroup row it is added to agree even while its queue changes. The
+ * caller makes sure the socket cannot be freed meanwhile: an ehash bucket
+ * lock (the walk), or the live table's bucket lock (cwstat_live.c).
+ */
+void cwstat_count_close_wait(struct cwstat_counts *cw, const struct sock *sk,
+			     u32 now)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 	s32 idle = now - READ_ONCE(tp->rcv_tstamp);
 
-	cw->close_wait++;
+	*cw = (struct cwstat_counts){ .close_wait = 1 };
 	/* Read without the socket lock, as tcp_diag_get_info() does. */
-	cw->recvq_bytes += cwstat_close_wait_payload(READ_ONCE(tp->rcv_nxt),
-						     READ_ONCE(tp->copied_seq));
-	cw->rmem_bytes += sk_rmem_alloc_get(sk);
+	cw->recvq_bytes = cwstat_close_wait_payload(READ_ONCE(tp->rcv_nxt),
+						    READ_ONCE(tp->copied_seq));
+	cw->rmem_bytes = sk_rmem_alloc_get(sk);
 	/* A segment that arrived after @now was read is no idle time. */
 	if (idle > 0)
-		cw->oldest_idle = max_t(u32, cw->oldest_idle, idle);
+		cw->oldest_idle = idle;
+}
+
+/* Add @cw to @sum: counts add up, the oldest is the oldest of both. */
+void cwstat_counts_add(struct cwstat_counts *sum,
+		       const struct cwstat_counts *cw)
+{
+	unsigned int i;
+
+	sum->close_wait += cw->close_wait;
+	sum->recvq_bytes += cw->recvq_bytes;
+	sum->rmem_bytes += cw->rmem_bytes;
+	sum->oldest_idle = max(sum->oldest_idle, cw->oldest_idle);
+	sum->oldest_age_ns = max(sum->oldest_age_ns, cw->oldest_age_ns);
+	for (i = 0; i < CWSTAT_AGE_BUCKETS; i++)
+		sum->age_hist[i] += cw->age_hist[i];
 }
 
 static unsigned int cwstat_chain_length(spinlock_t *lock,
@@ -186,6 +213,7 @@ static void cwstat_count_chain(struct cwstat_agg *agg, spinlock_t *lock,
 	sk_nulls_for_each(sk, node, &head->chain) {
 		unsigned int ns = sock_net(sk)->ns.inum;
 		struct cwstat_row *netns_row, *cg_row;
+		struct cwstat_counts one;
 		struct cgroup *cgrp;
 
 		netns_row = cwstat_agg_find_or_add(agg, ns, 0, NULL);
@@ -201,8 +229,9 @@ static void cwstat_count_chain(struct cwstat_agg *agg, spinlock_t *lock,
 		cg_row = cwstat_agg_find_or_add(agg, ns, cgroup_id(cgrp), cgrp);
 		if (!cg_row)
 			return;
-		cwstat_count_close_wait(&netns_row->cw, sk, now);
-		cwstat_count_close_wait(&cg_row->cw, sk, now);
+		cwstat_count_close_wait(&one, sk, now);
+		cwstat_counts_add(&netns_row->cw, &one);
+		cwstat_counts_add(&cg_row->cw, &one);
 	}
 }
 
@@ -243,8 +272,7 @@ static int cwstat_walk_table(struct cwstat_agg *agg,
 retry:
 		spin_lock_bh(lock);
 		len = cwstat_chain_length(lock, head);
-		if (unlikely(2 * len > cwstat_agg_capacity(agg->size) -
-				       agg->used)) {
+		if (unlikely(2 * len > cwstat_agg_room(agg))) {
 			spin_unlock_bh(lock);
 			err = cwstat_agg_reserve(agg, 2 * len);
 			if (err)
@@ -297,33 +325,174 @@ static int cwstat_private_tables(struct inet_hashinfo *shared,
 }
 
 /*
- * Walk every established hash table once: init_net's, which every netns
- * without a private table shares, then each private one.
+ * Call @fn on every established hash table once: init_net's, which every
+ * netns without a private table shares, then each private one. Stops at the
+ * first error.
  */
-int cwstat_walk(struct cwstat_agg *agg, struct cwstat_walk_stats *stats)
+int cwstat_visit_tables(int (*fn)(struct inet_hashinfo *hinfo, void *arg),
+			void *arg)
 {
 	struct inet_hashinfo *shared = cwstat_net_ehash(&init_net);
-	u64 start = ktime_get_ns();
 	unsigned int i, nr;
 	struct net **nets;
 	int err;
 
-	err = cwstat_agg_reserve(agg, 0);
-	if (err)
-		return err;
 	err = cwstat_private_tables(shared, &nets, &nr);
 	if (err)
 		return err;
 
-	err = cwstat_walk_table(agg, shared, stats);
+	err = fn(shared, arg);
 	for (i = 0; i < nr; i++) {
 		if (!err)
-			err = cwstat_walk_table(agg, cwstat_net_ehash(nets[i]),
-						stats);
+			err = fn(cwstat_net_ehash(nets[i]), arg);
 		put_net(nets[i]);
 	}
 	kvfree(nets);
+	return err;
+}
 
+struct cwstat_walk_arg {
+	struct cwstat_agg *agg;
+	struct cwstat_walk_stats *stats;
+};
+
+static int cwstat_walk_one(struct inet_hashinfo *hinfo, void *arg)
+{
+	struct cwstat_walk_arg *wa = arg;
+
+	return cwstat_walk_table(wa->agg, hinfo, wa->stats);
+}
+
+/* Count every established hash table into @agg. */
+int cwstat_walk(struct cwstat_agg *agg, struct cwstat_walk_stats *stats)
+{
+	struct cwstat_walk_arg wa = { .agg = agg, .stats = stats };
+	u64 start = ktime_get_ns();
+	int err;
+
+	err = cwstat_agg_reserve(agg, 0);
+	if (!err)
+		err = cwstat_visit_tables(cwstat_walk_one, &wa);
 	stats->duration_ns = ktime_get_ns() - start;
+	return err;
+}
+
+/*
+ * A full socket that is in CLOSE_WAIT or may be about to enter it: an entry
+ * that cwstat_live.c must look at under the socket lock. The two states a
+ * socket enters CLOSE_WAIT from are included because the state read here,
+ * under the bucket lock but not the socket lock, may be one whose change
+ * is already under way (see cwstat_live_reconcile()).
+ */
+static bool cwstat_candidate(const struct sock *sk)
+{
+	switch (READ_ONCE(sk->sk_state)) {
+	case TCP_CLOSE_WAIT:
+	case TCP_ESTABLISHED:
+	case TCP_SYN_RECV:
+		return sk_fullsock(sk);
+	default:
+		return false;
+	}
+}
+
+static unsigned int cwstat_count_candidates(spinlock_t *lock,
+					    struct inet_ehash_bucket *head)
+{
+	struct hlist_nulls_node *node;
+	struct sock *sk;
+	unsigned int n = 0;
+
+	lockdep_assert_held(lock);
+	sk_nulls_for_each(sk, node, &head->chain)
+		n += cwstat_candidate(sk);
+	return n;
+}
+
+static int cwstat_batch_grow(struct cwstat_batch *batch, unsigned int want)
+{
+	struct sock **socks;
+
+	want = roundup_pow_of_two(max(want, 16U));
+	socks = kvmalloc_array(want, sizeof(*socks), GFP_KERNEL);
+	if (!socks)
+		return -ENOMEM;
+	kvfree(batch->socks);
+	batch->socks = socks;
+	batch->size = want;
+	return 0;
+}
+
+struct cwstat_candidates_arg {
+	struct cwstat_batch batch;
+	int (*fn)(struct cwstat_batch *batch, void *arg);
+	void *arg;
+};
+
+/*
+ * One table's candidates, a bucket at a time: under the bucket lock each
+ * candidate gets a reference (the chain holds one, so it cannot be zero,
+ * but refcount_inc_not_zero() costs nothing more), and the batch is handed
+ * to the callback once the lock is dropped, where it may sleep and take
+ * socket locks. The batch array is sized before the lock is taken, as the
+ * walk sizes its rows.
+ */
+static int cwstat_candidates_table(struct inet_hashinfo *hinfo, void *arg)
+{
+	struct cwstat_candidates_arg *ca = arg;
+	struct cwstat_batch *batch = &ca->batch;
+	unsigned int bucket;
+	int err;
+
+	for (bucket = 0; bucket <= hinfo->ehash_mask; bucket++) {
+		struct inet_ehash_bucket *head = &hinfo->ehash[bucket];
+		spinlock_t *lock = inet_ehash_lockp(hinfo, bucket);
+		struct hlist_nulls_node *node;
+		struct sock *sk;
+		unsigned int n;
+
+		cond_resched();
+		if (hlist_nulls_empty(&head->chain))
+			continue;
+retry:
+		spin_lock_bh(lock);
+		n = cwstat_count_candidates(lock, head);
+		if (unlikely(n > batch->size)) {
+			spin_unlock_bh(lock);
+			err = cwstat_batch_grow(batch, n);
+			if (err)
+				return err;
+			goto retry;
+		}
+		batch->nr = 0;
+		sk_nulls_for_each(sk, node, &head->chain)
+			if (cwstat_candidate(sk) &&
+			    refcount_inc_not_zero(&sk->sk_refcnt))
+				batch->socks[batch->nr++] = sk;
+		spin_unlock_bh(lock);
+
+		if (batch->nr) {
+			err = ca->fn(batch, ca->arg);
+			batch->nr = 0;
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Hand every full socket of every established hash table that is in, or
+ * may be entering, CLOSE_WAIT to @fn, a bucket's worth at a time, each with
+ * a reference that @fn must drop (sock_put()), error or not.
+ */
+int cwstat_walk_candidates(int (*fn)(struct cwstat_batch *batch, void *arg),
+			   void *arg)
+{
+	struct cwstat_candidates_arg ca = { .fn = fn, .arg = arg };
+	int err;
+
+	err = cwstat_visit_tables(cwstat_candidates_table, &ca);
+	kvfree(ca.batch.socks);
 	return err;
 }

@@ -2,11 +2,14 @@
 /*
  * cw_check_format - validate /proc/cwstat (format v1) snapshots.
  *
- * usage: cw_check_format [-t SEC] [-b BYTES] [-k] [-1] [-N INUM] FILE
+ * usage: cw_check_format [-t SEC] [-b BYTES] [-k] [-1] [-N INUM] [-m MODE] FILE
  *
  * Reads FILE once (or again and again for SEC seconds) and checks every
  * snapshot against the v1 contract: syntax, required keys, u64 numbers,
- * order of rows, and that the totals add up.  The arithmetic checks are
+ * order of rows, and that the totals add up.  The keys that depend on the
+ * module's mode must be all there or all absent: "sockets" (scan mode),
+ * and "oldest_s" with the age histogram (live mode), whose buckets must
+ * sum to close_wait and agree with oldest_s.  The arithmetic checks are
  * what make this useful under concurrency: a module that builds a snapshot
  * from several walks, or from a cache updated while being printed, yields
  * rows that do not sum to their parents.
@@ -22,6 +25,8 @@
  *   -o FILE   keep FILE holding the latest valid snapshot (replaced
  *             atomically when it changes), so a test can watch what a
  *             long-running reader sees
+ *   -m MODE   the module's mode: "live" (oldest_s and age_* on every row,
+ *             no sockets) or "scan" (sockets, no oldest_s or age_*)
  *
  * SIGTERM or SIGINT ends the loop early as if the time were up, so a test
  * can run readers for as long as something else takes.
@@ -45,13 +50,22 @@
 #include <unistd.h>
 
 #define MAX_TOKENS	64
+#define AGE_BUCKETS	6
 
 enum { T_VERSION, T_TOTAL, T_NETNS, T_CGROUP };
 
+/* Which optional groups of keys a row has. */
+enum { HAS_SOCKETS = 1, HAS_AGE = 2 };
+
 struct row {
 	int type;
+	unsigned int has;
 	uint64_t ns, id, close_wait, recvq, rmem, oldest, sockets;
+	uint64_t oldest_s, age[AGE_BUCKETS];
 };
+
+/* Upper bounds of the age buckets but the last, in seconds. */
+static const uint64_t age_bounds[AGE_BUCKETS - 1] = { 1, 10, 60, 600, 3600 };
 
 /* ids seen in one scope, to catch duplicates the order check misses */
 struct idset {
@@ -66,6 +80,9 @@ struct ctx {
 	int one_netns;
 	int want_ns_set;
 	uint64_t want_ns;
+	int want_has_set;
+	unsigned int want_has;	/* with -m: HAS_* the rows must have */
+	unsigned int has;	/* of this snapshot's total row */
 };
 
 static int fail(struct ctx *c, const char *fmt, ...)
@@ -158,26 +175,69 @@ static int check_value(struct ctx *c, const char *key, const char *v)
 struct keyspec {
 	const char *name;
 	size_t off;	/* into struct row; (size_t)-1 for path */
+	unsigned int group;	/* HAS_*: optional, all of a group or none */
 };
 
-#define K(n, f) { n, offsetof(struct row, f) }
-#define KPATH { "path", (size_t)-1 }
+#define K(n, f) { n, offsetof(struct row, f), 0 }
+#define KO(n, f, g) { n, offsetof(struct row, f), g }
+#define KPATH { "path", (size_t)-1, 0 }
+#define KAGE \
+	KO("oldest_s", oldest_s, HAS_AGE), \
+	KO("age_le_1s", age[0], HAS_AGE), KO("age_le_10s", age[1], HAS_AGE), \
+	KO("age_le_60s", age[2], HAS_AGE), KO("age_le_600s", age[3], HAS_AGE), \
+	KO("age_le_3600s", age[4], HAS_AGE), KO("age_gt_3600s", age[5], HAS_AGE)
 
 static const struct keyspec total_keys[] = {
 	K("close_wait", close_wait), K("recvq_bytes", recvq),
 	K("rmem_bytes", rmem), K("oldest_idle_s", oldest),
-	K("sockets", sockets), { NULL, 0 }
+	KO("sockets", sockets, HAS_SOCKETS), KAGE, { NULL, 0, 0 }
 };
 static const struct keyspec netns_keys[] = {
 	K("ns", ns), K("close_wait", close_wait), K("recvq_bytes", recvq),
 	K("rmem_bytes", rmem), K("oldest_idle_s", oldest),
-	K("sockets", sockets), { NULL, 0 }
+	KO("sockets", sockets, HAS_SOCKETS), KAGE, { NULL, 0, 0 }
 };
 static const struct keyspec cgroup_keys[] = {
 	K("ns", ns), K("id", id), KPATH, K("close_wait", close_wait),
 	K("recvq_bytes", recvq), K("rmem_bytes", rmem),
-	K("oldest_idle_s", oldest), { NULL, 0 }
+	K("oldest_idle_s", oldest), KAGE, { NULL, 0, 0 }
 };
+
+/*
+ * The age keys of one row: the buckets sum to close_wait, and the highest
+ * non-empty bucket holds oldest_s (whole seconds of the oldest age, which
+ * a bucket bounds from above inclusively: 10.5 s is in age_le_60s and its
+ * oldest_s is 10).
+ */
+static int check_ages(struct ctx *c, const struct row *r)
+{
+	uint64_t sum = 0, lo, hi;
+	int i, top = -1;
+
+	if (!(r->has & HAS_AGE))
+		return 0;
+	for (i = 0; i < AGE_BUCKETS; i++) {
+		sum += r->age[i];
+		if (r->age[i])
+			top = i;
+	}
+	if (sum != r->close_wait)
+		return fail(c, "age buckets sum to %llu, close_wait=%llu",
+			    (unsigned long long)sum,
+			    (unsigned long long)r->close_wait);
+	if (top < 0) {
+		if (r->oldest_s)
+			return fail(c, "oldest_s=%llu without sockets",
+				    (unsigned long long)r->oldest_s);
+		return 0;
+	}
+	lo = top ? age_bounds[top - 1] : 0;
+	hi = top < AGE_BUCKETS - 1 ? age_bounds[top] : UINT64_MAX;
+	if (r->oldest_s < lo || r->oldest_s > hi)
+		return fail(c, "oldest_s=%llu but the oldest bucket holding sockets is %d",
+			    (unsigned long long)r->oldest_s, top);
+	return 0;
+}
 
 /* Split one line (NUL-terminated, no newline) and fill *r. */
 static int parse_line(struct ctx *c, char *line, struct row *r)
@@ -254,11 +314,18 @@ static int parse_line(struct ctx *c, char *line, struct row *r)
 			}
 		}
 	}
+	/* A group counts as there if any of its keys is; then all must be. */
 	for (j = 0; ks && ks[j].name; j++) {
-		if (!(seen & (1u << j)))
+		if (ks[j].group && (seen & (1u << j)))
+			r->has |= ks[j].group;
+	}
+	for (j = 0; ks && ks[j].name; j++) {
+		if (seen & (1u << j))
+			continue;
+		if (!ks[j].group || (r->has & ks[j].group))
 			return fail(c, "%s row lacks '%s'", tok[0], ks[j].name);
 	}
-	return 0;
+	return ks ? check_ages(c, r) : 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -309,11 +376,14 @@ static int add(struct ctx *c, uint64_t *sum, uint64_t v, const char *what)
 /* The sums of a group of child rows, compared with the parent at the end. */
 struct agg {
 	uint64_t close_wait, recvq, rmem, oldest, sockets;
+	uint64_t oldest_s, age[AGE_BUCKETS];
 	unsigned int rows;
 };
 
 static int agg_add(struct ctx *c, struct agg *a, const struct row *r)
 {
+	int i;
+
 	if (add(c, &a->close_wait, r->close_wait, "close_wait") ||
 	    add(c, &a->recvq, r->recvq, "recvq_bytes") ||
 	    add(c, &a->rmem, r->rmem, "rmem_bytes") ||
@@ -321,6 +391,11 @@ static int agg_add(struct ctx *c, struct agg *a, const struct row *r)
 		return -1;
 	if (r->oldest > a->oldest)
 		a->oldest = r->oldest;
+	if (r->oldest_s > a->oldest_s)
+		a->oldest_s = r->oldest_s;
+	for (i = 0; i < AGE_BUCKETS; i++)
+		if (add(c, &a->age[i], r->age[i], "age buckets"))
+			return -1;
 	a->rows++;
 	return 0;
 }
@@ -328,6 +403,8 @@ static int agg_add(struct ctx *c, struct agg *a, const struct row *r)
 static int agg_check(struct ctx *c, const struct row *p, const struct agg *a,
 		     const char *parent, const char *child)
 {
+	int i;
+
 	if (p->close_wait != a->close_wait)
 		return fail(c, "%s close_wait=%llu but its %s rows sum to %llu",
 			    parent, (unsigned long long)p->close_wait, child,
@@ -344,6 +421,15 @@ static int agg_check(struct ctx *c, const struct row *p, const struct agg *a,
 		return fail(c, "%s oldest_idle_s=%llu but the max of its %s rows is %llu",
 			    parent, (unsigned long long)p->oldest, child,
 			    (unsigned long long)a->oldest);
+	if (p->oldest_s != a->oldest_s)
+		return fail(c, "%s oldest_s=%llu but the max of its %s rows is %llu",
+			    parent, (unsigned long long)p->oldest_s, child,
+			    (unsigned long long)a->oldest_s);
+	for (i = 0; i < AGE_BUCKETS; i++)
+		if (p->age[i] != a->age[i])
+			return fail(c, "%s age bucket %d=%llu but its %s rows sum to %llu",
+				    parent, i, (unsigned long long)p->age[i],
+				    child, (unsigned long long)a->age[i]);
 	return 0;
 }
 
@@ -382,10 +468,25 @@ static int check_snapshot(struct ctx *c, char *buf, size_t len)
 			if (r.type != T_TOTAL)
 				return fail(c, "second line is not 'total'");
 			total = r;
-			if (total.sockets < total.close_wait)
+			c->has = r.has;
+			if (c->want_has_set && c->has != c->want_has)
+				return fail(c, "total row has %s%s%s, this mode wants %s%s%s",
+					    c->has & HAS_SOCKETS ? "sockets " : "",
+					    c->has & HAS_AGE ? "ages " : "",
+					    c->has ? "" : "neither sockets nor ages",
+					    c->want_has & HAS_SOCKETS ? "sockets " : "",
+					    c->want_has & HAS_AGE ? "ages " : "",
+					    c->want_has ? "" : "neither");
+			if ((c->has & HAS_SOCKETS) &&
+			    total.sockets < total.close_wait)
 				return fail(c, "total sockets < close_wait");
 			continue;
 		}
+		/* cgroup rows never have sockets */
+		if ((r.has & HAS_AGE) != (c->has & HAS_AGE) ||
+		    (r.type == T_NETNS &&
+		     (r.has & HAS_SOCKETS) != (c->has & HAS_SOCKETS)))
+			return fail(c, "row and total row differ in optional keys");
 		if (r.type == T_TOTAL)
 			return fail(c, "second 'total' row");
 		if (r.type == T_NETNS) {
@@ -407,7 +508,7 @@ static int check_snapshot(struct ctx *c, char *buf, size_t len)
 			}
 			if (!r.close_wait)
 				return fail(c, "netns row with close_wait=0");
-			if (r.sockets < r.close_wait)
+			if ((r.has & HAS_SOCKETS) && r.sockets < r.close_wait)
 				return fail(c, "netns sockets < close_wait");
 			if (c->want_ns_set && r.ns != c->want_ns)
 				return fail(c, "netns %llu visible, only %llu expected",
@@ -566,7 +667,7 @@ static void publish(const char *out, const char *snap, size_t len)
 
 static void usage(void)
 {
-	fputs("usage: cw_check_format [-t SEC] [-b BYTES] [-k] [-1] [-N INUM] [-E] [-o OUT] FILE\n",
+	fputs("usage: cw_check_format [-t SEC] [-b BYTES] [-k] [-1] [-N INUM] [-E] [-o OUT] [-m live|scan] FILE\n",
 	      stderr);
 	exit(2);
 }
@@ -581,7 +682,7 @@ int main(int argc, char **argv)
 	unsigned long reads = 0, ioerrs = 0;
 	int keep = 0, tolerate = 0, fd = -1, opt;
 
-	while ((opt = getopt(argc, argv, "t:b:k1N:Eo:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:b:k1N:Eo:m:")) != -1) {
 		char *e;
 
 		switch (opt) {
@@ -611,6 +712,15 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "live"))
+				c.want_has = HAS_AGE;
+			else if (!strcmp(optarg, "scan"))
+				c.want_has = HAS_SOCKETS;
+			else
+				usage();
+			c.want_has_set = 1;
 			break;
 		default:
 			usage();

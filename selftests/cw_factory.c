@@ -12,6 +12,10 @@
  * range (about 28k ports) limits connections per (src, dst, dport); a port
  * is reusable towards another dport, so capacity grows with the listeners.
  *
+ * Queued sockets (-Q) are CLOSE_WAIT children that are never accepted: a
+ * listener of their own keeps them in its accept queue, and closing it (at
+ * exit) destroys them through inet_csk_listen_stop(), a path of its own.
+ *
  * SYN_RECV noise (-S) comes from a listener with a long TCP_DEFER_ACCEPT:
  * it drops the handshake's bare final ACK, so the request socket stays in
  * the established hash as a SYN_RECV minisock while the client is
@@ -20,8 +24,9 @@
  * Once every socket is verified with TCP_INFO, one line goes to stdout (and
  * to -o FILE, which appears atomically so a poller never sees half a line):
  *   ready close_wait=N recvq_bytes=B established=E timewait=T synrecv=S
- *         finwait2=N listen=L sockets=X ns=INUM pid=P
- * where sockets is the number of established-hash entries this process made
+ *         finwait2=N listen=L sockets=X ns=INUM pid=P queued=Q
+ * where close_wait and finwait2 include the Q queued ones, and sockets is
+ * the number of established-hash entries this process made
  * (2N + 2E + T + 2S).  The sockets are then held until SIGTERM, SIGINT or
  * SIGHUP (or EOF on stdin with -i; not the default because sh gives
  * background jobs /dev/null as stdin), and the process exits 0.  It also gets SIGTERM when
@@ -70,6 +75,7 @@ struct opts {
 	unsigned long n_tw;
 	unsigned long n_syn;
 	unsigned long n_eof;
+	unsigned long n_queued;
 	unsigned long unread;
 	unsigned long listeners;
 	unsigned int port;
@@ -108,6 +114,7 @@ static void usage(void)
 "  -E N     ESTABLISHED pairs to make as noise\n"
 "  -T N     TIME_WAIT sockets to make as noise\n"
 "  -S N     SYN_RECV request sockets to make as noise\n"
+"  -Q N     CLOSE_WAIT sockets left unaccepted in a listener's queue\n"
 "  -6       IPv6 (default address ::1)\n"
 "  -a ADDR  loopback address to listen on (default 127.0.0.1)\n"
 "  -l N     listeners to spread connections over (default 1 per 2000)\n"
@@ -434,6 +441,45 @@ static void make_syn_recv(struct net *nt, const struct opts *o)
 	}
 }
 
+/*
+ * Clients of a listener of their own that never accepts: each client
+ * shuts down its sending side, and once it is in FIN_WAIT2 its FIN was
+ * acknowledged, so the child in the accept queue is in CLOSE_WAIT.
+ */
+static void make_queued(struct net *nt, const struct opts *o)
+{
+	struct sockaddr_storage a = nt->laddr[0];
+	socklen_t len = nt->alen;
+	unsigned long i;
+	int lfd, *cli;
+
+	cli = calloc(o->n_queued, sizeof(*cli));
+	lfd = socket(nt->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!cli || lfd < 0)
+		die("queued: %s", strerror(errno));
+	if (nt->family == AF_INET6)
+		((struct sockaddr_in6 *)&a)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&a)->sin_port = 0;
+	if (bind(lfd, (struct sockaddr *)&a, nt->alen) ||
+	    listen(lfd, 4096) ||
+	    getsockname(lfd, (struct sockaddr *)&a, &len))
+		die("queued listener: %s", strerror(errno));
+	for (i = 0; i < o->n_queued; i++) {
+		cli[i] = socket(nt->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (cli[i] < 0)
+			die("socket: %s", strerror(errno));
+		while (connect(cli[i], (struct sockaddr *)&a, nt->alen)) {
+			if (errno != EINTR)
+				die("connect (queued): %s", strerror(errno));
+		}
+		if (shutdown(cli[i], SHUT_WR))
+			die("shutdown: %s", strerror(errno));
+	}
+	for (i = 0; i < o->n_queued; i++)
+		wait_state(cli[i], ST_FIN_WAIT2, o->timeout_s);
+}
+
 static void write_ready(const char *file, const char *line)
 {
 	char tmp[PATH_MAX];
@@ -505,7 +551,7 @@ int main(int argc, char **argv)
 	unsigned long i, total;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:u:e:E:T:S:6a:l:p:N:c:L:m:o:it:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:u:e:E:T:S:Q:6a:l:p:N:c:L:m:o:it:h")) != -1) {
 		switch (c) {
 		case 'n':
 			o.n_cw = parse_ul(optarg, "-n");
@@ -524,6 +570,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			o.n_syn = parse_ul(optarg, "-S");
+			break;
+		case 'Q':
+			o.n_queued = parse_ul(optarg, "-Q");
 			break;
 		case '6':
 			o.family = AF_INET6;
@@ -587,7 +636,8 @@ int main(int argc, char **argv)
 	if (getppid() == 1)
 		die("parent already gone");
 
-	raise_nofile(2 * (o.n_cw + o.n_est) + o.n_syn + o.listeners + 64);
+	raise_nofile(2 * (o.n_cw + o.n_est) + o.n_syn + o.n_queued +
+		     o.listeners + 64);
 
 	if (o.netns)
 		enter_netns(o.netns);
@@ -638,6 +688,8 @@ int main(int argc, char **argv)
 
 	if (o.n_syn)
 		make_syn_recv(&nt, &o);
+	if (o.n_queued)
+		make_queued(&nt, &o);
 
 	verify(&o, cw_cli, cw_srv, est_cli, est_srv);
 	for (i = 0; i < o.n_eof; i++) {
@@ -655,11 +707,12 @@ int main(int argc, char **argv)
 	snprintf(line, sizeof(line),
 		 "ready close_wait=%lu recvq_bytes=%lu established=%lu "
 		 "timewait=%lu synrecv=%lu finwait2=%lu listen=%lu sockets=%lu "
-		 "ns=%lu pid=%d\n",
-		 o.n_cw, (o.n_cw - o.n_eof) * o.unread, o.n_est, o.n_tw,
-		 o.n_syn, o.n_cw, nt.nl + !!o.n_syn,
-		 2 * (o.n_cw + o.n_est + o.n_syn) + o.n_tw,
-		 (unsigned long)st.st_ino, (int)getpid());
+		 "ns=%lu pid=%d queued=%lu\n",
+		 o.n_cw + o.n_queued, (o.n_cw - o.n_eof) * o.unread, o.n_est,
+		 o.n_tw, o.n_syn, o.n_cw + o.n_queued,
+		 nt.nl + !!o.n_syn + !!o.n_queued,
+		 2 * (o.n_cw + o.n_est + o.n_syn + o.n_queued) + o.n_tw,
+		 (unsigned long)st.st_ino, (int)getpid(), o.n_queued);
 	if (o.outfile)
 		write_ready(o.outfile, line);
 	fputs(line, stdout);

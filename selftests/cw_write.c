@@ -27,6 +27,7 @@ static const char *errno_name(int e)
 	case EBUSY: return "EBUSY";
 	case ENOMEM: return "ENOMEM";
 	case EROFS: return "EROFS";
+	case ENODEV: return "ENODEV";
 	default: return "EOTHER";
 	}
 }

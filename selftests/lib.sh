@@ -21,6 +21,11 @@ CW_CGTOP=$CW_CGROOT/cwtest
 CW_NSPFX=cwt-
 CW_NAME=${0##*/}
 CW_NAME=${CW_NAME%.sh}
+# CW_MODE=scan|live loads the module in that mode (mod_load, need_mod);
+# run_tests sets it for its "SCRIPT@MODE" entries, whose checks are then
+# named SCRIPT@MODE. Empty: the module's default mode (live).
+CW_MODE=${CW_MODE:-}
+[ -n "$CW_MODE" ] && CW_NAME=$CW_NAME@$CW_MODE
 
 # Debian's busybox ash runs its own applets ahead of PATH, and busybox's
 # ip knows no netns: use iproute2's by path, whatever the shell.
@@ -184,8 +189,13 @@ mod_loaded() {
 	[ -d /sys/module/cwstat ]
 }
 
-# mod_load [PARAM=VALUE...]: insmod's status; its stderr is in $CW_T/insmod.err
+# mod_load [PARAM=VALUE...]: insmod's status; its stderr is in
+# $CW_T/insmod.err. Adds mode=$CW_MODE unless a mode is given.
 mod_load() {
+	case " $* " in
+	*" mode="*) ;;
+	*) [ -n "$CW_MODE" ] && set -- "mode=$CW_MODE" "$@" ;;
+	esac
 	insmod "$CW_KO" "$@" 2>"$CW_T/insmod.err"
 }
 
@@ -207,6 +217,21 @@ need_mod() {
 
 mod_param() {
 	cat "/sys/module/cwstat/parameters/$1"
+}
+
+# mod_mode: the loaded module's mode (live or scan), empty if not loaded.
+mod_mode() {
+	cat /sys/module/cwstat/parameters/mode 2>/dev/null
+}
+
+# is_live: the loaded module counts from its live table.
+is_live() {
+	[ "$(mod_mode)" = live ]
+}
+
+# reconcile: have the live table reconciled now (returns when done).
+reconcile() {
+	echo 1 >/sys/module/cwstat/parameters/reconcile
 }
 
 # ---- network namespaces -----------------------------------------------------
@@ -433,10 +458,13 @@ snap_net() {
 	fi
 }
 
-# format_ok DESC FILE [cw_check_format options]: one TAP line.
+# format_ok DESC FILE [cw_check_format options]: one TAP line. The keys
+# must be those of the loaded module's mode.
 format_ok() {
-	local desc=$1 file=$2
+	local desc=$1 file=$2 mode
 	shift 2
+	mode=$(mod_mode)
+	[ -n "$mode" ] && set -- -m "$mode" "$@"
 	if "$CW_BIN/cw_check_format" "$@" "$file" >"$CW_T/fmt.out" 2>&1; then
 		ok "$desc"
 	else
@@ -551,9 +579,11 @@ expect_reset() {
 }
 
 # _expect_sum NS TA TB [CGPATH]: "close_wait recvq sockets oldest_lo
-# oldest_hi" for that netns (or that cgroup in it). The oldest socket got
-# its last segment (the FIN) between a factory's start and its ready line,
-# so its idle time at the read lies between TA - t1 and TB - t0.
+# oldest_hi age_lo age_hi" for that netns (or that cgroup in it). The
+# oldest socket got its last segment (the FIN), and entered CLOSE_WAIT,
+# between a factory's start and its ready line, so its idle time and its
+# age at the read lie between TA - t1 and TB - t0. The age (oldest_s,
+# live mode) must be right to a second either way.
 _expect_sum() {
 	CW_A1=$4 awk -v ns="$1" -v ta="$2" -v tb="$3" '
 	BEGIN { cg = ENVIRON["CW_A1"] }
@@ -574,9 +604,13 @@ _expect_sum() {
 	END {
 		# 0.1 s slack below for clock granularity; 2 s above as the
 		# contract allows
+		alo = int(lo / 100) - 1
+		if (alo < 0) alo = 0
+		ahi = int(hi / 100) + 1
 		lo = int((lo - 10) / 100)
 		if (lo < 0) lo = 0
-		printf "%d %d %d %d %d\n", cw, rq, so, lo, int(hi / 100) + 2
+		printf "%d %d %d %d %d %d %d\n", cw, rq, so, lo, int(hi / 100) + 2,
+			alo, ahi
 	}' "$CW_T/expect"
 }
 
@@ -603,8 +637,12 @@ ss_sockets() {
 # verify_expect: read /proc/cwstat as root in the init netns and check
 # every row of every netns named in the expectations against both the
 # factories' bookkeeping and ss in that netns; the totals against ss over
-# all netns. Needs max_age_ms=0, so that the read is a fresh walk.
+# all netns. Needs max_age_ms=0, so that the read is a fresh walk (or a
+# fresh pass over the live table). "sockets" is checked in scan mode,
+# "oldest_s" in live mode.
 verify_expect() {
+	_live=
+	is_live && _live=1
 	_nss=$(awk '{ print $1 }' "$CW_T/expect" | sort -u)
 	_allns="init $(ip netns list | awk -v p="$CW_NSPFX" \
 		'index($1, p) == 1 { print substr($1, length(p) + 1) }')"
@@ -638,9 +676,9 @@ verify_expect() {
 	for _ns in $_nss; do
 		_ino=$(ns_ino "$_ns")
 		_ss=$CW_T/sss.$_ns
-		# shellcheck disable=SC2046 # five numbers
+		# shellcheck disable=SC2046 # seven numbers
 		set -- $(_expect_sum "$_ns" "$_ta" "$_tb")
-		_ecw=$1 _erq=$2 _eso=$3 _lo=$4 _hi=$5
+		_ecw=$1 _erq=$2 _eso=$3 _lo=$4 _hi=$5 _alo=$6 _ahi=$7
 		_sscw=$(cw_val "$_ss" netns "" close_wait)
 		_ssrq=$(cw_val "$_ss" netns "" recvq_bytes)
 		_ssrm=$(cw_val "$_ss" netns "" rmem_bytes)
@@ -661,7 +699,11 @@ verify_expect() {
 			"$(cw_val "$CW_T/snap" netns "$_sel" rmem_bytes)" \
 			"$_ssrm"
 		_so=$(cw_val "$CW_T/snap" netns "$_sel" sockets)
-		if [ "$_ns" = init ]; then
+		if [ -n "$_live" ]; then
+			assert_range "netns $_ns: oldest_s within ${_alo}..${_ahi}" \
+				"$(cw_val "$CW_T/snap" netns "$_sel" oldest_s)" \
+				"$_alo" "$_ahi"
+		elif [ "$_ns" = init ]; then
 			# other tests' TIME_WAIT sockets may linger here
 			assert_ge "netns init: sockets >= bookkeeping $_eso" \
 				"$_so" "$_eso"
@@ -687,9 +729,9 @@ verify_expect() {
 			_id=$(stat -c %i "$CW_CGROOT$_cg")
 			_ep=$(cw_escape "$_cg")
 			_csel="ns=$_ino id=$_id"
-			# shellcheck disable=SC2046 # five numbers
+			# shellcheck disable=SC2046 # seven numbers
 			set -- $(_expect_sum "$_ns" "$_ta" "$_tb" "$_cg")
-			_ecw=$1 _erq=$2 _lo=$4 _hi=$5
+			_ecw=$1 _erq=$2 _lo=$4 _hi=$5 _alo=$6 _ahi=$7
 			_d="netns $_ns cgroup $_ep"
 			assert_eq "$_d: path" \
 				"$(cw_val "$CW_T/snap" cgroup "$_csel" path)" "$_ep"
@@ -707,6 +749,10 @@ verify_expect() {
 			assert_range "$_d: oldest_idle_s within ${_lo}..${_hi}" \
 				"$(cw_val "$CW_T/snap" cgroup "$_csel" oldest_idle_s)" \
 				"$_lo" "$_hi"
+			[ -z "$_live" ] ||
+				assert_range "$_d: oldest_s within ${_alo}..${_ahi}" \
+					"$(cw_val "$CW_T/snap" cgroup "$_csel" oldest_s)" \
+					"$_alo" "$_ahi"
 		done 3<"$CW_T/cgs"
 	done
 
@@ -717,9 +763,15 @@ verify_expect() {
 		"$(cw_val "$CW_T/snap" total "" recvq_bytes)" "$_trq"
 	assert_all "total: rmem_bytes (ss, all netns)" \
 		"$(cw_val "$CW_T/snap" total "" rmem_bytes)" "$_trm"
-	assert_range "total: sockets within ss counts after..before" \
-		"$(cw_val "$CW_T/snap" total "" sockets)" \
-		"$_s_after" "$_s_before"
+	if [ -n "$_live" ]; then
+		assert_all "total: close_wait equals the live table's tracked" \
+			"$(cw_val "$CW_T/snap" total "" close_wait)" \
+			"$(mod_param tracked)"
+	else
+		assert_range "total: sockets within ss counts after..before" \
+			"$(cw_val "$CW_T/snap" total "" sockets)" \
+			"$_s_after" "$_s_before"
+	fi
 }
 
 # ---- cleanup ----------------------------------------------------------------

@@ -1,0 +1,922 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live mode: a table of every TCP socket in CLOSE_WAIT, kept up to date by a
+ * probe on the sock:inet_sock_set_state tracepoint. A read then costs the
+ * sockets in CLOSE_WAIT (cwstat_live_collect()), not a walk of every TCP
+ * socket, and the time each socket entered CLOSE_WAIT is known.
+ *
+ * The tracepoint fires from inet_sk_state_store() and inet_sk_set_state()
+ * (net/ipv4/af_inet.c, the same on 6.1 and 6.12), which tcp_set_state() ends
+ * with: before the new state is stored, with the socket lock held (owned by a
+ * process, or bh_lock_sock() in softirq), in process or softirq context, and
+ * always with preemption disabled by the tracepoint machinery.
+ */
+#include <linux/cgroup.h>
+#include <linux/delay.h>
+#include <linux/hash.h>
+#include <linux/jiffies.h>
+#include <linux/list.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/tracepoint.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <trace/events/sock.h>
+
+#include "compat.h"
+#include "cwstat_format.h"
+#include "cwstat.h"
+
+/*
+ * One socket in CLOSE_WAIT. Every field but gen is written before the entry
+ * is linked into a bucket and not changed while it is linked; gen changes
+ * under the bucket lock.
+ */
+struct cwstat_track {
+	struct hlist_node node;		/* in its bucket, or in the free pool */
+	const struct sock *sk;
+	struct cgroup *cgrp;		/* the socket's; the socket pins it */
+	u64 entered_ns;			/* boottime at which it entered CLOSE_WAIT */
+	unsigned int ns;		/* inode number of its netns */
+	unsigned int gen;		/* the newest reconciliation that saw it */
+};
+
+/*
+ * The table: tracked sockets hashed by address. Each bucket has a raw
+ * spinlock, taken with interrupts disabled by everyone (probe, readers,
+ * reconciliation). Raw, because the probe runs with preemption disabled,
+ * where a spinlock_t would sleep on PREEMPT_RT; interrupts off, because the
+ * probe runs in softirq context and could otherwise interrupt a
+ * process-context holder of the same lock on the same CPU. No bucket lock is
+ * ever held while another lock is taken, except cgroup_get() (per-cpu) by
+ * the reader.
+ *
+ * Why a reader holding a bucket lock may read the fields of the sockets in
+ * it (rcv_nxt, copied_seq, sk_rmem_alloc, rcv_tstamp, the cgroup):
+ *
+ * A TCP socket is freed only after it reached TCP_CLOSE: the destruction
+ * path, inet_csk_destroy_sock(), WARNs otherwise, and the one path that
+ * skips it, inet_csk_prepare_forced_close() on a failed accept, is for a
+ * child that never got past SYN_RECV. A full TCP socket changes state only
+ * through inet_sk_state_store() or inet_sk_set_state(), which both fire the
+ * tracepoint (checked in the 6.1 and 6.12 sources: the only other stores to
+ * sk_state are sock_init_data() on a new socket and the SCTP/DCCP/MPTCP
+ * callers, whose sockets are not IPPROTO_TCP). Every way out of CLOSE_WAIT
+ * is such a change: tcp_close() (to LAST_ACK, or to CLOSE when data was
+ * left unread), tcp_done() (reset, timeout, tcp_abort() and SOCK_DESTROY,
+ * BPF's bpf_sock_destroy()), tcp_disconnect() (connect(AF_UNSPEC), and a
+ * listener that closes with children it never accepted:
+ * inet_csk_listen_stop() -> inet_child_forget() -> tcp_disconnect() ->
+ * tcp_set_state(TCP_CLOSE), before inet_csk_destroy_sock()). A netns that
+ * goes away purges only TIME_WAIT and request minisocks itself; a user
+ * socket holds its netns, and a kernel socket is closed by its owner with
+ * the calls above. So no hook on sk_destruct is needed: the probe sees every
+ * exit from CLOSE_WAIT and unlinks the entry under its bucket lock, while
+ * the socket is still alive (the caller of tcp_set_state() is using it). An
+ * entry found under a bucket lock therefore names a live socket.
+ */
+struct cwstat_bucket {
+	raw_spinlock_t lock;
+	struct hlist_head chain;	/* of cwstat_track; guarded by lock */
+};
+
+static struct cwstat_bucket *cwstat_table;
+static unsigned int cwstat_table_bits;
+
+/*
+ * The pool of free entries. The probe never allocates (on PREEMPT_RT not
+ * even GFP_ATOMIC is allowed with preemption disabled), so entries come from
+ * chunks allocated with GFP_KERNEL in process context: at load, by
+ * cwstat_refill_work when fewer than CWSTAT_POOL_LOW are free, and by the
+ * reconciliation, up to max_tracked entries in all.
+ */
+#define CWSTAT_CHUNK_BYTES	(2 * PAGE_SIZE)
+#define CWSTAT_CHUNK		((CWSTAT_CHUNK_BYTES - sizeof(struct list_head)) / \
+				 sizeof(struct cwstat_track))
+#define CWSTAT_POOL_LOW		(2 * CWSTAT_CHUNK)
+#define CWSTAT_POOL_HIGH	(6 * CWSTAT_CHUNK)
+
+struct cwstat_chunk {
+	struct list_head list;		/* in cwstat_chunks */
+	struct cwstat_track entries[CWSTAT_CHUNK];
+};
+
+/* cwstat_pool_lock guards the free list and its count; irqs off, as above. */
+static DEFINE_RAW_SPINLOCK(cwstat_pool_lock);
+static HLIST_HEAD(cwstat_pool_free);
+static unsigned int cwstat_pool_nr_free;
+
+/*
+ * cwstat_grow_mutex guards the chunk list and the entry count, which is
+ * also read locklessly as a hint (whether growing is still possible).
+ */
+static DEFINE_MUTEX(cwstat_grow_mutex);
+static LIST_HEAD(cwstat_chunks);
+static unsigned int cwstat_nr_chunks;
+static unsigned int cwstat_pool_nr;
+
+/*
+ * cwstat_reconcile_mutex serialises reconciliations (the seeding walk is
+ * one) and guards cwstat_running, true from the end of the seeding until
+ * unload begins: only then may a reconciliation run. cwstat_gen, the
+ * generation of the newest reconciliation, is written under it and read
+ * by the probe with READ_ONCE().
+ */
+static DEFINE_MUTEX(cwstat_reconcile_mutex);
+static bool cwstat_running;
+static unsigned int cwstat_gen;
+
+/* The tracepoint, found by name: it is not exported to modules. */
+static struct tracepoint *cwstat_tp;
+
+/* Counters; see enum cwstat_live_stat. */
+static DEFINE_PER_CPU(u64, cwstat_probe_hits);
+static atomic64_t cwstat_tracked = ATOMIC64_INIT(0);
+static atomic64_t cwstat_overflows = ATOMIC64_INIT(0);
+static atomic64_t cwstat_drift = ATOMIC64_INIT(0);
+static atomic64_t cwstat_reconciles = ATOMIC64_INIT(0);
+static atomic64_t cwstat_seeded = ATOMIC64_INIT(0);
+/* Sockets missed since the last reconciliation began, which it repairs. */
+static atomic64_t cwstat_overflow_pending = ATOMIC64_INIT(0);
+
+/* A stale entry is removed only if it is still there after this long. */
+#define CWSTAT_SETTLE_MS	1000
+/* How soon after a miss the repairing reconciliation runs. */
+#define CWSTAT_OVERFLOW_DELAY	HZ
+
+static void cwstat_refill_fn(struct work_struct *work);
+static void cwstat_period_fn(struct work_struct *work);
+static void cwstat_overflow_fn(struct work_struct *work);
+static DECLARE_WORK(cwstat_refill_work, cwstat_refill_fn);
+static DECLARE_DELAYED_WORK(cwstat_period_work, cwstat_period_fn);
+static DECLARE_DELAYED_WORK(cwstat_overflow_work, cwstat_overflow_fn);
+
+/* ---- pool ---------------------------------------------------------------- */
+
+static unsigned int cwstat_pool_free_count(void)
+{
+	unsigned long flags;
+	unsigned int n;
+
+	raw_spin_lock_irqsave(&cwstat_pool_lock, flags);
+	n = cwstat_pool_nr_free;
+	raw_spin_unlock_irqrestore(&cwstat_pool_lock, flags);
+	return n;
+}
+
+/*
+ * Allocate chunks until @want entries are free or max_tracked entries
+ * exist. Process context only: it sleeps. -ENOSPC at max_tracked.
+ */
+static int cwstat_pool_grow(unsigned int want)
+{
+	int err = 0;
+
+	mutex_lock(&cwstat_grow_mutex);
+	while (cwstat_pool_free_count() < want) {
+		unsigned int i, n;
+		struct cwstat_chunk *c;
+		unsigned long flags;
+
+		if (cwstat_pool_nr >= cwstat_max_tracked) {
+			err = -ENOSPC;
+			break;
+		}
+		n = min_t(unsigned int, CWSTAT_CHUNK,
+			  cwstat_max_tracked - cwstat_pool_nr);
+		c = kvmalloc(sizeof(*c), GFP_KERNEL);
+		if (!c) {
+			err = -ENOMEM;
+			break;
+		}
+		list_add(&c->list, &cwstat_chunks);
+		cwstat_nr_chunks++;
+		raw_spin_lock_irqsave(&cwstat_pool_lock, flags);
+		for (i = 0; i < n; i++)
+			hlist_add_head(&c->entries[i].node, &cwstat_pool_free);
+		cwstat_pool_nr_free += n;
+		raw_spin_unlock_irqrestore(&cwstat_pool_lock, flags);
+		WRITE_ONCE(cwstat_pool_nr, cwstat_pool_nr + n);
+	}
+	mutex_unlock(&cwstat_grow_mutex);
+	return err;
+}
+
+static void cwstat_pool_destroy(void)
+{
+	struct cwstat_chunk *c, *next;
+
+	mutex_lock(&cwstat_grow_mutex);
+	list_for_each_entry_safe(c, next, &cwstat_chunks, list)
+		kvfree(c);
+	INIT_LIST_HEAD(&cwstat_chunks);
+	cwstat_nr_chunks = 0;
+	WRITE_ONCE(cwstat_pool_nr, 0);
+	INIT_HLIST_HEAD(&cwstat_pool_free);
+	cwstat_pool_nr_free = 0;
+	mutex_unlock(&cwstat_grow_mutex);
+}
+
+static void cwstat_refill_fn(struct work_struct *work)
+{
+	/* Failure is not fatal: the probe counts what it cannot track. */
+	cwstat_pool_grow(CWSTAT_POOL_HIGH);
+}
+
+/* A free entry, or NULL. Any context; never allocates. */
+static struct cwstat_track *cwstat_pool_get(void)
+{
+	struct cwstat_track *t = NULL;
+	unsigned long flags;
+	unsigned int left;
+
+	raw_spin_lock_irqsave(&cwstat_pool_lock, flags);
+	if (!hlist_empty(&cwstat_pool_free)) {
+		t = hlist_entry(cwstat_pool_free.first, struct cwstat_track,
+				node);
+		hlist_del(&t->node);
+		cwstat_pool_nr_free--;
+	}
+	left = cwstat_pool_nr_free;
+	raw_spin_unlock_irqrestore(&cwstat_pool_lock, flags);
+
+	/* queue_work() takes only raw locks: fine with preemption off. */
+	if (left < CWSTAT_POOL_LOW &&
+	    READ_ONCE(cwstat_pool_nr) < cwstat_max_tracked)
+		queue_work(system_unbound_wq, &cwstat_refill_work);
+	return t;
+}
+
+static void cwstat_pool_put(struct cwstat_track *t)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&cwstat_pool_lock, flags);
+	hlist_add_head(&t->node, &cwstat_pool_free);
+	cwstat_pool_nr_free++;
+	raw_spin_unlock_irqrestore(&cwstat_pool_lock, flags);
+}
+
+/* ---- table --------------------------------------------------------------- */
+
+static struct cwstat_bucket *cwstat_bucket_of(const struct sock *sk)
+{
+	return &cwstat_table[hash_ptr(sk, cwstat_table_bits)];
+}
+
+static struct cwstat_track *cwstat_find(struct cwstat_bucket *b,
+					const struct sock *sk)
+{
+	struct cwstat_track *t;
+
+	lockdep_assert_held(&b->lock);
+	hlist_for_each_entry(t, &b->chain, node)
+		if (t->sk == sk)
+			return t;
+	return NULL;
+}
+
+static void cwstat_fill(struct cwstat_track *t, const struct sock *sk,
+			u64 entered_ns, unsigned int gen)
+{
+	t->sk = sk;
+	/* sock_cgroup_ptr() takes no const; it only reads. */
+	t->cgrp = sock_cgroup_ptr((struct sock_cgroup_data *)&sk->sk_cgrp_data);
+	t->entered_ns = entered_ns;
+	t->ns = sock_net(sk)->ns.inum;
+	t->gen = gen;
+}
+
+/*
+ * Link @t, filled in, into its bucket. An entry already there for the same
+ * socket can only be stale (the socket entered CLOSE_WAIT again without
+ * the probe having seen it leave): it is replaced, counted as drift and
+ * returned for the caller to free.
+ */
+static struct cwstat_track *cwstat_link(struct cwstat_track *t)
+{
+	struct cwstat_bucket *b = cwstat_bucket_of(t->sk);
+	struct cwstat_track *old;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&b->lock, flags);
+	old = cwstat_find(b, t->sk);
+	if (old)
+		hlist_del(&old->node);
+	hlist_add_head(&t->node, &b->chain);
+	raw_spin_unlock_irqrestore(&b->lock, flags);
+
+	if (old)
+		atomic64_inc(&cwstat_drift);
+	else
+		cwstat_alarm_update(atomic64_inc_return(&cwstat_tracked));
+	return old;
+}
+
+/* Unlink @sk's entry, if it has one, and return it. */
+static struct cwstat_track *cwstat_unlink(const struct sock *sk)
+{
+	struct cwstat_bucket *b = cwstat_bucket_of(sk);
+	struct cwstat_track *t;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&b->lock, flags);
+	t = cwstat_find(b, sk);
+	if (t)
+		hlist_del(&t->node);
+	raw_spin_unlock_irqrestore(&b->lock, flags);
+
+	if (t)
+		cwstat_alarm_update(atomic64_dec_return(&cwstat_tracked));
+	return t;
+}
+
+/* ---- probe --------------------------------------------------------------- */
+
+static void cwstat_overflow(void)
+{
+	atomic64_inc(&cwstat_overflows);
+	atomic64_inc(&cwstat_overflow_pending);
+	/* A no-op while pending, so a burst of misses costs one walk. */
+	queue_delayed_work(system_unbound_wq, &cwstat_overflow_work,
+			   CWSTAT_OVERFLOW_DELAY);
+}
+
+static void cwstat_enter(const struct sock *sk)
+{
+	struct cwstat_track *t = cwstat_pool_get();
+
+	if (unlikely(!t)) {
+		cwstat_overflow();
+		return;
+	}
+	cwstat_fill(t, sk, ktime_get_coarse_boottime_ns(),
+		    READ_ONCE(cwstat_gen));
+	t = cwstat_link(t);
+	if (unlikely(t))
+		cwstat_pool_put(t);
+}
+
+static void cwstat_leave(const struct sock *sk)
+{
+	struct cwstat_track *t = cwstat_unlink(sk);
+
+	/* No entry: the socket entered CLOSE_WAIT before the probe, or missed. */
+	if (!t)
+		return;
+	cwstat_pool_put(t);
+	/* An entry is free again: repair what was missed for the lack of one. */
+	if (unlikely(atomic64_read(&cwstat_overflow_pending)))
+		queue_delayed_work(system_unbound_wq, &cwstat_overflow_work,
+				   CWSTAT_OVERFLOW_DELAY);
+}
+
+/*
+ * The probe, on every socket state change of the host. With preemption
+ * disabled and the socket lock held; never allocates, never sleeps, takes
+ * only raw spinlocks. The test of the two states comes first and needs no
+ * memory access.
+ */
+static void cwstat_probe(void *data, const struct sock *sk,
+			 const int oldstate, const int newstate)
+{
+	if (likely(oldstate != TCP_CLOSE_WAIT && newstate != TCP_CLOSE_WAIT))
+		return;
+	if (oldstate == newstate || sk->sk_protocol != IPPROTO_TCP)
+		return;
+
+	this_cpu_inc(cwstat_probe_hits);
+	if (oldstate == TCP_CLOSE_WAIT)
+		cwstat_leave(sk);
+	else
+		cwstat_enter(sk);
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+static unsigned int cwstat_age_bucket(u64 age_ns)
+{
+	static const u32 bounds_s[] = CWSTAT_AGE_BOUNDS_S;
+	unsigned int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(bounds_s) + 1 != CWSTAT_AGE_BUCKETS);
+	for (i = 0; i < ARRAY_SIZE(bounds_s); i++)
+		if (age_ns <= (u64)bounds_s[i] * NSEC_PER_SEC)
+			break;
+	return i;
+}
+
+/* The counts of one tracked socket, as cwstat_count_close_wait() has them. */
+static void cwstat_count_track(struct cwstat_counts *cw,
+			       const struct cwstat_track *t, u64 now_ns,
+			       u32 now_j)
+{
+	/* An entry made after @now_ns was sampled is no time. */
+	u64 age = now_ns > t->entered_ns ? now_ns - t->entered_ns : 0;
+
+	cwstat_count_close_wait(cw, t->sk, now_j);
+	cw->oldest_age_ns = age;
+	cw->age_hist[cwstat_age_bucket(age)] = 1;
+}
+
+static unsigned int cwstat_chain_len(struct cwstat_bucket *b)
+{
+	struct cwstat_track *t;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&b->lock);
+	hlist_for_each_entry(t, &b->chain, node)
+		n++;
+	return n;
+}
+
+/*
+ * Sum the tracked sockets into @agg: a netns row and a cgroup row for each,
+ * as the walk makes them. The cost is the tracked sockets plus a lockless
+ * look at each bucket head, whatever the number of TCP sockets. Room for
+ * two rows per entry is made before a bucket lock is taken (the agg grows
+ * with GFP_KERNEL), as in the walk.
+ */
+int cwstat_live_collect(struct cwstat_agg *agg, struct cwstat_walk_stats *stats)
+{
+	u64 start = ktime_get_ns(), now_ns = ktime_get_coarse_boottime_ns();
+	unsigned int i, nr = 1U << cwstat_table_bits;
+	u32 now_j = tcp_jiffies32;
+	int err;
+
+	err = cwstat_agg_reserve(agg, 0);
+	if (err)
+		return err;
+
+	for (i = 0; i < nr; i++) {
+		struct cwstat_bucket *b = &cwstat_table[i];
+		struct cwstat_track *t;
+		unsigned long flags;
+		unsigned int len;
+
+		if (!(i % 64))
+			cond_resched();
+		if (hlist_empty(&b->chain))
+			continue;
+retry:
+		raw_spin_lock_irqsave(&b->lock, flags);
+		len = cwstat_chain_len(b);
+		if (unlikely(2 * len > cwstat_agg_room(agg))) {
+			raw_spin_unlock_irqrestore(&b->lock, flags);
+			err = cwstat_agg_reserve(agg, 2 * len);
+			if (err)
+				return err;
+			goto retry;
+		}
+		hlist_for_each_entry(t, &b->chain, node) {
+			struct cwstat_row *netns_row, *cg_row;
+			struct cwstat_counts one;
+
+			netns_row = cwstat_agg_find_or_add(agg, t->ns, 0, NULL);
+			cg_row = cwstat_agg_find_or_add(agg, t->ns,
+							cgroup_id(t->cgrp),
+							t->cgrp);
+			if (!netns_row || !cg_row) {
+				err = -ENOMEM;
+				break;
+			}
+			cwstat_count_track(&one, t, now_ns, now_j);
+			cwstat_counts_add(&netns_row->cw, &one);
+			cwstat_counts_add(&cg_row->cw, &one);
+		}
+		raw_spin_unlock_irqrestore(&b->lock, flags);
+		if (err)
+			return err;
+		stats->sockets += len;
+	}
+	stats->buckets = nr;
+	stats->duration_ns = ktime_get_ns() - start;
+	return 0;
+}
+
+/* ---- seeding and reconciliation ------------------------------------------ */
+
+struct cwstat_reconcile {
+	unsigned int gen;
+	u64 inserted;		/* in CLOSE_WAIT, had no entry: now has one */
+	u64 untracked;		/* in CLOSE_WAIT, had none, and none to give */
+};
+
+/*
+ * The entry time of a socket found in CLOSE_WAIT without an entry: when it
+ * last received a segment (rcv_tstamp), which is when the peer's FIN
+ * arrived unless the peer went on acknowledging our data. Never the time of
+ * the walk: a week-old leak would look new after every load of the module.
+ * rcv_tstamp is 32-bit jiffies, so this is exact to a tick and wraps after
+ * 2^32 ticks (198 days at HZ=250), as oldest_idle_s does.
+ */
+static u64 cwstat_seed_time(const struct sock *sk)
+{
+	u32 idle = tcp_jiffies32 - READ_ONCE(tcp_sk(sk)->rcv_tstamp);
+	u64 idle_ns = jiffies64_to_nsecs(idle);
+	u64 now = ktime_get_coarse_boottime_ns();
+
+	return idle_ns < now ? now - idle_ns : 0;
+}
+
+/* @sk, locked by us, is in CLOSE_WAIT: mark its entry seen, or add one. */
+static void cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
+{
+	struct cwstat_bucket *b = cwstat_bucket_of(sk);
+	struct cwstat_track *t;
+	unsigned long flags;
+
+	sock_owned_by_me(sk);
+
+	raw_spin_lock_irqsave(&b->lock, flags);
+	t = cwstat_find(b, sk);
+	if (t)
+		t->gen = rc->gen;
+	raw_spin_unlock_irqrestore(&b->lock, flags);
+	if (t)
+		return;
+
+	/*
+	 * We own the socket, so it cannot change state, and the probe cannot
+	 * add an entry for it, until release_sock(): we may sleep to grow the
+	 * pool, and the entry cannot be there by the time we link ours.
+	 */
+	t = cwstat_pool_get();
+	if (!t && !cwstat_pool_grow(1))
+		t = cwstat_pool_get();
+	if (!t) {
+		rc->untracked++;
+		return;
+	}
+	cwstat_fill(t, sk, cwstat_seed_time(sk), rc->gen);
+	t = cwstat_link(t);
+	if (WARN_ON_ONCE(t))
+		cwstat_pool_put(t);
+	rc->inserted++;
+}
+
+static int cwstat_reconcile_batch(struct cwstat_batch *batch, void *arg)
+{
+	struct cwstat_reconcile *rc = arg;
+	unsigned int i;
+
+	for (i = 0; i < batch->nr; i++) {
+		struct sock *sk = batch->socks[i];
+
+		lock_sock(sk);
+		if (sk->sk_state == TCP_CLOSE_WAIT)
+			cwstat_confirm(sk, rc);
+		release_sock(sk);
+		sock_put(sk);
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Entries that the reconciliation of generation @gen did not see: @remove
+ * unlinks and frees them. Their sockets may be gone: only the entry is
+ * touched.
+ */
+static u64 cwstat_sweep(unsigned int gen, bool remove)
+{
+	unsigned int i, nr = 1U << cwstat_table_bits;
+	u64 n = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct cwstat_bucket *b = &cwstat_table[i];
+		struct cwstat_track *t;
+		struct hlist_node *tmp;
+		HLIST_HEAD(dead);
+		unsigned long flags;
+
+		if (!(i % 64))
+			cond_resched();
+		if (hlist_empty(&b->chain))
+			continue;
+		raw_spin_lock_irqsave(&b->lock, flags);
+		hlist_for_each_entry_safe(t, tmp, &b->chain, node) {
+			if (t->gen == gen)
+				continue;
+			n++;
+			if (remove) {
+				hlist_del(&t->node);
+				hlist_add_head(&t->node, &dead);
+			}
+		}
+		raw_spin_unlock_irqrestore(&b->lock, flags);
+		hlist_for_each_entry_safe(t, tmp, &dead, node) {
+			hlist_del(&t->node);
+			cwstat_alarm_update(atomic64_dec_return(&cwstat_tracked));
+			cwstat_pool_put(t);
+		}
+	}
+	return n;
+}
+
+/*
+ * One reconciliation (@seeding: the first, at load): walk every
+ * established hash table, confirm each socket in CLOSE_WAIT under its
+ * socket lock, add the ones without an entry, then remove the entries no
+ * socket confirmed.
+ *
+ * Why nothing is lost or counted twice, for a socket S (the seeding case;
+ * a later reconciliation is the same with the probe long registered). Let R
+ * be the probe's registration, Y the end of tracepoint_synchronize_unregister()
+ * that follows it, W the moment the walk reads S's ehash chain, and L the
+ * moment we hold S's socket lock; R < Y < W < L.
+ *
+ *  (a) Every state change of S is made under S's socket lock (bh_lock_sock()
+ *      in softirq, which defers to the backlog or a timer flag while a
+ *      process owns the socket, or lock_sock() in process context), as one
+ *      call: the tracepoint, then the store. While we own S, nothing
+ *      changes its state.
+ *  (b) A tracepoint call that begins after R calls the probe. After Y, no
+ *      call that began before R is still inside the tracepoint; but its
+ *      store may still be pending, inside the same socket lock.
+ *  (c) S sits in one ehash chain from being hashed (SYN_SENT or SYN_RECV)
+ *      until tcp_set_state(TCP_CLOSE) unhashes it, and enters CLOSE_WAIT
+ *      only from ESTABLISHED or SYN_RECV. The walk takes every full socket
+ *      in those two states or in CLOSE_WAIT (cwstat_candidate()): a state
+ *      read at W whose change the probe missed is still pending there.
+ *
+ *  1. S entered CLOSE_WAIT unseen (before R, or between R and Y without
+ *     the probe) and is still in it at L: S was hashed at W in one of the
+ *     candidate states; at L the store is done (a) and S has no entry, so we
+ *     add one, timed from rcv_tstamp. S leaves CLOSE_WAIT after L > Y: the
+ *     probe sees it (b) and removes the entry.
+ *  2. S entered CLOSE_WAIT unseen and left it before L: at L it is not in
+ *     CLOSE_WAIT and gets no entry; if the probe saw it leave, it found no
+ *     entry and did nothing.
+ *  3. The probe saw S enter: it added the entry, with the exact time; at L
+ *     we find it and only mark it seen.
+ *  4. S leaves CLOSE_WAIT while we process it: that needs S's lock, so it
+ *     happens before L (case 2) or after our release_sock(), when the probe
+ *     removes the entry we may just have added. A leave cannot interleave
+ *     with our insertion.
+ *  5. S hashed after W: all its state changes come after R, and the probe
+ *     sees them.
+ *  6. One entry per socket: we add only when our lookup under the bucket
+ *     lock finds none, and the probe cannot add one for S while we own it.
+ *
+ * S cannot be freed or reused between W and our sock_put(): we hold a
+ * reference taken under the ehash bucket lock.
+ *
+ * Entries not seen (gen older than this walk's) were added before the walk
+ * began (the probe stamps new entries with the current generation) and
+ * their socket was in no chain in a candidate state: either stale, or
+ * unhashed by tcp_set_state(TCP_CLOSE), which unhashes before it fires the
+ * tracepoint, with the probe about to remove the entry. So they are removed
+ * only if still there CWSTAT_SETTLE_MS later.
+ *
+ * Misses of the probe (pool empty: cwstat_overflow_pending) explain as many
+ * added entries; anything else added or removed outside the seeding is
+ * drift, which must stay 0.
+ */
+static int cwstat_reconcile_locked(bool seeding)
+{
+	struct cwstat_reconcile rc = {};
+	u64 pending, stale, repaired, drift;
+	int err;
+
+	lockdep_assert_held(&cwstat_reconcile_mutex);
+
+	rc.gen = cwstat_gen + 1;
+	WRITE_ONCE(cwstat_gen, rc.gen);
+	pending = atomic64_xchg(&cwstat_overflow_pending, 0);
+
+	/* Room for some insertions, so most need not allocate one by one. */
+	cwstat_pool_grow(CWSTAT_POOL_HIGH);
+	err = cwstat_walk_candidates(cwstat_reconcile_batch, &rc);
+	if (err) {
+		/* Unseen entries prove nothing after a partial walk. */
+		atomic64_add(pending, &cwstat_overflow_pending);
+		return err;
+	}
+
+	stale = cwstat_sweep(rc.gen, false);
+	if (stale) {
+		msleep(CWSTAT_SETTLE_MS);
+		stale = cwstat_sweep(rc.gen, true);
+	}
+
+	/* Still missed: the next reconciliation will meet them again. */
+	atomic64_add(rc.untracked, &cwstat_overflow_pending);
+
+	if (seeding) {
+		atomic64_add(rc.inserted, &cwstat_seeded);
+		repaired = rc.inserted;
+	} else {
+		repaired = min(rc.inserted, pending);
+	}
+	drift = rc.inserted - repaired + stale;
+	atomic64_inc(&cwstat_reconciles);
+	if (drift) {
+		atomic64_add(drift, &cwstat_drift);
+		pr_warn_ratelimited("reconciliation corrected a drift of %llu: %llu sockets in CLOSE_WAIT were not tracked, %llu entries were stale\n",
+				    drift, rc.inserted - repaired, stale);
+	}
+	if (rc.untracked)
+		pr_warn_ratelimited("%llu sockets in CLOSE_WAIT are not tracked: max_tracked=%u is reached\n",
+				    rc.untracked, cwstat_max_tracked);
+	return 0;
+}
+
+/*
+ * Run a reconciliation now, in process context: for the "reconcile"
+ * parameter, the period and the repair of misses. -ENODEV before the
+ * seeding is done, after unload began, or in scan mode.
+ */
+int cwstat_live_reconcile(void)
+{
+	int err = -ENODEV;
+
+	if (mutex_lock_killable(&cwstat_reconcile_mutex))
+		return -EINTR;
+	if (cwstat_running)
+		err = cwstat_reconcile_locked(false);
+	mutex_unlock(&cwstat_reconcile_mutex);
+	return err;
+}
+
+static void cwstat_period_fn(struct work_struct *work)
+{
+	if (cwstat_live_reconcile() == -ENODEV)
+		return;
+	queue_delayed_work(system_unbound_wq, &cwstat_period_work,
+			   cwstat_reconcile_period_s * HZ);
+}
+
+static void cwstat_overflow_fn(struct work_struct *work)
+{
+	cwstat_live_reconcile();
+}
+
+/* ---- load and unload ------------------------------------------------------ */
+
+/* The table and a first pool. */
+int cwstat_live_init(void)
+{
+	unsigned int i, nr;
+	int err;
+
+	if (cwstat_mode != CWSTAT_MODE_LIVE)
+		return 0;
+
+	/* About 16 entries per bucket when max_tracked sockets are tracked. */
+	nr = max(256U, roundup_pow_of_two(cwstat_max_tracked) / 16);
+	cwstat_table_bits = ilog2(nr);
+	cwstat_table = kvmalloc_array(nr, sizeof(*cwstat_table), GFP_KERNEL);
+	if (!cwstat_table)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		raw_spin_lock_init(&cwstat_table[i].lock);
+		INIT_HLIST_HEAD(&cwstat_table[i].chain);
+	}
+
+	err = cwstat_pool_grow(CWSTAT_POOL_HIGH);
+	if (err && err != -ENOSPC) {
+		cwstat_live_exit();
+		return err;
+	}
+	return 0;
+}
+
+void cwstat_live_exit(void)
+{
+	if (cwstat_mode != CWSTAT_MODE_LIVE)
+		return;
+	/* The probe is gone: nothing links or unlinks any more. */
+	cwstat_pool_destroy();
+	kvfree(cwstat_table);
+	cwstat_table = NULL;
+}
+
+static void cwstat_find_tp(struct tracepoint *tp, void *priv)
+{
+	struct tracepoint **found = priv;
+
+	if (!strcmp(tp->name, "inet_sock_set_state"))
+		*found = tp;
+}
+
+/* Find the tracepoint and attach the probe. */
+int cwstat_live_start(void)
+{
+	int err;
+
+	if (cwstat_mode != CWSTAT_MODE_LIVE)
+		return 0;
+
+	/* Fails the build if the kernel's prototype differs from ours. */
+	check_trace_callback_type_inet_sock_set_state(cwstat_probe);
+
+	cwstat_tp = NULL;
+	for_each_kernel_tracepoint(cwstat_find_tp, &cwstat_tp);
+	if (!cwstat_tp) {
+		pr_err("mode=live needs the sock:inet_sock_set_state tracepoint, which this kernel lacks; load with mode=scan\n");
+		return -ENOENT;
+	}
+	err = tracepoint_probe_register(cwstat_tp, (void *)cwstat_probe, NULL);
+	if (err) {
+		pr_err("cannot attach to sock:inet_sock_set_state: error %d\n",
+		       err);
+		return err;
+	}
+	/* No tracepoint call from before the registration is still running. */
+	tracepoint_synchronize_unregister();
+	return 0;
+}
+
+/* Track the sockets already in CLOSE_WAIT; see cwstat_reconcile_locked(). */
+int cwstat_live_seed(void)
+{
+	int err;
+
+	if (cwstat_mode != CWSTAT_MODE_LIVE)
+		return 0;
+
+	mutex_lock(&cwstat_reconcile_mutex);
+	err = cwstat_reconcile_locked(true);
+	if (!err) {
+		cwstat_running = true;
+		if (cwstat_reconcile_period_s)
+			queue_delayed_work(system_unbound_wq,
+					   &cwstat_period_work,
+					   cwstat_reconcile_period_s * HZ);
+	}
+	mutex_unlock(&cwstat_reconcile_mutex);
+	if (!err)
+		pr_info("live: %llu sockets already in CLOSE_WAIT tracked, up to %u (%zu bytes each)\n",
+			(u64)atomic64_read(&cwstat_seeded), cwstat_max_tracked,
+			sizeof(struct cwstat_track));
+	return err;
+}
+
+/*
+ * Detach the probe and stop every work. After this, nothing touches the
+ * table until cwstat_live_exit() frees it.
+ */
+void cwstat_live_stop(void)
+{
+	int err;
+
+	if (cwstat_mode != CWSTAT_MODE_LIVE)
+		return;
+
+	/* A reconciliation asked for from now on does nothing. */
+	mutex_lock(&cwstat_reconcile_mutex);
+	cwstat_running = false;
+	mutex_unlock(&cwstat_reconcile_mutex);
+
+	err = tracepoint_probe_unregister(cwstat_tp, (void *)cwstat_probe,
+					  NULL);
+	WARN_ON_ONCE(err);
+	/* No probe is running, so none can queue work any more. */
+	tracepoint_synchronize_unregister();
+	cancel_delayed_work_sync(&cwstat_period_work);
+	cancel_delayed_work_sync(&cwstat_overflow_work);
+	/* Last: the works above may have queued it. */
+	cancel_work_sync(&cwstat_refill_work);
+}
+
+u64 cwstat_live_stat(enum cwstat_live_stat which)
+{
+	u64 sum = 0;
+	int cpu;
+
+	switch (which) {
+	case CWSTAT_STAT_TRACKED:
+		return atomic64_read(&cwstat_tracked);
+	case CWSTAT_STAT_TRACKED_OVERFLOW:
+		return atomic64_read(&cwstat_overflows);
+	case CWSTAT_STAT_PROBE_HITS:
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(*per_cpu_ptr(&cwstat_probe_hits, cpu));
+		return sum;
+	case CWSTAT_STAT_DRIFT:
+		return atomic64_read(&cwstat_drift);
+	case CWSTAT_STAT_RECONCILES:
+		return atomic64_read(&cwstat_reconciles);
+	case CWSTAT_STAT_SEEDED:
+		return atomic64_read(&cwstat_seeded);
+	case CWSTAT_STAT_POOL_ENTRIES:
+		return READ_ONCE(cwstat_pool_nr);
+	case CWSTAT_STAT_POOL_BYTES:
+		if (!cwstat_table)
+			return 0;
+		return (u64)READ_ONCE(cwstat_nr_chunks) *
+		       sizeof(struct cwstat_chunk) +
+		       (sizeof(*cwstat_table) << cwstat_table_bits);
+	default:
+		return 0;
+	}
+}
