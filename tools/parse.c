@@ -21,14 +21,6 @@
 #include "cwstat_format.h"
 #include "parse.h"
 
-#ifndef CWSTAT_KEY_OLDEST_S
-/*
- * Exact age of the oldest socket. The module does not write it yet; live
- * accounting will add it to cwstat_format.h, and then this falls away.
- */
-#define CWSTAT_KEY_OLDEST_S		"oldest_s"
-#endif
-
 /* Longer lines are not what the module writes; refuse rather than guess. */
 #define CW_MAX_LINE			65536
 

@@ -15,11 +15,6 @@
 #include "cwstat_format.h"
 #include "parse.h"
 
-#ifndef CWSTAT_KEY_OLDEST_S
-/* As in parse.c, until live accounting adds it to cwstat_format.h. */
-#define CWSTAT_KEY_OLDEST_S		"oldest_s"
-#endif
-
 #define NAME	"fuzz"
 #define PATH_EQ	CWSTAT_KEY_CGROUP_PATH "="
 
