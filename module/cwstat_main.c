@@ -119,59 +119,6 @@ module_param_cb(reconcile_period_s, &cwstat_period_ops,
 MODULE_PARM_DESC(reconcile_period_s,
 		 "Live mode: reconcile the table with a walk every this many seconds, 0-86400 (default 0 = never); load time only");
 
-/* Writing 1 runs a reconciliation and returns when it is done. */
-static int cwstat_reconcile_set(const char *val, const struct kernel_param *kp)
-{
-	bool run;
-	int err;
-
-	err = kstrtobool(val, &run);
-	if (err)
-		return err;
-	if (!run)
-		return 0;
-	if (cwstat_mode != CWSTAT_MODE_LIVE)
-		return -EINVAL;
-	return cwstat_live_reconcile();
-}
-
-static const struct kernel_param_ops cwstat_reconcile_ops = {
-	.set = cwstat_reconcile_set,
-};
-
-module_param_cb(reconcile, &cwstat_reconcile_ops, NULL, 0200);
-MODULE_PARM_DESC(reconcile,
-		 "Live mode: write 1 to reconcile the table with a walk now");
-
-/* The live table's counters, read-only, until they move to sysfs. */
-static int cwstat_stat_get(char *buf, const struct kernel_param *kp)
-{
-	enum cwstat_live_stat which = (uintptr_t)kp->arg;
-
-	return sysfs_emit(buf, "%llu\n", cwstat_live_stat(which));
-}
-
-static const struct kernel_param_ops cwstat_stat_ops = {
-	.get = cwstat_stat_get,
-};
-
-module_param_cb(tracked, &cwstat_stat_ops, (void *)CWSTAT_STAT_TRACKED, 0444);
-MODULE_PARM_DESC(tracked, "Live mode: sockets in the table now (read-only)");
-module_param_cb(tracked_overflow, &cwstat_stat_ops, (void *)CWSTAT_STAT_TRACKED_OVERFLOW, 0444);
-MODULE_PARM_DESC(tracked_overflow, "Live mode: entries into CLOSE_WAIT that found no free table entry (read-only)");
-module_param_cb(probe_hits, &cwstat_stat_ops, (void *)CWSTAT_STAT_PROBE_HITS, 0444);
-MODULE_PARM_DESC(probe_hits, "Live mode: entries into and exits from CLOSE_WAIT seen (read-only)");
-module_param_cb(drift, &cwstat_stat_ops, (void *)CWSTAT_STAT_DRIFT, 0444);
-MODULE_PARM_DESC(drift, "Live mode: table entries corrected by reconciliation, must stay 0 (read-only)");
-module_param_cb(reconciles, &cwstat_stat_ops, (void *)CWSTAT_STAT_RECONCILES, 0444);
-MODULE_PARM_DESC(reconciles, "Live mode: reconciliations run, the load's included (read-only)");
-module_param_cb(seeded, &cwstat_stat_ops, (void *)CWSTAT_STAT_SEEDED, 0444);
-MODULE_PARM_DESC(seeded, "Live mode: sockets already in CLOSE_WAIT at load (read-only)");
-module_param_cb(pool_entries, &cwstat_stat_ops, (void *)CWSTAT_STAT_POOL_ENTRIES, 0444);
-MODULE_PARM_DESC(pool_entries, "Live mode: table entries allocated, used or free (read-only)");
-module_param_cb(pool_bytes, &cwstat_stat_ops, (void *)CWSTAT_STAT_POOL_BYTES, 0444);
-MODULE_PARM_DESC(pool_bytes, "Live mode: memory of the table and its entries (read-only)");
-
 #ifdef DEBUG
 static unsigned int inject_init_fault;
 module_param(inject_init_fault, uint, 0444);

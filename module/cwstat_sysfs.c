@@ -169,32 +169,6 @@ static ssize_t mode_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", cwstat_mode_name());
 }
 
-static ssize_t tracked_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", cwstat_live_stat(CWSTAT_STAT_TRACKED));
-}
-
-static ssize_t tracked_overflow_show(struct kobject *kobj,
-				     struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  cwstat_live_stat(CWSTAT_STAT_TRACKED_OVERFLOW));
-}
-
-static ssize_t drift_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", cwstat_live_stat(CWSTAT_STAT_DRIFT));
-}
-
-static ssize_t probe_hits_show(struct kobject *kobj,
-			       struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  cwstat_live_stat(CWSTAT_STAT_PROBE_HITS));
-}
-
 static ssize_t last_scan_us_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
@@ -219,6 +193,36 @@ static ssize_t tables_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "%u\n", READ_ONCE(cwstat_last_scan_tables));
 }
+
+/* The live table's counters, 0 in scan mode: one attribute each. */
+struct cwstat_stat_attribute {
+	struct kobj_attribute kattr;
+	enum cwstat_live_stat which;
+};
+
+static ssize_t cwstat_stat_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	const struct cwstat_stat_attribute *sa =
+		container_of(attr, struct cwstat_stat_attribute, kattr);
+
+	return sysfs_emit(buf, "%llu\n", cwstat_live_stat(sa->which));
+}
+
+#define CWSTAT_STAT_ATTR(_name, _which)					\
+	static struct cwstat_stat_attribute cwstat_attr_##_name = {	\
+		.kattr = __ATTR(_name, 0400, cwstat_stat_show, NULL),	\
+		.which = (_which),					\
+	}
+
+CWSTAT_STAT_ATTR(tracked, CWSTAT_STAT_TRACKED);
+CWSTAT_STAT_ATTR(tracked_overflow, CWSTAT_STAT_TRACKED_OVERFLOW);
+CWSTAT_STAT_ATTR(probe_hits, CWSTAT_STAT_PROBE_HITS);
+CWSTAT_STAT_ATTR(drift, CWSTAT_STAT_DRIFT);
+CWSTAT_STAT_ATTR(reconciles, CWSTAT_STAT_RECONCILES);
+CWSTAT_STAT_ATTR(seeded, CWSTAT_STAT_SEEDED);
+CWSTAT_STAT_ATTR(pool_entries, CWSTAT_STAT_POOL_ENTRIES);
+CWSTAT_STAT_ATTR(pool_bytes, CWSTAT_STAT_POOL_BYTES);
 
 /* Only root on the host may tune; 0644 alone lets any uid 0 through. */
 static int cwstat_may_tune(void)
@@ -319,13 +323,6 @@ static ssize_t reconcile_store(struct kobject *kobj,
 
 static struct kobj_attribute cwstat_attr_version = __ATTR_RO(version);
 static struct kobj_attribute cwstat_attr_mode = __ATTR_RO_MODE(mode, 0400);
-static struct kobj_attribute cwstat_attr_tracked =
-	__ATTR_RO_MODE(tracked, 0400);
-static struct kobj_attribute cwstat_attr_tracked_overflow =
-	__ATTR_RO_MODE(tracked_overflow, 0400);
-static struct kobj_attribute cwstat_attr_drift = __ATTR_RO_MODE(drift, 0400);
-static struct kobj_attribute cwstat_attr_probe_hits =
-	__ATTR_RO_MODE(probe_hits, 0400);
 static struct kobj_attribute cwstat_attr_reconcile = __ATTR_WO(reconcile);
 static struct kobj_attribute cwstat_attr_alarm = __ATTR_RO(alarm);
 static struct kobj_attribute cwstat_attr_scans = __ATTR_RO_MODE(scans, 0400);
@@ -349,10 +346,14 @@ static struct attribute *cwstat_attrs[] = {
 	&cwstat_attr_last_scan_buckets.attr,
 	&cwstat_attr_tables.attr,
 	&cwstat_attr_mode.attr,
-	&cwstat_attr_tracked.attr,
-	&cwstat_attr_tracked_overflow.attr,
-	&cwstat_attr_drift.attr,
-	&cwstat_attr_probe_hits.attr,
+	&cwstat_attr_tracked.kattr.attr,
+	&cwstat_attr_tracked_overflow.kattr.attr,
+	&cwstat_attr_probe_hits.kattr.attr,
+	&cwstat_attr_drift.kattr.attr,
+	&cwstat_attr_reconciles.kattr.attr,
+	&cwstat_attr_seeded.kattr.attr,
+	&cwstat_attr_pool_entries.kattr.attr,
+	&cwstat_attr_pool_bytes.kattr.attr,
 	&cwstat_attr_max_age_ms.attr,
 	&cwstat_attr_warn.attr,
 	&cwstat_attr_crit.attr,

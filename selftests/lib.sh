@@ -216,7 +216,12 @@ need_mod() {
 }
 
 mod_param() {
-	cat "/sys/module/cwstat/parameters/$1"
+	if [ -e "/sys/module/cwstat/parameters/$1" ]; then
+		cat "/sys/module/cwstat/parameters/$1"
+	else
+		# Counters and health live in /sys/kernel/cwstat.
+		cat "/sys/kernel/cwstat/$1"
+	fi
 }
 
 # mod_mode: the loaded module's mode (live or scan), empty if not loaded.
@@ -231,7 +236,7 @@ is_live() {
 
 # reconcile: have the live table reconciled now (returns when done).
 reconcile() {
-	echo 1 >/sys/module/cwstat/parameters/reconcile
+	echo 1 >/sys/kernel/cwstat/reconcile
 }
 
 # ---- network namespaces -----------------------------------------------------
@@ -827,4 +832,24 @@ netns_sleeper() {
 	bg_register $NETNS_SLEEPER_PID
 	wait_until 5 test -e /proc/$NETNS_SLEEPER_PID/net/tcp ||
 		bail "sleeper in netns $1 started"
+}
+
+# netns_holder NAME: create netns NAME with a process in it; sets
+# NETNS_HOLDER_PID to that process, whose /proc/PID/net is NAME's.
+# (netns_sleeper's $! is the subshell running nsrun, which stays in the
+# caller's netns: its /proc/PID/net is the init netns's.)
+netns_holder() {
+	ns_add "$1" || bail "ip netns add $1"
+	nsenter --net="$(ns_file "$1")" sleep 1000 &
+	NETNS_HOLDER_PID=$!
+	bg_register $NETNS_HOLDER_PID
+	wait_until 5 sh -c "[ \"\$(stat -L -c %i /proc/$NETNS_HOLDER_PID/ns/net 2>/dev/null)\" = $(ns_ino "$1") ]" ||
+		bail "a process in netns $1 (/proc/PID/ns/net is netns $1)"
+}
+
+# cw_slow: running on the debug kernel (make check-debug sets
+# CWSTAT_DEBUG_KERNEL=1 on the guest's command line), where everything is
+# several times slower.
+cw_slow() {
+	[ -n "${CWSTAT_DEBUG_KERNEL:-}" ]
 }
