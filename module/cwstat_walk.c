@@ -181,8 +181,10 @@ void cwstat_counts_add(struct cwstat_counts *sum,
 		sum->age_hist[i] += cw->age_hist[i];
 }
 
-static unsigned int cwstat_chain_length(spinlock_t *lock,
-					struct inet_ehash_bucket *head)
+/* Entries of a locked chain for which @pick says yes, or all with NULL. */
+static unsigned int cwstat_chain_count(spinlock_t *lock,
+				       struct inet_ehash_bucket *head,
+				       bool (*pick)(const struct sock *sk))
 {
 	struct hlist_nulls_node *node;
 	struct sock *sk;
@@ -190,7 +192,7 @@ static unsigned int cwstat_chain_length(spinlock_t *lock,
 
 	lockdep_assert_held(lock);
 	sk_nulls_for_each(sk, node, &head->chain)
-		n++;
+		n += !pick || pick(sk);
 	return n;
 }
 
@@ -271,7 +273,7 @@ static int cwstat_walk_table(struct cwstat_agg *agg,
 			continue;
 retry:
 		spin_lock_bh(lock);
-		len = cwstat_chain_length(lock, head);
+		len = cwstat_chain_count(lock, head, NULL);
 		if (unlikely(2 * len > cwstat_agg_room(agg))) {
 			spin_unlock_bh(lock);
 			err = cwstat_agg_reserve(agg, 2 * len);
@@ -396,19 +398,6 @@ static bool cwstat_candidate(const struct sock *sk)
 	}
 }
 
-static unsigned int cwstat_count_candidates(spinlock_t *lock,
-					    struct inet_ehash_bucket *head)
-{
-	struct hlist_nulls_node *node;
-	struct sock *sk;
-	unsigned int n = 0;
-
-	lockdep_assert_held(lock);
-	sk_nulls_for_each(sk, node, &head->chain)
-		n += cwstat_candidate(sk);
-	return n;
-}
-
 static int cwstat_batch_grow(struct cwstat_batch *batch, unsigned int want)
 {
 	struct sock **socks;
@@ -456,7 +445,7 @@ static int cwstat_candidates_table(struct inet_hashinfo *hinfo, void *arg)
 			continue;
 retry:
 		spin_lock_bh(lock);
-		n = cwstat_count_candidates(lock, head);
+		n = cwstat_chain_count(lock, head, cwstat_candidate);
 		if (unlikely(n > batch->size)) {
 			spin_unlock_bh(lock);
 			err = cwstat_batch_grow(batch, n);

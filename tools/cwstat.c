@@ -118,21 +118,6 @@ static const char *const check_usage =
 "SOURCE options as for show: --input FILE, --source auto|module|diag,\n"
 "--all-netns, --no-names. See cwstat(8).\n";
 
-static int usage_error(const char *usage_cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int usage_error(const char *usage_cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", cw_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'cwstat %s--help'.\n", usage_cmd);
-	return CW_EXIT_USAGE;
-}
-
 /* Read all of @fd; NULL with errno on failure. */
 static char *read_all(int fd, size_t *len)
 {
@@ -277,7 +262,7 @@ static bool source_opt(int opt, const char *arg, struct cw_source_opts *so,
 		else if (!strcmp(arg, "diag"))
 			so->source = SRC_DIAG;
 		else
-			*ret = usage_error(cmd, "unknown source '%s' (auto, module or diag)",
+			*ret = cw_usage_error(cmd, "unknown source '%s' (auto, module or diag)",
 					   arg);
 		return true;
 	case OPT_ALL_NETNS:
@@ -293,9 +278,9 @@ static bool source_opt(int opt, const char *arg, struct cw_source_opts *so,
 static int check_source_opts(const struct cw_source_opts *so, const char *cmd)
 {
 	if (so->input && so->source != SRC_AUTO)
-		return usage_error(cmd, "--input and --source exclude each other");
+		return cw_usage_error(cmd, "--input and --source exclude each other");
 	if (so->all_netns && (so->input || so->source == SRC_MODULE))
-		return usage_error(cmd, "--all-netns needs --source diag (the module shows every netns it may)");
+		return cw_usage_error(cmd, "--all-netns needs --source diag (the module shows every netns it may)");
 	return 0;
 }
 
@@ -414,34 +399,34 @@ static int cmd_show(int argc, char **argv, enum cw_format fmt)
 		switch (opt) {
 		case 'o':
 			if (!cw_format_parse(optarg, &oo.format))
-				return usage_error("", "unknown output format '%s' (table, json or prom)",
+				return cw_usage_error("", "unknown output format '%s' (table, json or prom)",
 						   optarg);
 			break;
 		case OPT_BY:
 			if (!cw_by_parse(optarg, &oo.by))
-				return usage_error("", "unknown view '%s' (tree, total, netns, cgroup or container)",
+				return cw_usage_error("", "unknown view '%s' (tree, total, netns, cgroup or container)",
 						   optarg);
 			break;
 		case OPT_WATCH:
 			if (cw_duration_parse(optarg, &interval) || !interval ||
 			    interval > 86400)
-				return usage_error("", "--watch wants a duration from 1s to 1d, not '%s'",
+				return cw_usage_error("", "--watch wants a duration from 1s to 1d, not '%s'",
 						   optarg);
 			break;
 		case 'h':
 			fputs(show_usage, stdout);
 			return CW_EXIT_OK;
 		default:
-			return usage_error("", "bad usage");
+			return cw_usage_error("", "bad usage");
 		}
 	}
 	if (optind < argc)
-		return usage_error("", "unexpected argument '%s'", argv[optind]);
+		return cw_usage_error("", "unexpected argument '%s'", argv[optind]);
 	ret = check_source_opts(&so, "");
 	if (ret)
 		return ret;
 	if (interval && so.input)
-		return usage_error("", "--watch reads a live source, not --input");
+		return cw_usage_error("", "--watch reads a live source, not --input");
 	/* A pipe gets one sample: redrawing only makes sense on a screen. */
 	if (interval && isatty(STDOUT_FILENO))
 		return watch(&so, &oo, interval, argc, argv);
@@ -508,7 +493,7 @@ static int cmd_check(int argc, char **argv)
 			if (cw_duration_parse(optarg, opt == OPT_MAX_AGE ?
 					      &ck.max_age : &ck.max_age_crit) ||
 			    !(opt == OPT_MAX_AGE ? ck.max_age : ck.max_age_crit)) {
-				usage_error("check ", "%s wants a duration above 0 such as 90s, 10m, 1h30m, not '%s'",
+				cw_usage_error("check ", "%s wants a duration above 0 such as 90s, 10m, 1h30m, not '%s'",
 					    opt == OPT_MAX_AGE ? "--max-age" : "--max-age-crit",
 					    optarg);
 				return CW_STATUS_UNKNOWN;
@@ -516,7 +501,7 @@ static int cmd_check(int argc, char **argv)
 			break;
 		case OPT_BY:
 			if (!cw_by_parse(optarg, &by) || by == CW_BY_TREE) {
-				usage_error("check ", "unknown view '%s' (total, netns, cgroup or container)",
+				cw_usage_error("check ", "unknown view '%s' (total, netns, cgroup or container)",
 					    optarg);
 				return CW_STATUS_UNKNOWN;
 			}
@@ -525,28 +510,28 @@ static int cmd_check(int argc, char **argv)
 			fputs(check_usage, stdout);
 			return CW_STATUS_OK;
 		default:
-			usage_error("check ", "bad usage");
+			cw_usage_error("check ", "bad usage");
 			return CW_STATUS_UNKNOWN;
 		}
 	}
 	if (optind < argc) {
-		usage_error("check ", "unexpected argument '%s'", argv[optind]);
+		cw_usage_error("check ", "unexpected argument '%s'", argv[optind]);
 		return CW_STATUS_UNKNOWN;
 	}
 	if (check_source_opts(&so, "check "))
 		return CW_STATUS_UNKNOWN;
 	if (!ck.has_warn && !ck.has_crit && !ck.max_age && !ck.max_age_crit) {
-		usage_error("check ", "give at least one of --warn, --crit, --max-age, --max-age-crit");
+		cw_usage_error("check ", "give at least one of --warn, --crit, --max-age, --max-age-crit");
 		return CW_STATUS_UNKNOWN;
 	}
 	if (ck.has_warn && ck.has_crit &&
 	    !cw_ranges_consistent(&ck.warn, &ck.crit)) {
-		usage_error("check ", "--warn %s must alert wherever --crit %s does (is warn above crit?)",
+		cw_usage_error("check ", "--warn %s must alert wherever --crit %s does (is warn above crit?)",
 			    ck.warn.text, ck.crit.text);
 		return CW_STATUS_UNKNOWN;
 	}
 	if (ck.max_age && ck.max_age_crit && ck.max_age > ck.max_age_crit) {
-		usage_error("check ", "--max-age is above --max-age-crit");
+		cw_usage_error("check ", "--max-age is above --max-age-crit");
 		return CW_STATUS_UNKNOWN;
 	}
 
@@ -568,7 +553,7 @@ static int cmd_check(int argc, char **argv)
 	return ret;
 
 bad_range:
-	usage_error("check ", "bad threshold '%s': use N, N:, ~:N, M:N or @M:N with counts (0 or more)",
+	cw_usage_error("check ", "bad threshold '%s': use N, N:, ~:N, M:N or @M:N with counts (0 or more)",
 		    optarg);
 	return CW_STATUS_UNKNOWN;
 }
@@ -614,6 +599,6 @@ int main(int argc, char **argv)
 		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version"))
 		return main(2, (char *[]){ argv[0], "--version", NULL });
-	return usage_error("", "unknown command '%s' (show, prom, check, sockets, help)",
+	return cw_usage_error("", "unknown command '%s' (show, prom, check, sockets, help)",
 			   cmd);
 }

@@ -44,4 +44,11 @@ extern const char *cw_progname;
 /* "cwstat SUBCMD: message" on stderr. */
 void cw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * A usage error: the message and "Try 'cwstat CMD--help'." on stderr
+ * (@cmd is "" or a subcommand and a space). Returns CW_EXIT_USAGE.
+ */
+int cw_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #endif

@@ -28,6 +28,18 @@ void cw_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cw_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cw_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'cwstat %s--help'.\n", cmd);
+	return CW_EXIT_USAGE;
+}
+
 bool cw_format_parse(const char *arg, enum cw_format *fmt)
 {
 	static const char *const names[] = {

@@ -48,21 +48,6 @@ static const char usage[] =
 "\n"
 "Exit status: 0 ok, 1 sock_diag failed, 2 usage error.\n";
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", cw_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'cwstat sockets --help'.\n", stderr);
-	return CW_EXIT_USAGE;
-}
-
 static void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -355,33 +340,33 @@ int cw_cmd_sockets(int argc, char **argv)
 		switch (opt) {
 		case 'o':
 			if (!cw_format_parse(optarg, &fmt))
-				return usage_error("unknown output format '%s' (table or json)",
+				return cw_usage_error("sockets ", "unknown output format '%s' (table or json)",
 						   optarg);
 			if (fmt == CW_FMT_PROM)
-				return usage_error("-o prom: there is no per-socket Prometheus output (it would be one series per socket); use table or json, or 'cwstat prom' for the counts");
+				return cw_usage_error("sockets ", "-o prom: there is no per-socket Prometheus output (it would be one series per socket); use table or json, or 'cwstat prom' for the counts");
 			break;
 		case OPT_PORT:
 			if (!parse_port(optarg, &filter.port))
-				return usage_error("bad port '%s' (1 to 65535)",
+				return cw_usage_error("sockets ", "bad port '%s' (1 to 65535)",
 						   optarg);
 			filter.port_set = true;
 			break;
 		case OPT_CGROUP:
 			if (optarg[0] != '/')
-				return usage_error("bad cgroup '%s': a path from the root, as /proc/PID/cgroup shows it (e.g. /system.slice)",
+				return cw_usage_error("sockets ", "bad cgroup '%s': a path from the root, as /proc/PID/cgroup shows it (e.g. /system.slice)",
 						   optarg);
 			filter.cgroup = optarg;
 			break;
 		case OPT_OLDER:
 			if (cw_duration_parse(optarg, &filter.older_s))
-				return usage_error("bad duration '%s' (e.g. 90, 90s, 10m, 1h30m, 2d)",
+				return cw_usage_error("sockets ", "bad duration '%s' (e.g. 90, 90s, 10m, 1h30m, 2d)",
 						   optarg);
 			filter.older_set = true;
 			break;
 		case OPT_NETNS:
 			if (!optarg[0] || !strcmp(optarg, ".") ||
 			    !strcmp(optarg, ".."))
-				return usage_error("bad netns name '%s'",
+				return cw_usage_error("sockets ", "bad netns name '%s'",
 						   optarg);
 			netns = optarg;
 			break;
@@ -392,17 +377,17 @@ int cw_cmd_sockets(int argc, char **argv)
 			fputs(usage, stdout);
 			return fflush(stdout) ? CW_EXIT_ERROR : CW_EXIT_OK;
 		case ':':
-			return usage_error("option '%s' needs an argument",
+			return cw_usage_error("sockets ", "option '%s' needs an argument",
 					   argv[optind - 1]);
 		default:
 			if (!strncmp(argv[optind - 1], "--", 2))
-				return usage_error("unrecognized option '%s'",
+				return cw_usage_error("sockets ", "unrecognized option '%s'",
 						   argv[optind - 1]);
-			return usage_error("unknown option '-%c'", optopt);
+			return cw_usage_error("sockets ", "unknown option '-%c'", optopt);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return cw_usage_error("sockets ", "unexpected argument '%s'", argv[optind]);
 
 	if (netns ? diag_in_netns(netns, &socks, &err) :
 		    cw_diag_sockets(&socks, &err)) {
