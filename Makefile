@@ -79,6 +79,19 @@ uninstall:
 deb:
 	scripts/mkdeb
 
+# The benchmark against ss, /proc/net/tcp and node_exporter, in one VM
+# boot: bench/results/<date>-<kernel>.md and .png (scripts/bench/run).
+# bench-quick (N <= 10 000, 3 runs) is part of make check.
+bench:
+	scripts/deps
+	scripts/bench/run
+
+bench-quick:
+	scripts/deps
+	scripts/bench/run --quick
+
+.PHONY: bench bench-quick
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CWSTAT_COMPAT_H=$(COMPAT_H) clean || true
 	rm -rf build module/.compat
@@ -98,6 +111,8 @@ help:
 	@echo 'make install          DKMS install for KERNELRELEASE, tool in PREFIX=$(PREFIX), load at boot (root)'
 	@echo 'make uninstall        undo make install (root)'
 	@echo 'make deb              cwstat-dkms and cwstat .deb packages in build/deb/, lintian-checked'
+	@echo 'make bench            benchmark against ss, /proc/net/tcp, node_exporter in a VM (~30 min), report in bench/results/'
+	@echo 'make bench-quick      the same for N <= 10 000 and 3 runs (~1 min), report in build/bench/quick/'
 
 .PHONY: all module kdir tools tools-test fuzz modules-all sparse style selftests deps check demo \
 	vm-shell clean help install uninstall deb

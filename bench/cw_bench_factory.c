@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cw_bench_factory - make and hold a mix of TCP sockets for the benchmark:
+ * N in CLOSE_WAIT (each with its FIN_WAIT2 client) and E ESTABLISHED pairs,
+ * in one netns and cgroup. Adapted from selftests/cw_factory.c, which holds
+ * the reasoning: the client of a CLOSE_WAIT socket is kept with
+ * shutdown(SHUT_WR) rather than close(), so it stays an owned FIN_WAIT2
+ * socket that tcp_max_orphans and tcp_fin_timeout never reset; connections
+ * are spread over one listener per 2000, since one (src, dst, dport) has
+ * only the ephemeral range's ports.
+ *
+ *   cw_bench_factory -n N -E E [-N NETNS_FILE] [-c CGROUP_DIR] [-o FILE]
+ *                    [-t SEC]
+ *
+ * Once every socket is verified with TCP_INFO, writes
+ *   ready close_wait=N established=E sockets=2(N+E) pid=P
+ * to stdout and atomically to -o FILE, then holds the sockets until
+ * SIGTERM/SIGINT/SIGHUP. It gets SIGTERM when its parent dies.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CONNS_PER_LISTENER	2000
+#define ST_ESTABLISHED		1
+#define ST_FIN_WAIT2		5
+#define ST_CLOSE_WAIT		8
+
+static volatile sig_atomic_t got_signal;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cw_bench_factory: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static unsigned long parse_ul(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-')
+		die("bad number '%s'", s);
+	return v;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		die("TCP_INFO: %s", strerror(errno));
+	return ti.tcpi_state;
+}
+
+static void raise_nofile(unsigned long need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		die("getrlimit: %s", strerror(errno));
+	if (rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = need;
+	if (rl.rlim_max < need)
+		rl.rlim_max = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		die("setrlimit NOFILE %lu: %s", need, strerror(errno));
+}
+
+static void join_cgroup(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0\n", 2) != 2)
+		die("join cgroup %s: %s", dir, strerror(errno));
+	close(fd);
+}
+
+static void enter_netns(const char *file)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open %s: %s", file, strerror(errno));
+	if (setns(fd, CLONE_NEWNET))
+		die("setns %s: %s", file, strerror(errno));
+	close(fd);
+}
+
+static struct sockaddr_in *laddr;
+static int *lfd;
+static unsigned long nl, next_l;
+
+static void make_listeners(unsigned long n)
+{
+	unsigned long i;
+
+	nl = n;
+	laddr = calloc(nl, sizeof(*laddr));
+	lfd = calloc(nl, sizeof(*lfd));
+	if (!laddr || !lfd)
+		die("out of memory");
+	for (i = 0; i < nl; i++) {
+		socklen_t len = sizeof(laddr[i]);
+		int one = 1, fd;
+
+		laddr[i].sin_family = AF_INET;
+		laddr[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			die("socket: %s", strerror(errno));
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&laddr[i], sizeof(laddr[i])) ||
+		    listen(fd, 4096) ||
+		    getsockname(fd, (struct sockaddr *)&laddr[i], &len))
+			die("listener: %s", strerror(errno));
+		lfd[i] = fd;
+	}
+}
+
+/* One loopback connection, made and accepted; s is c's peer. */
+static void make_pair(int *cli, int *srv)
+{
+	unsigned long li = next_l++ % nl;
+	int c, s;
+
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0)
+		die("socket: %s", strerror(errno));
+	while (connect(c, (struct sockaddr *)&laddr[li], sizeof(laddr[li])))
+		if (errno != EINTR)
+			die("connect: %s", strerror(errno));
+	do {
+		s = accept4(lfd[li], NULL, NULL, SOCK_CLOEXEC);
+	} while (s < 0 && errno == EINTR);
+	if (s < 0)
+		die("accept: %s", strerror(errno));
+	*cli = c;
+	*srv = s;
+}
+
+/* Wait until fd[i] is in state want for every i (softirq work may lag). */
+static void verify(const int *fd, unsigned long n, int want, double deadline,
+		   const char *what)
+{
+	unsigned long i = 0;
+	int got;
+
+	while (i < n) {
+		got = tcp_state(fd[i]);
+		if (got == want) {
+			i++;
+			continue;
+		}
+		if (now_s() > deadline)
+			die("%s %lu/%lu: state %d, want %d", what, i, n, got,
+			    want);
+		usleep(10000);
+	}
+}
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long n_cw = 0, n_est = 0, i, timeout_s = 60;
+	const char *netns = NULL, *cgroup = NULL, *outfile = NULL;
+	int *cw_cli, *cw_srv, *est_cli, *est_srv;
+	struct sigaction sa;
+	sigset_t block, empty;
+	double deadline;
+	char line[256];
+	int c;
+
+	while ((c = getopt(argc, argv, "n:E:N:c:o:t:")) != -1) {
+		switch (c) {
+		case 'n': n_cw = parse_ul(optarg); break;
+		case 'E': n_est = parse_ul(optarg); break;
+		case 'N': netns = optarg; break;
+		case 'c': cgroup = optarg; break;
+		case 'o': outfile = optarg; break;
+		case 't': timeout_s = parse_ul(optarg); break;
+		default:
+			fputs("usage: cw_bench_factory -n N -E E [-N NETNS_FILE] [-c CGROUP_DIR] [-o FILE] [-t SEC]\n",
+			      stderr);
+			return 2;
+		}
+	}
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM))
+		die("PR_SET_PDEATHSIG: %s", strerror(errno));
+	if (getppid() == 1)
+		die("parent already gone");
+	raise_nofile(2 * (n_cw + n_est) + (n_cw + n_est) / CONNS_PER_LISTENER + 64);
+	if (netns)
+		enter_netns(netns);
+	if (cgroup)
+		join_cgroup(cgroup);
+	make_listeners((n_cw + n_est + CONNS_PER_LISTENER - 1) / CONNS_PER_LISTENER ?: 1);
+
+	cw_cli = calloc(n_cw + 1, sizeof(int));
+	cw_srv = calloc(n_cw + 1, sizeof(int));
+	est_cli = calloc(n_est + 1, sizeof(int));
+	est_srv = calloc(n_est + 1, sizeof(int));
+	if (!cw_cli || !cw_srv || !est_cli || !est_srv)
+		die("out of memory");
+	for (i = 0; i < n_cw; i++) {
+		make_pair(&cw_cli[i], &cw_srv[i]);
+		if (shutdown(cw_cli[i], SHUT_WR))
+			die("shutdown: %s", strerror(errno));
+	}
+	for (i = 0; i < n_est; i++)
+		make_pair(&est_cli[i], &est_srv[i]);
+
+	deadline = now_s() + timeout_s;
+	verify(cw_srv, n_cw, ST_CLOSE_WAIT, deadline, "close_wait server");
+	verify(cw_cli, n_cw, ST_FIN_WAIT2, deadline, "close_wait client");
+	verify(est_srv, n_est, ST_ESTABLISHED, deadline, "established server");
+	verify(est_cli, n_est, ST_ESTABLISHED, deadline, "established client");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&empty);
+
+	snprintf(line, sizeof(line),
+		 "ready close_wait=%lu established=%lu sockets=%lu pid=%d\n",
+		 n_cw, n_est, 2 * (n_cw + n_est), (int)getpid());
+	if (outfile) {
+		char tmp[PATH_MAX];
+		FILE *f;
+
+		snprintf(tmp, sizeof(tmp), "%s.tmp", outfile);
+		f = fopen(tmp, "w");
+		if (!f || fputs(line, f) < 0 || fclose(f) || rename(tmp, outfile))
+			die("write %s: %s", outfile, strerror(errno));
+	}
+	fputs(line, stdout);
+	fflush(stdout);
+	while (!got_signal)
+		sigsuspend(&empty);
+	return 0;
+}

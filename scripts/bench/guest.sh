@@ -1,0 +1,375 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# The benchmark, inside the VM (/cmd.sh, run by dash). Settings come from
+# /etc/cwstat-bench.conf, written by scripts/bench/run. Every result is one
+# line on stdout (the results port), read by scripts/bench/report:
+#   info KEY VALUE...             facts about the guest and the module
+#   memlat miss_ns=X seq8_ns=Y     the memory-bound floor's inputs
+#   churn CONFIG RUN RATE          connections/s, CONFIG none|live|scan
+#   made N CW SOCKETS SECONDS      sockets made up to total N
+#   time N METHOD RUN US [STATS]   one timed run
+#   count N METHOD COUNT           CLOSE_WAIT sockets that METHOD found
+#   mem N MODE KEY=VALUE...        memory of the module
+#   fail WHAT                      the run is wrong; the host fails it
+# Lines starting with "#" are progress.
+
+. /etc/cwstat-bench.conf
+
+KO=/lib/cwstat/cwstat.ko
+B=/tmp/bench
+SYS=/sys/kernel/cwstat
+PARAMS=/sys/module/cwstat/parameters
+mkdir -p "$B"
+failed=0
+
+say() {
+	echo "# $(cut -d' ' -f1 /proc/uptime)s $*"
+}
+
+fail() {
+	echo "fail $*"
+	failed=1
+}
+
+die() {
+	fail "$*"
+	cleanup
+	exit 1
+}
+
+# Close the sockets one factory at a time: hundreds of thousands closed at
+# once keep a TCG guest's softirqs busy long enough for an RCU stall
+# warning, which the harness rightly counts as a splat.
+cleanup() {
+	[ -z "$ne_pids" ] || kill $ne_pids 2>/dev/null
+	say "closing the sockets, one factory at a time"
+	for p in $fac_pids; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+		sleep 0.1
+	done
+	wait 2>/dev/null
+	sleep 2
+	say "closed"
+}
+
+# first line of a file, or "-" when it is not there
+val() {
+	if [ -r "$1" ]; then
+		head -n 1 "$1"
+	else
+		echo -
+	fi
+}
+
+# A health or live-mode counter: sysfs first, then the module parameters
+# it was born as.
+counter() {
+	if [ -r "$SYS/$1" ]; then
+		head -n 1 "$SYS/$1"
+	elif [ -r "$PARAMS/$1" ]; then
+		head -n 1 "$PARAMS/$1"
+	else
+		echo -
+	fi
+}
+
+unload() {
+	if [ -d /sys/module/cwstat ]; then
+		rmmod cwstat || die "rmmod cwstat"
+	fi
+}
+
+load_live() {
+	unload
+	insmod "$KO" mode=live || die "insmod mode=live"
+}
+
+load_scan() {
+	unload
+	if [ "$LIVE" = 1 ]; then
+		insmod "$KO" mode=scan max_age_ms=0 || die "insmod mode=scan"
+	else
+		insmod "$KO" max_age_ms=0 || die "insmod max_age_ms=0"
+	fi
+}
+
+# Unload, drop what can be dropped, and take the memory baseline.
+settle() {
+	unload
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	sleep 1
+	slab0=$(meminfo Slab)
+	vm0=$(meminfo VmallocUsed)
+}
+
+# meminfo KEY: kB
+meminfo() {
+	awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo
+}
+
+# ---------------------------------------------------------------- facts
+
+echo "info kernel $(uname -r)"
+echo "info cpu $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+echo "info cpus $(grep -c '^processor' /proc/cpuinfo)"
+echo "info mem_kb $(meminfo MemTotal)"
+echo "info config sizes=$SIZES runs=$RUNS warmup=$WARMUP budget_s=$BUDGET churn_runs=$CHURN_RUNS churn_s=$CHURN_SECS"
+
+insmod "$KO" || die "insmod $KO"
+LIVE=0
+if [ -r "$PARAMS/mode" ]; then
+	LIVE=1
+	echo "info mode_param $(cat "$PARAMS/mode") (default)"
+else
+	echo "info mode_param none"
+fi
+ver=$(val "$SYS/version")
+[ "$ver" != - ] || ver=$(val /sys/module/cwstat/version)
+echo "info module_version $ver"
+echo "info live $LIVE"
+unload
+
+sysctl -q -w net.ipv4.ip_local_port_range="10000 65000"
+
+say "memory latency"
+cw_memlat -m "$MEMLAT_MIB" || fail "cw_memlat"
+
+# ---------------------------------------------------------------- churn
+# In a netns of its own, deleted afterwards, so that its TIME_WAIT
+# sockets do not stay in the table the read benchmarks walk. The
+# configurations take turns, so that a slow patch of the host hits all.
+
+say "churn: $CHURN_RUNS x $CHURN_SECS s per configuration"
+ip netns add churn || die "ip netns add churn"
+ip -n churn link set lo up
+# a first run to warm up, not counted
+cw_bench_churn -P 2 -d 1 -N /run/netns/churn >/dev/null || die "churn warm-up"
+configs="none scan"
+[ "$LIVE" = 1 ] && configs="none live scan"
+r=1
+while [ "$r" -le "$CHURN_RUNS" ]; do
+	for cfg in $configs; do
+		case $cfg in
+		none) unload ;;
+		live) load_live ;;
+		scan) load_scan ;;
+		esac
+		out=$(cw_bench_churn -P 2 -d "$CHURN_SECS" -N /run/netns/churn) ||
+			die "churn $cfg run $r"
+		echo "churn $cfg $r ${out##*rate=}"
+	done
+	# rotate the order
+	configs="${configs#* } ${configs%% *}"
+	r=$((r + 1))
+done
+unload
+ip netns del churn
+
+# ---------------------------------------------------------------- set-up
+
+say "netns and cgroups"
+# bench0 gets a private established hash (6.1+): it is created while the
+# parent's tcp_child_ehash_entries is set.
+sysctl -q -w net.ipv4.tcp_child_ehash_entries=65536 ||
+	fail "no net.ipv4.tcp_child_ehash_entries on this kernel"
+ip netns add bench0 || die "ip netns add bench0"
+sysctl -q -w net.ipv4.tcp_child_ehash_entries=0
+for i in 1 2 3 4 5 6 7; do
+	ip netns add "bench$i" || die "ip netns add bench$i"
+done
+for i in 0 1 2 3 4 5 6 7; do
+	ip -n "bench$i" link set lo up
+	ip netns exec "bench$i" sysctl -q -w net.ipv4.ip_local_port_range="10000 65000"
+done
+# init_net by name too, so that every per-netns method covers the host
+ip netns attach init 1 || die "ip netns attach init 1"
+mkdir -p /sys/fs/cgroup/bench
+for j in 0 1 2 3; do
+	mkdir -p "/sys/fs/cgroup/bench/c$j"
+done
+NETNS=$(echo /run/netns/*)
+echo "info netns $(echo "$NETNS" | wc -w)"
+
+ne_pids=
+NE=0
+if [ -x /usr/bin/node_exporter ]; then
+	NE=1
+	for f in $NETNS; do
+		nsenter --net="$f" node_exporter --collector.disable-defaults \
+			--collector.tcpstat --web.listen-address=127.0.0.1:9100 \
+			>"$B/ne.${f##*/}.log" 2>&1 &
+		ne_pids="$ne_pids $!"
+	done
+	for f in $NETNS; do
+		tries=0
+		until nsenter --net="$f" wget -q -O /dev/null http://127.0.0.1:9100/metrics 2>/dev/null; do
+			tries=$((tries + 1))
+			[ $tries -lt 100 ] || die "node_exporter in ${f##*/} does not answer: $(tail -n 3 "$B/ne.${f##*/}.log")"
+			sleep 0.2
+		done
+	done
+	echo "info node_exporter $(node_exporter --version 2>&1 | head -n 1)"
+fi
+echo "info node_exporter_present $NE"
+
+# The per-netns methods, as a user would type them.
+cat >"$B/m5.sh" <<EOF
+for f in $NETNS; do
+	nsenter --net=\$f ss -Htan state close-wait | wc -l
+done
+EOF
+cat >"$B/m7.sh" <<EOF
+for f in $NETNS; do
+	nsenter --net=\$f wget -q -O - http://127.0.0.1:9100/metrics | grep '^node_tcp_connection_states{state="close_wait"}'
+done
+exit 0
+EOF
+
+# ---------------------------------------------------------------- helpers
+
+# tm N METHOD CW_TIME_ARGS...: timed runs; the last run's output in
+# $B/out.N.METHOD.
+tm() {
+	n=$1 m=$2
+	shift 2
+	cw_time -n "$RUNS" -w "$WARMUP" -b "$BUDGET" -m "$MIN_RUNS" \
+		-o "$B/out.$n.$m" "$@" >"$B/t.$n.$m" 2>"$B/err.$n.$m" ||
+		fail "N=$n method $m: $(tail -n 2 "$B/err.$n.$m" | tr '\n' ' ')"
+	sed "s/^/time $n $m /" "$B/t.$n.$m"
+}
+
+# check N METHOD COUNT: one method's count against the sockets made.
+check() {
+	echo "count $1 $2 ${3:-none}"
+	[ "${3:-none}" = "$expect" ] ||
+		fail "count disagrees: N=$1 method $2 found ${3:-none}, made $expect"
+}
+
+total_cw() {	# /proc/cwstat format
+	awk '$1 == "total" { for (i = 2; i <= NF; i++) if (sub(/^close_wait=/, "", $i)) print $i }' "$1"
+}
+
+tool_total() {	# cwstat's table
+	awk '$1 == "total" { print $2 }' "$1"
+}
+
+sum_col1() {
+	awk '{ s += $1 } END { print s + 0 }' "$1"
+}
+
+procnet_total() {
+	awk '$1 == "total" { print $2 }' "$1"
+}
+
+ne_total() {
+	awk '{ s += $2 } END { print s + 0 }' "$1"
+}
+
+# ---------------------------------------------------------------- runs
+
+fac_pids=
+made=0
+expect=0
+for N in $SIZES; do
+	d=$((N - made))
+	cw=$((d / 10))
+	estp=$(((d - 2 * cw) / 2))
+	say "N=$N: making $cw CLOSE_WAIT and $estp ESTABLISHED pairs more"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	k=0
+	while [ $k -lt 32 ]; do
+		nk=$((cw / 32 + (k < cw % 32)))
+		ek=$((estp / 32 + (k < estp % 32)))
+		if [ $((nk + ek)) -gt 0 ]; then
+			cw_bench_factory -n $nk -E $ek -N "/run/netns/bench$((k / 4))" \
+				-c "/sys/fs/cgroup/bench/c$((k % 4))" \
+				-o "$B/ready.$N.$k" -t 900 >/dev/null 2>"$B/fac.$N.$k" &
+			fac_pids="$fac_pids $!"
+			echo "$!" >"$B/pid.$N.$k"
+		else
+			: >"$B/ready.$N.$k"
+		fi
+		k=$((k + 1))
+	done
+	k=0
+	while [ $k -lt 32 ]; do
+		until [ -e "$B/ready.$N.$k" ]; do
+			if [ -e "$B/pid.$N.$k" ] && ! kill -0 "$(cat "$B/pid.$N.$k")" 2>/dev/null; then
+				die "factory $k for N=$N died: $(cat "$B/fac.$N.$k")"
+			fi
+			sleep 0.5
+		done
+		k=$((k + 1))
+	done
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	made=$N
+	expect=$((expect + cw))
+	echo "made $N $expect $(grep '^TCP:' /proc/net/sockstat | awk '{ print $3 }') $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
+
+	say "N=$N: baselines"
+	tm "$N" 0r -r /proc/net/sockstat
+	tm "$N" 0 -- cat /proc/net/sockstat
+
+	if [ "$LIVE" = 1 ]; then
+		say "N=$N: live mode"
+		settle
+		load_live
+		cat /proc/cwstat >"$B/first.$N.live"
+		slab1=$(meminfo Slab)
+		vm1=$(meminfo VmallocUsed)
+		rows=$(grep -cE '^(netns|cgroup) ' "$B/first.$N.live")
+		echo "mem $N live tracked=$(counter tracked) pool_bytes=$(counter pool_bytes) pool_entries=$(counter pool_entries) seeded=$(counter seeded) overflow=$(counter tracked_overflow) rows=$rows slab_kb=$((slab1 - slab0)) vmalloc_kb=$((vm1 - vm0)) coresize=$(val /sys/module/cwstat/coresize)"
+		tm "$N" 1r -r /proc/cwstat
+		check "$N" 1r "$(total_cw "$B/out.$N.1r")"
+		tm "$N" 1 -- cat /proc/cwstat
+		check "$N" 1 "$(total_cw "$B/out.$N.1")"
+		tm "$N" 3 -- cwstat
+		check "$N" 3 "$(tool_total "$B/out.$N.3")"
+		echo "info drift_$N $(counter drift)"
+	fi
+
+	say "N=$N: scan mode"
+	settle
+	load_scan
+	cat /proc/cwstat >"$B/first.$N.scan"
+	slab1=$(meminfo Slab)
+	vm1=$(meminfo VmallocUsed)
+	rows=$(grep -cE '^(netns|cgroup) ' "$B/first.$N.scan")
+	echo "mem $N scan rows=$rows slab_kb=$((slab1 - slab0)) vmalloc_kb=$((vm1 - vm0)) coresize=$(val /sys/module/cwstat/coresize)"
+	echo "info tables_$N $(val "$SYS/tables")"
+	echo "info rows_$N $rows"
+	if [ -r "$SYS/last_scan_us" ]; then
+		tm "$N" 2r -s "$SYS/last_scan_us" -s "$SYS/last_scan_sockets" \
+			-s "$SYS/last_scan_buckets" -r /proc/cwstat
+	else
+		tm "$N" 2r -r /proc/cwstat
+	fi
+	check "$N" 2r "$(total_cw "$B/out.$N.2r")"
+	tm "$N" 2 -- cat /proc/cwstat
+	check "$N" 2 "$(total_cw "$B/out.$N.2")"
+	tm "$N" 3s -- cwstat
+	check "$N" 3s "$(tool_total "$B/out.$N.3s")"
+
+	say "N=$N: without the module"
+	tm "$N" 4 -- cwstat --source diag --all-netns
+	check "$N" 4 "$(tool_total "$B/out.$N.4")"
+	say "N=$N: ss"
+	tm "$N" 5 -- sh "$B/m5.sh"
+	check "$N" 5 "$(sum_col1 "$B/out.$N.5")"
+	say "N=$N: /proc/net/tcp"
+	tm "$N" 6 -- cw_procnet $NETNS
+	check "$N" 6 "$(procnet_total "$B/out.$N.6")"
+	if [ "$NE" = 1 ]; then
+		say "N=$N: node_exporter"
+		tm "$N" 7 -- sh "$B/m7.sh"
+		check "$N" 7 "$(ne_total "$B/out.$N.7")"
+	fi
+	unload
+done
+
+say "done"
+cleanup
+exit $failed
