@@ -3,6 +3,7 @@
  * cwstat: count TCP sockets stuck in CLOSE_WAIT, per network namespace and
  * per cgroup, and show them in /proc/cwstat and /proc/net/cwstat.
  */
+#include <linux/capability.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -16,6 +17,13 @@ unsigned int cwstat_max_age_ms = 1000;
 
 static int cwstat_max_age_ms_set(const char *val, const struct kernel_param *kp)
 {
+	/*
+	 * As /sys/kernel/cwstat/max_age_ms: root on the host only. The file's
+	 * 0644 lets any uid 0 through, a capability-less one or root of a
+	 * child user namespace included. At load, the loader passes this.
+	 */
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
 	return param_set_uint_minmax(val, kp, 0, CWSTAT_MAX_AGE_MS_LIMIT);
 }
 

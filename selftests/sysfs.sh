@@ -129,6 +129,9 @@ assert_eq "uid 65534 cannot write a tunable (EACCES), value kept" \
 	"$("$CW_BIN/cw_runas" 65534 65534 "$W" $S/warn 5) $(cat $S/warn)" "EACCES 0"
 assert_eq "uid 0 without CAP_NET_ADMIN cannot write one (EPERM), value kept" \
 	"$("$CW_BIN/cw_runas" 0 0 "$W" $S/warn 5) $(cat $S/warn)" "EPERM 0"
+assert_eq "uid 0 without CAP_NET_ADMIN cannot write the max_age_ms parameter either (EPERM), value kept" \
+	"$("$CW_BIN/cw_runas" 0 0 "$W" /sys/module/cwstat/parameters/max_age_ms 777) $(cat /sys/module/cwstat/parameters/max_age_ms)" \
+	"EPERM $(cat $S/max_age_ms)"
 assert_eq "uid 0 without CAP_NET_ADMIN cannot reconcile (EPERM)" \
 	"$("$CW_BIN/cw_runas" 0 0 "$W" $S/reconcile 1)" EPERM
 assert_eq "uid 65534 cannot read host data (scans)" \
