@@ -824,32 +824,14 @@ trap 'exit 130' INT
 trap 'exit 129' HUP
 
 # netns_sleeper NAME: create netns NAME with a process living in it, whose
-# /proc/PID/net is NAME's proc_net; sets NETNS_SLEEPER_PID.
+# /proc/PID/net is NAME's proc_net; sets NETNS_SLEEPER_PID. nsenter is
+# started directly: "nsrun ... &" would record the pid of a subshell that
+# stays in the caller's netns.
 netns_sleeper() {
 	ns_add "$1" || bail "ip netns add $1"
-	nsrun "$1" sleep 1000 &
+	nsenter --net="$(ns_file "$1")" sleep 1000 &
 	NETNS_SLEEPER_PID=$!
 	bg_register $NETNS_SLEEPER_PID
-	wait_until 5 test -e /proc/$NETNS_SLEEPER_PID/net/tcp ||
-		bail "sleeper in netns $1 started"
-}
-
-# netns_holder NAME: create netns NAME with a process in it; sets
-# NETNS_HOLDER_PID to that process, whose /proc/PID/net is NAME's.
-# (netns_sleeper's $! is the subshell running nsrun, which stays in the
-# caller's netns: its /proc/PID/net is the init netns's.)
-netns_holder() {
-	ns_add "$1" || bail "ip netns add $1"
-	nsenter --net="$(ns_file "$1")" sleep 1000 &
-	NETNS_HOLDER_PID=$!
-	bg_register $NETNS_HOLDER_PID
-	wait_until 5 sh -c "[ \"\$(stat -L -c %i /proc/$NETNS_HOLDER_PID/ns/net 2>/dev/null)\" = $(ns_ino "$1") ]" ||
+	wait_until 5 sh -c "[ \"\$(stat -L -c %i /proc/$NETNS_SLEEPER_PID/ns/net 2>/dev/null)\" = $(ns_ino "$1") ]" ||
 		bail "a process in netns $1 (/proc/PID/ns/net is netns $1)"
-}
-
-# cw_slow: running on the debug kernel (make check-debug sets
-# CWSTAT_DEBUG_KERNEL=1 on the guest's command line), where everything is
-# several times slower.
-cw_slow() {
-	[ -n "${CWSTAT_DEBUG_KERNEL:-}" ]
 }

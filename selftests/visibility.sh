@@ -298,10 +298,19 @@ for n in $hn; do
 	factory_wait "$n" || bail "factory $n ready"
 done
 diag "netns h was $ino_h, hc $ino_hc; new:" "$(cat "$CW_T/hn")"
-assert_eq "the canary hc's inode number went to a new netns (freed numbers are reused)" \
-	"$(awk -v x="$ino_hc" '$2 == x { print "reused" }' "$CW_T/hn")" reused
-assert_eq "no new netns got h's inode number while the fd is open" \
-	"$(awk -v x="$ino_h" '$2 == x { print $1 }' "$CW_T/hn")" ""
+# Without reuse of the canary's number the next check proves nothing: the
+# kernel's netns cleanup (a workqueue behind RCU grace periods) can lag
+# for many seconds on a loaded TCG guest. Say so instead of failing.
+if [ -n "$(awk -v x="$ino_hc" '$2 == x { print "reused" }' "$CW_T/hn")" ]; then
+	ok "the canary hc's inode number went to a new netns (freed numbers are reused)"
+	assert_eq "no new netns got h's inode number while the fd is open" \
+		"$(awk -v x="$ino_h" '$2 == x { print $1 }' "$CW_T/hn")" ""
+else
+	skip "the canary hc's inode number went to a new netns" \
+		"netns cleanup did not free it within 12 s"
+	skip "no new netns got h's inode number while the fd is open" \
+		"unproven without the canary's reuse"
+fi
 
 snap "$CW_T/hall"
 assert_eq "root in init netns: every new netns has its 2 CLOSE_WAIT" \
