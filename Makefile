@@ -92,6 +92,20 @@ bench-quick:
 
 .PHONY: bench bench-quick
 
+# The debug-kernel tier (lockdep, KASAN, kmemleak): build or reuse the
+# kernel (cached in /var/cache/cwstat/dbg, keyed by its config), the module
+# against it, and the whole selftest suite plus the stress tests in one VM
+# boot (scripts/debug/check-debug). Not in make check: see
+# Documentation/testing.md.
+check-debug:
+	scripts/debug/check-debug
+
+# Both tiers, each to its end; fails if either did.
+check-all:
+	@rc=0; $(MAKE) check || rc=1; $(MAKE) check-debug || rc=1; exit $$rc
+
+.PHONY: check-debug check-all
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CWSTAT_COMPAT_H=$(COMPAT_H) clean || true
 	rm -rf build module/.compat
@@ -113,6 +127,8 @@ help:
 	@echo 'make deb              cwstat-dkms and cwstat .deb packages in build/deb/, lintian-checked'
 	@echo 'make bench            benchmark against ss, /proc/net/tcp, node_exporter in a VM (~30 min), report in bench/results/'
 	@echo 'make bench-quick      the same for N <= 10 000 and 3 runs (~1 min), report in build/bench/quick/'
+	@echo 'make check-debug      the selftests and stress tests on a lockdep/KASAN/kmemleak kernel (cached; cold build ~38 min)'
+	@echo 'make check-all        make check, then make check-debug'
 
 .PHONY: all module kdir tools tools-test fuzz modules-all sparse style selftests deps check demo \
 	vm-shell clean help install uninstall deb
