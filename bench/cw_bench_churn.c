@@ -32,28 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cw_helpers.h"
+
 #define MAX_PROCS	64
 #define MAX_LISTENERS	64
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("cw_bench_churn: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static unsigned long churn(unsigned int nl, double secs)
 {
@@ -74,10 +56,10 @@ static unsigned long churn(unsigned int nl, double secs)
 		if (lfd[i] < 0 || bind(lfd[i], (struct sockaddr *)&a[i], sizeof(a[i])) ||
 		    listen(lfd[i], 128) ||
 		    getsockname(lfd[i], (struct sockaddr *)&a[i], &len))
-			die("listener: %s", strerror(errno));
+			cw_die("listener: %s", strerror(errno));
 	}
-	end = now_s() + secs;
-	while (now_s() < end) {
+	end = cw_now_s() + secs;
+	while (cw_now_s() < end) {
 		/* check the clock every 16 connections */
 		for (i = 0; i < 16; i++) {
 			unsigned int li = conns % nl;
@@ -86,22 +68,22 @@ static unsigned long churn(unsigned int nl, double secs)
 
 			c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 			if (c < 0)
-				die("socket: %s", strerror(errno));
+				cw_die("socket: %s", strerror(errno));
 			while (connect(c, (struct sockaddr *)&a[li], sizeof(a[li])))
 				if (errno != EINTR)
-					die("connect: %s", strerror(errno));
+					cw_die("connect: %s", strerror(errno));
 			do {
 				s = accept4(lfd[li], NULL, NULL, SOCK_CLOEXEC);
 			} while (s < 0 && errno == EINTR);
 			if (s < 0)
-				die("accept: %s", strerror(errno));
+				cw_die("accept: %s", strerror(errno));
 			if (shutdown(c, SHUT_WR))
-				die("shutdown: %s", strerror(errno));
+				cw_die("shutdown: %s", strerror(errno));
 			do {
 				r = read(s, &b, 1);
 			} while (r < 0 && errno == EINTR);
 			if (r != 0)
-				die("read: want EOF, got %zd (%s)", r, strerror(errno));
+				cw_die("read: want EOF, got %zd (%s)", r, strerror(errno));
 			close(s);
 			close(c);
 			conns++;
@@ -131,24 +113,24 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!procs || procs > MAX_PROCS || !nl || nl > MAX_LISTENERS || secs <= 0)
-		die("bad arguments");
+		cw_die("bad arguments");
 	if (netns) {
 		int fd = open(netns, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0 || setns(fd, CLONE_NEWNET))
-			die("netns %s: %s", netns, strerror(errno));
+			cw_die("netns %s: %s", netns, strerror(errno));
 		close(fd);
 	}
 	counts = mmap(NULL, MAX_PROCS * sizeof(*counts), PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (counts == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
-	t0 = now_s();
+		cw_die("mmap: %s", strerror(errno));
+	t0 = cw_now_s();
 	for (i = 0; i < procs; i++) {
 		pid_t pid = fork();
 
 		if (pid < 0)
-			die("fork: %s", strerror(errno));
+			cw_die("fork: %s", strerror(errno));
 		if (pid == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			counts[i] = churn(nl, secs);
@@ -159,11 +141,11 @@ int main(int argc, char **argv)
 		int status;
 
 		if (wait(&status) < 0)
-			die("wait: %s", strerror(errno));
+			cw_die("wait: %s", strerror(errno));
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
-			die("a churn process failed");
+			cw_die("a churn process failed");
 	}
-	t1 = now_s();
+	t1 = cw_now_s();
 	for (i = 0; i < procs; i++)
 		total += counts[i];
 	printf("churn conns=%lu seconds=%.3f rate=%.1f\n", total, t1 - t0,

@@ -36,93 +36,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cw_helpers.h"
+
 #define CONNS_PER_LISTENER	2000
-#define ST_ESTABLISHED		1
-#define ST_FIN_WAIT2		5
-#define ST_CLOSE_WAIT		8
 
 static volatile sig_atomic_t got_signal;
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("cw_bench_factory: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static unsigned long parse_ul(const char *s)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-')
-		die("bad number '%s'", s);
-	return v;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int tcp_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		die("TCP_INFO: %s", strerror(errno));
-	return ti.tcpi_state;
-}
-
-static void raise_nofile(unsigned long need)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		die("getrlimit: %s", strerror(errno));
-	if (rl.rlim_cur >= need)
-		return;
-	rl.rlim_cur = need;
-	if (rl.rlim_max < need)
-		rl.rlim_max = need;
-	if (setrlimit(RLIMIT_NOFILE, &rl))
-		die("setrlimit NOFILE %lu: %s", need, strerror(errno));
-}
-
-static void join_cgroup(const char *dir)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "0\n", 2) != 2)
-		die("join cgroup %s: %s", dir, strerror(errno));
-	close(fd);
-}
-
-static void enter_netns(const char *file)
-{
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		die("open %s: %s", file, strerror(errno));
-	if (setns(fd, CLONE_NEWNET))
-		die("setns %s: %s", file, strerror(errno));
-	close(fd);
-}
 
 static struct sockaddr_in *laddr;
 static int *lfd;
@@ -136,7 +54,7 @@ static void make_listeners(unsigned long n)
 	laddr = calloc(nl, sizeof(*laddr));
 	lfd = calloc(nl, sizeof(*lfd));
 	if (!laddr || !lfd)
-		die("out of memory");
+		cw_die("out of memory");
 	for (i = 0; i < nl; i++) {
 		socklen_t len = sizeof(laddr[i]);
 		int one = 1, fd;
@@ -145,12 +63,12 @@ static void make_listeners(unsigned long n)
 		laddr[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
-			die("socket: %s", strerror(errno));
+			cw_die("socket: %s", strerror(errno));
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(fd, (struct sockaddr *)&laddr[i], sizeof(laddr[i])) ||
 		    listen(fd, 4096) ||
 		    getsockname(fd, (struct sockaddr *)&laddr[i], &len))
-			die("listener: %s", strerror(errno));
+			cw_die("listener: %s", strerror(errno));
 		lfd[i] = fd;
 	}
 }
@@ -163,15 +81,15 @@ static void make_pair(int *cli, int *srv)
 
 	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c < 0)
-		die("socket: %s", strerror(errno));
+		cw_die("socket: %s", strerror(errno));
 	while (connect(c, (struct sockaddr *)&laddr[li], sizeof(laddr[li])))
 		if (errno != EINTR)
-			die("connect: %s", strerror(errno));
+			cw_die("connect: %s", strerror(errno));
 	do {
 		s = accept4(lfd[li], NULL, NULL, SOCK_CLOEXEC);
 	} while (s < 0 && errno == EINTR);
 	if (s < 0)
-		die("accept: %s", strerror(errno));
+		cw_die("accept: %s", strerror(errno));
 	*cli = c;
 	*srv = s;
 }
@@ -184,13 +102,13 @@ static void verify(const int *fd, unsigned long n, int want, double deadline,
 	int got;
 
 	while (i < n) {
-		got = tcp_state(fd[i]);
+		got = cw_tcp_state(fd[i]);
 		if (got == want) {
 			i++;
 			continue;
 		}
-		if (now_s() > deadline)
-			die("%s %lu/%lu: state %d, want %d", what, i, n, got,
+		if (cw_now_s() > deadline)
+			cw_die("%s %lu/%lu: state %d, want %d", what, i, n, got,
 			    want);
 		usleep(10000);
 	}
@@ -214,12 +132,12 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "n:E:N:c:o:t:")) != -1) {
 		switch (c) {
-		case 'n': n_cw = parse_ul(optarg); break;
-		case 'E': n_est = parse_ul(optarg); break;
+		case 'n': n_cw = cw_parse_ul(optarg, "-n"); break;
+		case 'E': n_est = cw_parse_ul(optarg, "-E"); break;
 		case 'N': netns = optarg; break;
 		case 'c': cgroup = optarg; break;
 		case 'o': outfile = optarg; break;
-		case 't': timeout_s = parse_ul(optarg); break;
+		case 't': timeout_s = cw_parse_ul(optarg, "-t"); break;
 		default:
 			fputs("usage: cw_bench_factory -n N -E E [-N NETNS_FILE] [-c CGROUP_DIR] [-o FILE] [-t SEC]\n",
 			      stderr);
@@ -227,14 +145,14 @@ int main(int argc, char **argv)
 		}
 	}
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM))
-		die("PR_SET_PDEATHSIG: %s", strerror(errno));
+		cw_die("PR_SET_PDEATHSIG: %s", strerror(errno));
 	if (getppid() == 1)
-		die("parent already gone");
-	raise_nofile(2 * (n_cw + n_est) + (n_cw + n_est) / CONNS_PER_LISTENER + 64);
+		cw_die("parent already gone");
+	cw_raise_nofile(2 * (n_cw + n_est) + (n_cw + n_est) / CONNS_PER_LISTENER + 64);
 	if (netns)
-		enter_netns(netns);
+		cw_enter_netns(netns);
 	if (cgroup)
-		join_cgroup(cgroup);
+		cw_enter_cgroup(cgroup);
 	make_listeners((n_cw + n_est + CONNS_PER_LISTENER - 1) / CONNS_PER_LISTENER ?: 1);
 
 	cw_cli = calloc(n_cw + 1, sizeof(int));
@@ -242,20 +160,20 @@ int main(int argc, char **argv)
 	est_cli = calloc(n_est + 1, sizeof(int));
 	est_srv = calloc(n_est + 1, sizeof(int));
 	if (!cw_cli || !cw_srv || !est_cli || !est_srv)
-		die("out of memory");
+		cw_die("out of memory");
 	for (i = 0; i < n_cw; i++) {
 		make_pair(&cw_cli[i], &cw_srv[i]);
 		if (shutdown(cw_cli[i], SHUT_WR))
-			die("shutdown: %s", strerror(errno));
+			cw_die("shutdown: %s", strerror(errno));
 	}
 	for (i = 0; i < n_est; i++)
 		make_pair(&est_cli[i], &est_srv[i]);
 
-	deadline = now_s() + timeout_s;
-	verify(cw_srv, n_cw, ST_CLOSE_WAIT, deadline, "close_wait server");
-	verify(cw_cli, n_cw, ST_FIN_WAIT2, deadline, "close_wait client");
-	verify(est_srv, n_est, ST_ESTABLISHED, deadline, "established server");
-	verify(est_cli, n_est, ST_ESTABLISHED, deadline, "established client");
+	deadline = cw_now_s() + timeout_s;
+	verify(cw_srv, n_cw, CW_ST_CLOSE_WAIT, deadline, "close_wait server");
+	verify(cw_cli, n_cw, CW_ST_FIN_WAIT2, deadline, "close_wait client");
+	verify(est_srv, n_est, CW_ST_ESTABLISHED, deadline, "established server");
+	verify(est_cli, n_est, CW_ST_ESTABLISHED, deadline, "established client");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -280,7 +198,7 @@ int main(int argc, char **argv)
 		snprintf(tmp, sizeof(tmp), "%s.tmp", outfile);
 		f = fopen(tmp, "w");
 		if (!f || fputs(line, f) < 0 || fclose(f) || rename(tmp, outfile))
-			die("write %s: %s", outfile, strerror(errno));
+			cw_die("write %s: %s", outfile, strerror(errno));
 	}
 	fputs(line, stdout);
 	fflush(stdout);

@@ -44,8 +44,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cw_helpers.h"
+
 #define MAX_PROCS	64
-#define ST_CLOSE_WAIT	8
 
 struct pair {
 	int cli, srv, way;
@@ -67,32 +68,12 @@ static volatile sig_atomic_t stop_churn, got_term;
 static pid_t kids[MAX_PROCS];
 static unsigned int nr_kids;
 
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("cw_churn: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 static void usage(void)
 {
 	fputs(
 "usage: cw_churn [-P PROCS] [-k KEEP] [-l LISTENERS] [-d SEC] [-a ADDR]\n"
 "                [-N NETNS_FILE] [-o FILE] [-x]\n", stderr);
 	exit(2);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void forward(int sig)
@@ -126,18 +107,7 @@ static void handle(int sig, void (*fn)(int))
 	sa.sa_handler = fn;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(sig, &sa, NULL))
-		die("sigaction: %s", strerror(errno));
-}
-
-static int tcp_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		die("TCP_INFO: %s", strerror(errno));
-	return ti.tcpi_state;
+		cw_die("sigaction: %s", strerror(errno));
 }
 
 static void close_pair(struct pair *p)
@@ -178,24 +148,24 @@ static void make_pair(struct sockaddr_in *la, int lfd, struct pair *p, int way)
 
 	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c < 0)
-		die("socket: %s", strerror(errno));
+		cw_die("socket: %s", strerror(errno));
 	while (connect(c, (struct sockaddr *)la, sizeof(*la))) {
 		if (errno == EISCONN)
 			break;
 		if (errno == EALREADY || errno == EADDRNOTAVAIL)
 			usleep(100);
 		else if (errno != EINTR)
-			die("connect: %s", strerror(errno));
+			cw_die("connect: %s", strerror(errno));
 	}
 	do {
 		s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	} while (s < 0 && errno == EINTR);
 	if (s < 0)
-		die("accept: %s", strerror(errno));
+		cw_die("accept: %s", strerror(errno));
 	if (way == 2 && send(c, "x", 1, MSG_NOSIGNAL) != 1)
-		die("send: %s", strerror(errno));
+		cw_die("send: %s", strerror(errno));
 	if (shutdown(c, SHUT_WR))
-		die("shutdown: %s", strerror(errno));
+		cw_die("shutdown: %s", strerror(errno));
 	p->cli = c;
 	p->srv = s;
 	p->way = way;
@@ -207,7 +177,7 @@ static void child(const struct opts *o, int out)
 	struct sockaddr_in *la;
 	struct pair *ring;
 	unsigned long conns = 0, head = 0, n = 0, i;
-	double deadline = o->secs > 0 ? now_s() + o->secs : 0;
+	double deadline = o->secs > 0 ? cw_now_s() + o->secs : 0;
 	char line[64];
 	int *lfd, len;
 
@@ -215,22 +185,22 @@ static void child(const struct opts *o, int out)
 	lfd = calloc(o->listeners, sizeof(*lfd));
 	ring = calloc(o->keep + 1, sizeof(*ring));
 	if (!la || !lfd || !ring)
-		die("out of memory");
+		cw_die("out of memory");
 	for (i = 0; i < o->listeners; i++) {
 		socklen_t alen = sizeof(la[i]);
 		int one = 1;
 
 		la[i].sin_family = AF_INET;
 		if (inet_pton(AF_INET, o->addr, &la[i].sin_addr) != 1)
-			die("bad address %s", o->addr);
+			cw_die("bad address %s", o->addr);
 		lfd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (lfd[i] < 0)
-			die("socket: %s", strerror(errno));
+			cw_die("socket: %s", strerror(errno));
 		setsockopt(lfd[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(lfd[i], (struct sockaddr *)&la[i], sizeof(la[i])) ||
 		    listen(lfd[i], 4096) ||
 		    getsockname(lfd[i], (struct sockaddr *)&la[i], &alen))
-			die("listener: %s", strerror(errno));
+			cw_die("listener: %s", strerror(errno));
 	}
 
 	while (!stop_churn) {
@@ -238,7 +208,7 @@ static void child(const struct opts *o, int out)
 		struct pair p;
 		int way = o->keep ? conns % 4 : 0;
 
-		if (deadline && (conns & 15) == 0 && now_s() >= deadline)
+		if (deadline && (conns & 15) == 0 && cw_now_s() >= deadline)
 			break;
 		make_pair(&la[li], lfd[li], &p, way);
 		conns++;
@@ -259,32 +229,21 @@ static void child(const struct opts *o, int out)
 	/* Loopback delivers in softirq: give the last FINs time to land. */
 	for (i = 0; i < n; i++) {
 		struct pair *p = &ring[(head + i) % o->keep];
-		double until = now_s() + 30;
+		double until = cw_now_s() + 30;
 
-		while (tcp_state(p->srv) != ST_CLOSE_WAIT) {
-			if (now_s() > until)
-				die("held socket %lu: state %d, not CLOSE_WAIT",
-				    i, tcp_state(p->srv));
+		while (cw_tcp_state(p->srv) != CW_ST_CLOSE_WAIT) {
+			if (cw_now_s() > until)
+				cw_die("held socket %lu: state %d, not CLOSE_WAIT",
+				    i, cw_tcp_state(p->srv));
 			usleep(1000);
 		}
 	}
 	len = snprintf(line, sizeof(line), "%lu %lu\n", n, conns);
 	if (write(out, line, len) != len)
-		die("write: %s", strerror(errno));
+		cw_die("write: %s", strerror(errno));
 	while (!got_term)
 		pause();
 	exit(0);
-}
-
-static void write_ready(const char *file, const char *line)
-{
-	char tmp[PATH_MAX];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", file, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f || fputs(line, f) < 0 || fclose(f) || rename(tmp, file))
-		die("write %s: %s", file, strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -335,25 +294,25 @@ int main(int argc, char **argv)
 		usage();
 
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() == 1)
-		die("parent gone");
+		cw_die("parent gone");
 	if (o.netns) {
 		int fd = open(o.netns, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0 || setns(fd, CLONE_NEWNET))
-			die("netns %s: %s", o.netns, strerror(errno));
+			cw_die("netns %s: %s", o.netns, strerror(errno));
 		close(fd);
 	}
 	rl.rlim_cur = rl.rlim_max = 2 * o.keep + o.listeners + 256;
 	if (setrlimit(RLIMIT_NOFILE, &rl))
-		die("setrlimit: %s", strerror(errno));
+		cw_die("setrlimit: %s", strerror(errno));
 
 	handle(SIGUSR1, on_usr1);
 	handle(SIGTERM, on_term);
 	handle(SIGINT, on_term);
 	handle(SIGHUP, on_term);
 	if (pipe(fds))
-		die("pipe: %s", strerror(errno));
-	t0 = now_s();
+		cw_die("pipe: %s", strerror(errno));
+	t0 = cw_now_s();
 	for (i = 0; i < o.procs; i++) {
 		sigset_t all, old;
 
@@ -362,13 +321,13 @@ int main(int argc, char **argv)
 		sigprocmask(SIG_BLOCK, &all, &old);
 		pids[i] = fork();
 		if (pids[i] < 0)
-			die("fork: %s", strerror(errno));
+			cw_die("fork: %s", strerror(errno));
 		if (!pids[i]) {
 			nr_kids = 0;
 			sigprocmask(SIG_SETMASK, &old, NULL);
 			close(fds[0]);
 			if (prctl(PR_SET_PDEATHSIG, SIGTERM))
-				die("prctl: %s", strerror(errno));
+				cw_die("prctl: %s", strerror(errno));
 			child(&o, fds[1]);
 		}
 		kids[nr_kids++] = pids[i];
@@ -381,7 +340,7 @@ int main(int argc, char **argv)
 
 	in = fdopen(fds[0], "r");
 	if (!in)
-		die("fdopen: %s", strerror(errno));
+		cw_die("fdopen: %s", strerror(errno));
 	for (i = 0; i < o.procs; i++) {
 		unsigned long h, n;
 
@@ -389,18 +348,18 @@ int main(int argc, char **argv)
 			if (got_term)
 				goto out;
 			if (!(ferror(in) && errno == EINTR))
-				die("a churning process died");
+				cw_die("a churning process died");
 			clearerr(in);
 		}
 		if (sscanf(line, "%lu %lu", &h, &n) != 2)
-			die("bad line from a child: %s", line);
+			cw_die("bad line from a child: %s", line);
 		held += h;
 		conns += n;
 	}
 	snprintf(line, sizeof(line), "ready close_wait=%lu conns=%lu ms=%lu\n",
-		 held, conns, (unsigned long)((now_s() - t0) * 1000));
+		 held, conns, (unsigned long)((cw_now_s() - t0) * 1000));
 	if (o.outfile)
-		write_ready(o.outfile, line);
+		cw_write_ready(o.outfile, line);
 	fputs(line, stdout);
 	fflush(stdout);
 	while (!got_term && !o.exit_when_ready)

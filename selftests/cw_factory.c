@@ -57,17 +57,10 @@
 #include <unistd.h>
 #include <linux/sockios.h>
 
-#include "cw_cgroup.h"
+#include "cw_helpers.h"
 
 #define CONNS_PER_LISTENER	2000
 #define MAX_UNREAD		(256 * 1024)
-
-/* TCP states as in include/net/tcp_states.h (not exported to userspace) */
-enum {
-	ST_ESTABLISHED = 1,
-	ST_FIN_WAIT2 = 5,
-	ST_CLOSE_WAIT = 8,
-};
 
 struct opts {
 	unsigned long n_cw;
@@ -91,18 +84,6 @@ struct opts {
 };
 
 static volatile sig_atomic_t got_signal;
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("cw_factory: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static void usage(void)
 {
@@ -130,97 +111,24 @@ static void usage(void)
 	exit(2);
 }
 
-static unsigned long parse_ul(const char *s, const char *what)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-')
-		die("bad %s: '%s'", what, s);
-	return v;
-}
-
-static void join_cgroup(const char *dir)
-{
-	if (cw_join_cgroup(dir))
-		die("join cgroup %s: %s", dir, strerror(errno));
-}
-
-static void enter_netns(const char *file)
-{
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		die("open %s: %s", file, strerror(errno));
-	if (setns(fd, CLONE_NEWNET))
-		die("setns %s: %s", file, strerror(errno));
-	close(fd);
-}
-
-static void raise_nofile(unsigned long need)
-{
-	struct rlimit rl;
-	unsigned long nr_open = 1048576;
-	FILE *f;
-
-	f = fopen("/proc/sys/fs/nr_open", "r");
-	if (f) {
-		if (fscanf(f, "%lu", &nr_open) != 1)
-			nr_open = 1048576;
-		fclose(f);
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		die("getrlimit: %s", strerror(errno));
-	if (rl.rlim_cur >= need)
-		return;
-	if (need > nr_open)
-		die("need %lu fds but fs.nr_open is %lu", need, nr_open);
-	rl.rlim_cur = need;
-	if (rl.rlim_max < need)
-		rl.rlim_max = need;
-	if (setrlimit(RLIMIT_NOFILE, &rl))
-		die("setrlimit NOFILE %lu: %s", need, strerror(errno));
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int tcp_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		die("TCP_INFO: %s", strerror(errno));
-	return ti.tcpi_state;
-}
-
 static int unread_bytes(int fd)
 {
 	int v;
 
 	/* SIOCINQ leaves out the FIN's sequence number, unlike ss's Recv-Q */
 	if (ioctl(fd, SIOCINQ, &v))
-		die("SIOCINQ: %s", strerror(errno));
+		cw_die("SIOCINQ: %s", strerror(errno));
 	return v;
 }
 
 static void wait_state(int fd, int want, unsigned int timeout_s)
 {
-	double deadline = now_s() + timeout_s;
+	double deadline = cw_now_s() + timeout_s;
 	int got;
 
-	while ((got = tcp_state(fd)) != want) {
-		if (now_s() > deadline)
-			die("state %d, want %d after %u s", got, want,
+	while ((got = cw_tcp_state(fd)) != want) {
+		if (cw_now_s() > deadline)
+			cw_die("state %d, want %d after %u s", got, want,
 			    timeout_s);
 		usleep(1000);
 	}
@@ -246,14 +154,14 @@ static void make_listeners(struct net *nt, const struct opts *o)
 
 		s6->sin6_family = AF_INET6;
 		if (inet_pton(AF_INET6, o->addr, &s6->sin6_addr) != 1)
-			die("bad IPv6 address '%s'", o->addr);
+			cw_die("bad IPv6 address '%s'", o->addr);
 		nt->alen = sizeof(*s6);
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&base;
 
 		s4->sin_family = AF_INET;
 		if (inet_pton(AF_INET, o->addr, &s4->sin_addr) != 1)
-			die("bad IPv4 address '%s'", o->addr);
+			cw_die("bad IPv4 address '%s'", o->addr);
 		nt->alen = sizeof(*s4);
 	}
 	nt->family = o->family;
@@ -261,7 +169,7 @@ static void make_listeners(struct net *nt, const struct opts *o)
 	nt->laddr = calloc(nt->nl, sizeof(*nt->laddr));
 	nt->lfd = calloc(nt->nl, sizeof(*nt->lfd));
 	if (!nt->laddr || !nt->lfd)
-		die("out of memory");
+		cw_die("out of memory");
 
 	for (i = 0; i < nt->nl; i++) {
 		struct sockaddr_storage *a = &nt->laddr[i];
@@ -277,16 +185,16 @@ static void make_listeners(struct net *nt, const struct opts *o)
 
 		fd = socket(o->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
-			die("socket: %s", strerror(errno));
+			cw_die("socket: %s", strerror(errno));
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(fd, (struct sockaddr *)a, nt->alen))
-			die("bind %s port %u: %s", o->addr, ntohs(port),
+			cw_die("bind %s port %u: %s", o->addr, ntohs(port),
 			    strerror(errno));
 		if (listen(fd, 4096))
-			die("listen: %s", strerror(errno));
+			cw_die("listen: %s", strerror(errno));
 		/* learn the port the kernel picked */
 		if (getsockname(fd, (struct sockaddr *)a, &len))
-			die("getsockname: %s", strerror(errno));
+			cw_die("getsockname: %s", strerror(errno));
 		nt->lfd[i] = fd;
 	}
 }
@@ -299,10 +207,10 @@ static void make_pair(struct net *nt, int *cli, int *srv)
 
 	c = socket(nt->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c < 0)
-		die("socket: %s", strerror(errno));
+		cw_die("socket: %s", strerror(errno));
 	while (connect(c, (struct sockaddr *)&nt->laddr[li], nt->alen)) {
 		if (errno != EINTR)
-			die("connect (listener %lu): %s", li,
+			cw_die("connect (listener %lu): %s", li,
 			    strerror(errno));
 	}
 	/*
@@ -313,7 +221,7 @@ static void make_pair(struct net *nt, int *cli, int *srv)
 		s = accept4(nt->lfd[li], NULL, NULL, SOCK_CLOEXEC);
 	} while (s < 0 && errno == EINTR);
 	if (s < 0)
-		die("accept: %s", strerror(errno));
+		cw_die("accept: %s", strerror(errno));
 	*cli = c;
 	*srv = s;
 }
@@ -326,7 +234,7 @@ static void send_all(int fd, const char *buf, size_t len)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			die("send: %s", strerror(errno));
+			cw_die("send: %s", strerror(errno));
 		}
 		buf += w;
 		len -= w;
@@ -343,7 +251,7 @@ static void drain_to_eof(int fd)
 		if (r == 0)
 			return;
 		if (r < 0 && errno != EINTR)
-			die("recv: %s", strerror(errno));
+			cw_die("recv: %s", strerror(errno));
 	}
 }
 
@@ -355,7 +263,7 @@ static void drain_to_eof(int fd)
 static void verify(const struct opts *o, int *cw_cli, int *cw_srv,
 		   int *est_cli, int *est_srv)
 {
-	double deadline = now_s() + o->timeout_s;
+	double deadline = cw_now_s() + o->timeout_s;
 	unsigned long i = 0, j = 0;
 	const char *what = "";
 	long got = 0, want = 0;
@@ -364,13 +272,13 @@ static void verify(const struct opts *o, int *cw_cli, int *cw_srv,
 		int progress = 0;
 
 		for (; i < o->n_cw; i++, progress = 1) {
-			got = tcp_state(cw_srv[i]);
-			want = ST_CLOSE_WAIT;
+			got = cw_tcp_state(cw_srv[i]);
+			want = CW_ST_CLOSE_WAIT;
 			what = "server state";
 			if (got != want)
 				break;
-			got = tcp_state(cw_cli[i]);
-			want = ST_FIN_WAIT2;
+			got = cw_tcp_state(cw_cli[i]);
+			want = CW_ST_FIN_WAIT2;
 			what = "client state";
 			if (got != want)
 				break;
@@ -381,20 +289,20 @@ static void verify(const struct opts *o, int *cw_cli, int *cw_srv,
 				break;
 		}
 		for (; i >= o->n_cw && j < o->n_est; j++, progress = 1) {
-			got = tcp_state(est_srv[j]);
-			want = ST_ESTABLISHED;
+			got = cw_tcp_state(est_srv[j]);
+			want = CW_ST_ESTABLISHED;
 			what = "established server state";
 			if (got != want)
 				break;
-			got = tcp_state(est_cli[j]);
+			got = cw_tcp_state(est_cli[j]);
 			what = "established client state";
 			if (got != want)
 				break;
 		}
 		if (i >= o->n_cw && j >= o->n_est)
 			break;
-		if (now_s() > deadline)
-			die("socket %lu/%lu: %s is %ld, want %ld after %u s",
+		if (cw_now_s() > deadline)
+			cw_die("socket %lu/%lu: %s is %ld, want %ld after %u s",
 			    i < o->n_cw ? i : j,
 			    i < o->n_cw ? o->n_cw : o->n_est,
 			    what, got, want, o->timeout_s);
@@ -416,7 +324,7 @@ static void make_syn_recv(struct net *nt, const struct opts *o)
 
 	lfd = socket(nt->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0)
-		die("socket: %s", strerror(errno));
+		cw_die("socket: %s", strerror(errno));
 	if (nt->family == AF_INET6)
 		((struct sockaddr_in6 *)&a)->sin6_port = 0;
 	else
@@ -426,18 +334,18 @@ static void make_syn_recv(struct net *nt, const struct opts *o)
 		       sizeof(defer)) ||
 	    listen(lfd, 4096) ||
 	    getsockname(lfd, (struct sockaddr *)&a, &len))
-		die("SYN_RECV listener: %s", strerror(errno));
+		cw_die("SYN_RECV listener: %s", strerror(errno));
 	for (i = 0; i < (int)o->n_syn; i++) {
 		int c = socket(nt->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 		if (c < 0)
-			die("socket: %s", strerror(errno));
+			cw_die("socket: %s", strerror(errno));
 		while (connect(c, (struct sockaddr *)&a, nt->alen)) {
 			if (errno != EINTR)
-				die("connect (SYN_RECV): %s", strerror(errno));
+				cw_die("connect (SYN_RECV): %s", strerror(errno));
 		}
 		/* the client end is ESTABLISHED once connect() returns */
-		wait_state(c, ST_ESTABLISHED, o->timeout_s);
+		wait_state(c, CW_ST_ESTABLISHED, o->timeout_s);
 	}
 }
 
@@ -456,7 +364,7 @@ static void make_queued(struct net *nt, const struct opts *o)
 	cli = calloc(o->n_queued, sizeof(*cli));
 	lfd = socket(nt->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (!cli || lfd < 0)
-		die("queued: %s", strerror(errno));
+		cw_die("queued: %s", strerror(errno));
 	if (nt->family == AF_INET6)
 		((struct sockaddr_in6 *)&a)->sin6_port = 0;
 	else
@@ -464,36 +372,20 @@ static void make_queued(struct net *nt, const struct opts *o)
 	if (bind(lfd, (struct sockaddr *)&a, nt->alen) ||
 	    listen(lfd, 4096) ||
 	    getsockname(lfd, (struct sockaddr *)&a, &len))
-		die("queued listener: %s", strerror(errno));
+		cw_die("queued listener: %s", strerror(errno));
 	for (i = 0; i < o->n_queued; i++) {
 		cli[i] = socket(nt->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (cli[i] < 0)
-			die("socket: %s", strerror(errno));
+			cw_die("socket: %s", strerror(errno));
 		while (connect(cli[i], (struct sockaddr *)&a, nt->alen)) {
 			if (errno != EINTR)
-				die("connect (queued): %s", strerror(errno));
+				cw_die("connect (queued): %s", strerror(errno));
 		}
 		if (shutdown(cli[i], SHUT_WR))
-			die("shutdown: %s", strerror(errno));
+			cw_die("shutdown: %s", strerror(errno));
 	}
 	for (i = 0; i < o->n_queued; i++)
-		wait_state(cli[i], ST_FIN_WAIT2, o->timeout_s);
-}
-
-static void write_ready(const char *file, const char *line)
-{
-	char tmp[PATH_MAX];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", file, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f)
-		die("open %s: %s", tmp, strerror(errno));
-	fputs(line, f);
-	if (fclose(f))
-		die("write %s: %s", tmp, strerror(errno));
-	if (rename(tmp, file))
-		die("rename %s: %s", tmp, strerror(errno));
+		wait_state(cli[i], CW_ST_FIN_WAIT2, o->timeout_s);
 }
 
 static void on_signal(int sig)
@@ -531,7 +423,7 @@ static void hold(const struct opts *o)
 			if (read(0, buf, sizeof(buf)) <= 0)
 				return;
 		} else if (r < 0 && errno != EINTR) {
-			die("ppoll: %s", strerror(errno));
+			cw_die("ppoll: %s", strerror(errno));
 		}
 	}
 }
@@ -554,25 +446,25 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "n:u:e:E:T:S:Q:6a:l:p:N:c:L:m:o:it:h")) != -1) {
 		switch (c) {
 		case 'n':
-			o.n_cw = parse_ul(optarg, "-n");
+			o.n_cw = cw_parse_ul(optarg, "-n");
 			break;
 		case 'u':
-			o.unread = parse_ul(optarg, "-u");
+			o.unread = cw_parse_ul(optarg, "-u");
 			break;
 		case 'e':
-			o.n_eof = parse_ul(optarg, "-e");
+			o.n_eof = cw_parse_ul(optarg, "-e");
 			break;
 		case 'E':
-			o.n_est = parse_ul(optarg, "-E");
+			o.n_est = cw_parse_ul(optarg, "-E");
 			break;
 		case 'T':
-			o.n_tw = parse_ul(optarg, "-T");
+			o.n_tw = cw_parse_ul(optarg, "-T");
 			break;
 		case 'S':
-			o.n_syn = parse_ul(optarg, "-S");
+			o.n_syn = cw_parse_ul(optarg, "-S");
 			break;
 		case 'Q':
-			o.n_queued = parse_ul(optarg, "-Q");
+			o.n_queued = cw_parse_ul(optarg, "-Q");
 			break;
 		case '6':
 			o.family = AF_INET6;
@@ -581,10 +473,10 @@ int main(int argc, char **argv)
 			o.addr = optarg;
 			break;
 		case 'l':
-			o.listeners = parse_ul(optarg, "-l");
+			o.listeners = cw_parse_ul(optarg, "-l");
 			break;
 		case 'p':
-			o.port = parse_ul(optarg, "-p");
+			o.port = cw_parse_ul(optarg, "-p");
 			break;
 		case 'N':
 			o.netns = optarg;
@@ -605,7 +497,7 @@ int main(int argc, char **argv)
 			o.stdin_eof = 1;
 			break;
 		case 't':
-			o.timeout_s = parse_ul(optarg, "-t");
+			o.timeout_s = cw_parse_ul(optarg, "-t");
 			break;
 		default:
 			usage();
@@ -616,9 +508,9 @@ int main(int argc, char **argv)
 	if (!o.addr)
 		o.addr = o.family == AF_INET6 ? "::1" : "127.0.0.1";
 	if (o.n_eof > o.n_cw)
-		die("-e %lu is more than -n %lu", o.n_eof, o.n_cw);
+		cw_die("-e %lu is more than -n %lu", o.n_eof, o.n_cw);
 	if (o.unread > MAX_UNREAD)
-		die("-u %lu: at most %d, so that it fits the receive buffer",
+		cw_die("-u %lu: at most %d, so that it fits the receive buffer",
 		    o.unread, MAX_UNREAD);
 	total = o.n_cw + o.n_est + o.n_tw;
 	if (!o.listeners)
@@ -627,27 +519,27 @@ int main(int argc, char **argv)
 	if (!o.listeners)
 		o.listeners = 1;
 	if (o.port && o.port + o.listeners - 1 > 65535)
-		die("-p %u with %lu listeners runs past port 65535",
+		cw_die("-p %u with %lu listeners runs past port 65535",
 		    o.port, o.listeners);
 
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM))
-		die("PR_SET_PDEATHSIG: %s", strerror(errno));
+		cw_die("PR_SET_PDEATHSIG: %s", strerror(errno));
 	/* the parent may have died before prctl() */
 	if (getppid() == 1)
-		die("parent already gone");
+		cw_die("parent already gone");
 
-	raise_nofile(2 * (o.n_cw + o.n_est) + o.n_syn + o.n_queued +
+	cw_raise_nofile(2 * (o.n_cw + o.n_est) + o.n_syn + o.n_queued +
 		     o.listeners + 64);
 
 	if (o.netns)
-		enter_netns(o.netns);
+		cw_enter_netns(o.netns);
 	if (o.lcgroup)
-		join_cgroup(o.lcgroup);
+		cw_enter_cgroup(o.lcgroup);
 	else if (o.cgroup)
-		join_cgroup(o.cgroup);
+		cw_enter_cgroup(o.cgroup);
 	make_listeners(&nt, &o);
 	if (o.lcgroup && o.cgroup)
-		join_cgroup(o.cgroup);
+		cw_enter_cgroup(o.cgroup);
 
 	cw_cli = calloc(o.n_cw + 1, sizeof(int));
 	cw_srv = calloc(o.n_cw + 1, sizeof(int));
@@ -659,7 +551,7 @@ int main(int argc, char **argv)
 		payload = malloc(o.unread);
 	if (!cw_cli || !cw_srv || (o.n_est && (!est_cli || !est_srv)) ||
 	    (o.unread && !payload))
-		die("out of memory");
+		cw_die("out of memory");
 	if (payload)
 		memset(payload, 'x', o.unread);
 
@@ -668,7 +560,7 @@ int main(int argc, char **argv)
 		if (o.unread)
 			send_all(cw_cli[i], payload, o.unread);
 		if (shutdown(cw_cli[i], SHUT_WR))
-			die("shutdown: %s", strerror(errno));
+			cw_die("shutdown: %s", strerror(errno));
 	}
 	for (i = 0; i < o.n_est; i++)
 		make_pair(&nt, &est_cli[i], &est_srv[i]);
@@ -682,7 +574,7 @@ int main(int argc, char **argv)
 		 */
 		make_pair(&nt, &cl, &sv);
 		close(cl);
-		wait_state(sv, ST_CLOSE_WAIT, o.timeout_s);
+		wait_state(sv, CW_ST_CLOSE_WAIT, o.timeout_s);
 		close(sv);
 	}
 
@@ -695,15 +587,15 @@ int main(int argc, char **argv)
 	for (i = 0; i < o.n_eof; i++) {
 		drain_to_eof(cw_srv[i]);
 		if (unread_bytes(cw_srv[i]) != 0 ||
-		    tcp_state(cw_srv[i]) != ST_CLOSE_WAIT)
-			die("socket %lu not empty CLOSE_WAIT after EOF", i);
+		    cw_tcp_state(cw_srv[i]) != CW_ST_CLOSE_WAIT)
+			cw_die("socket %lu not empty CLOSE_WAIT after EOF", i);
 	}
 
 	if (o.mvcgroup)
-		join_cgroup(o.mvcgroup);
+		cw_enter_cgroup(o.mvcgroup);
 
 	if (stat("/proc/self/ns/net", &st))
-		die("stat /proc/self/ns/net: %s", strerror(errno));
+		cw_die("stat /proc/self/ns/net: %s", strerror(errno));
 	snprintf(line, sizeof(line),
 		 "ready close_wait=%lu recvq_bytes=%lu established=%lu "
 		 "timewait=%lu synrecv=%lu finwait2=%lu listen=%lu sockets=%lu "
@@ -714,7 +606,7 @@ int main(int argc, char **argv)
 		 2 * (o.n_cw + o.n_est + o.n_syn + o.n_queued) + o.n_tw,
 		 (unsigned long)st.st_ino, (int)getpid(), o.n_queued);
 	if (o.outfile)
-		write_ready(o.outfile, line);
+		cw_write_ready(o.outfile, line);
 	fputs(line, stdout);
 	fflush(stdout);
 
