@@ -66,17 +66,8 @@ static unsigned long churn(unsigned int nl, double secs)
 			int c, s;
 			ssize_t r;
 
-			c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-			if (c < 0)
-				cw_die("socket: %s", strerror(errno));
-			while (connect(c, (struct sockaddr *)&a[li], sizeof(a[li])))
-				if (errno != EINTR)
-					cw_die("connect: %s", strerror(errno));
-			do {
-				s = accept4(lfd[li], NULL, NULL, SOCK_CLOEXEC);
-			} while (s < 0 && errno == EINTR);
-			if (s < 0)
-				cw_die("accept: %s", strerror(errno));
+			cw_connect_accept((struct sockaddr *)&a[li], sizeof(a[li]),
+					  lfd[li], 0, &c, &s);
 			if (shutdown(c, SHUT_WR))
 				cw_die("shutdown: %s", strerror(errno));
 			do {

@@ -77,21 +77,9 @@ static void make_listeners(unsigned long n)
 static void make_pair(int *cli, int *srv)
 {
 	unsigned long li = next_l++ % nl;
-	int c, s;
 
-	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c < 0)
-		cw_die("socket: %s", strerror(errno));
-	while (connect(c, (struct sockaddr *)&laddr[li], sizeof(laddr[li])))
-		if (errno != EINTR)
-			cw_die("connect: %s", strerror(errno));
-	do {
-		s = accept4(lfd[li], NULL, NULL, SOCK_CLOEXEC);
-	} while (s < 0 && errno == EINTR);
-	if (s < 0)
-		cw_die("accept: %s", strerror(errno));
-	*cli = c;
-	*srv = s;
+	cw_connect_accept((struct sockaddr *)&laddr[li], sizeof(laddr[li]),
+			  lfd[li], 0, cli, srv);
 }
 
 /* Wait until fd[i] is in state want for every i (softirq work may lag). */
@@ -124,8 +112,7 @@ int main(int argc, char **argv)
 	unsigned long n_cw = 0, n_est = 0, i, timeout_s = 60;
 	const char *netns = NULL, *cgroup = NULL, *outfile = NULL;
 	int *cw_cli, *cw_srv, *est_cli, *est_srv;
-	struct sigaction sa;
-	sigset_t block, empty;
+	sigset_t empty;
 	double deadline;
 	char line[256];
 	int c;
@@ -175,31 +162,13 @@ int main(int argc, char **argv)
 	verify(est_srv, n_est, CW_ST_ESTABLISHED, deadline, "established server");
 	verify(est_cli, n_est, CW_ST_ESTABLISHED, deadline, "established client");
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigemptyset(&empty);
+	cw_catch_term(on_signal, &empty);
 
 	snprintf(line, sizeof(line),
 		 "ready close_wait=%lu established=%lu sockets=%lu pid=%d\n",
 		 n_cw, n_est, 2 * (n_cw + n_est), (int)getpid());
-	if (outfile) {
-		char tmp[PATH_MAX];
-		FILE *f;
-
-		snprintf(tmp, sizeof(tmp), "%s.tmp", outfile);
-		f = fopen(tmp, "w");
-		if (!f || fputs(line, f) < 0 || fclose(f) || rename(tmp, outfile))
-			cw_die("write %s: %s", outfile, strerror(errno));
-	}
+	if (outfile)
+		cw_write_ready(outfile, line);
 	fputs(line, stdout);
 	fflush(stdout);
 	while (!got_signal)

@@ -146,22 +146,7 @@ static void make_pair(struct sockaddr_in *la, int lfd, struct pair *p, int way)
 {
 	int c, s;
 
-	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c < 0)
-		cw_die("socket: %s", strerror(errno));
-	while (connect(c, (struct sockaddr *)la, sizeof(*la))) {
-		if (errno == EISCONN)
-			break;
-		if (errno == EALREADY || errno == EADDRNOTAVAIL)
-			usleep(100);
-		else if (errno != EINTR)
-			cw_die("connect: %s", strerror(errno));
-	}
-	do {
-		s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	} while (s < 0 && errno == EINTR);
-	if (s < 0)
-		cw_die("accept: %s", strerror(errno));
+	cw_connect_accept((struct sockaddr *)la, sizeof(*la), lfd, 1, &c, &s);
 	if (way == 2 && send(c, "x", 1, MSG_NOSIGNAL) != 1)
 		cw_die("send: %s", strerror(errno));
 	if (shutdown(c, SHUT_WR))

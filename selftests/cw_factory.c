@@ -203,27 +203,9 @@ static void make_listeners(struct net *nt, const struct opts *o)
 static void make_pair(struct net *nt, int *cli, int *srv)
 {
 	unsigned long li = nt->next++ % nt->nl;
-	int c, s;
 
-	c = socket(nt->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c < 0)
-		cw_die("socket: %s", strerror(errno));
-	while (connect(c, (struct sockaddr *)&nt->laddr[li], nt->alen)) {
-		if (errno != EINTR)
-			cw_die("connect (listener %lu): %s", li,
-			    strerror(errno));
-	}
-	/*
-	 * Connections are made and accepted one at a time, so the accept
-	 * queue holds only the one just made: s is c's peer.
-	 */
-	do {
-		s = accept4(nt->lfd[li], NULL, NULL, SOCK_CLOEXEC);
-	} while (s < 0 && errno == EINTR);
-	if (s < 0)
-		cw_die("accept: %s", strerror(errno));
-	*cli = c;
-	*srv = s;
+	cw_connect_accept((struct sockaddr *)&nt->laddr[li], nt->alen,
+			  nt->lfd[li], 0, cli, srv);
 }
 
 static void send_all(int fd, const char *buf, size_t len)
@@ -395,22 +377,10 @@ static void on_signal(int sig)
 
 static void hold(const struct opts *o)
 {
-	struct sigaction sa;
-	sigset_t block, empty;
+	sigset_t empty;
 	struct pollfd pfd = { .fd = 0, .events = POLLIN };
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigemptyset(&empty);
+	cw_catch_term(on_signal, &empty);
 
 	/* signals are only let in inside ppoll, so none is lost */
 	while (!got_signal) {

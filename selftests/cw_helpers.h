@@ -3,7 +3,8 @@
  * What the guest's socket-making programs share (selftests/cw_factory.c,
  * cw_churn.c, bench/cw_bench_factory.c, cw_bench_churn.c): a fatal error,
  * the clock, a socket's TCP state, the fd limit, entering a netns or a
- * cgroup, and the ready file that a test polls for.
+ * cgroup, a loopback connection, the signals that end a holder, and the
+ * ready file that a test polls for.
  * Every failure here is fatal: these programs set up a test's fixture,
  * which is either made exactly as asked or not at all.
  */
@@ -16,6 +17,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +124,62 @@ static inline void cw_enter_cgroup(const char *dir)
 {
 	if (cw_join_cgroup(dir))
 		cw_die("join cgroup %s: %s", dir, strerror(errno));
+}
+
+/*
+ * Connect to the listener @lfd at @la and accept: *@cli and its peer *@srv.
+ * Connections are made and accepted one at a time, so the accept queue
+ * holds only the one just made. @busy_retry: wait out EADDRNOTAVAIL (no
+ * free ephemeral port for the moment, as when a churn's closed connections
+ * still hold theirs) instead of failing on it.
+ */
+static inline void cw_connect_accept(const struct sockaddr *la, socklen_t alen,
+				     int lfd, int busy_retry, int *cli, int *srv)
+{
+	int c, s;
+
+	c = socket(la->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0)
+		cw_die("socket: %s", strerror(errno));
+	while (connect(c, la, alen)) {
+		if (errno == EISCONN)
+			break;
+		if (busy_retry && (errno == EALREADY || errno == EADDRNOTAVAIL))
+			usleep(100);
+		else if (errno != EINTR)
+			cw_die("connect: %s", strerror(errno));
+	}
+	do {
+		s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	} while (s < 0 && errno == EINTR);
+	if (s < 0)
+		cw_die("accept: %s", strerror(errno));
+	*cli = c;
+	*srv = s;
+}
+
+/*
+ * Route SIGTERM, SIGINT and SIGHUP to @fn but block them, and set @empty to
+ * the mask that lets them in: a holder then waits in sigsuspend() or
+ * ppoll() with @empty and loses none that came before it waited.
+ */
+static inline void cw_catch_term(void (*fn)(int), sigset_t *empty)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(empty);
 }
 
 /*
