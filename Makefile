@@ -104,7 +104,11 @@ check-debug:
 check-all:
 	@rc=0; $(MAKE) check || rc=1; $(MAKE) check-debug || rc=1; exit $$rc
 
-.PHONY: check-debug check-all
+# One million CLOSE_WAIT sockets in a 12 GiB guest (~30 min under TCG).
+check-million:
+	scripts/check-million $(if $(filter command line,$(origin KERNELRELEASE)),$(KERNELRELEASE))
+
+.PHONY: check-debug check-all check-million
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CWSTAT_COMPAT_H=$(COMPAT_H) clean || true
@@ -129,6 +133,7 @@ help:
 	@echo 'make bench-quick      the same for N <= 10 000 and 3 runs (~1 min), report in build/bench/quick/'
 	@echo 'make check-debug      the selftests and stress tests on a lockdep/KASAN/kmemleak kernel (cached; cold build ~38 min)'
 	@echo 'make check-all        make check, then make check-debug'
+	@echo 'make check-million    1 000 000 CLOSE_WAIT sockets counted in scan and live mode, 12 GiB guest (~30 min)'
 
 .PHONY: all module kdir tools tools-test fuzz modules-all sparse style selftests deps check demo \
 	vm-shell clean help install uninstall deb
