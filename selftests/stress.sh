@@ -16,6 +16,9 @@
 #   - cgroups holding CLOSE_WAIT sockets removed after their processes
 #     moved out (the sockets outlive the cgroup)
 #   - the module unloaded and loaded again every CW_STRESS_RELOAD_S (3) s
+#   - with CW_STRESS_FILL_PCT=P (make check-debug: 8), under memory
+#     pressure: cw_memhog first takes memory, which nothing can reclaim
+#     (no swap), until only P % of MemTotal is still available
 # It goes on past SECS until there have been at least 3 reloads and 3
 # netns/cgroup rounds (CW_STRESS_MIN_CYCLES, CW_STRESS_MIN_ROUNDS).
 # Then: no reader saw a malformed snapshot, every load and unload worked,
@@ -47,6 +50,21 @@ ino_sa=$(ns_ino sa)
 ino_sb=$(ns_ino sb)
 
 need_mod max_age_ms=0
+
+fill_pct=${CW_STRESS_FILL_PCT:-0}
+if [ "$fill_pct" -gt 0 ]; then
+	total_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+	avail_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+	fill_mb=$(((avail_kb - total_kb * fill_pct / 100) / 1024))
+	[ "$fill_mb" -gt 0 ] || fill_mb=0
+	"$CW_BIN/cw_memhog" "$fill_mb" "$CW_T/hog.ready" 2>"$CW_T/hog.err" &
+	bg_register $!
+	wait_until 120 test -e "$CW_T/hog.ready" || {
+		diag_file "$CW_T/hog.err"
+		bail "take $fill_mb MiB of memory"
+	}
+	diag "memory pressure: $fill_mb MiB held, $(awk '/^MemAvailable:/ { print $2 / 1024 }' /proc/meminfo) MiB of $((total_kb / 1024)) MiB still available"
+fi
 t_start=$(now_cs)
 
 # ---- workers ----------------------------------------------------------------
