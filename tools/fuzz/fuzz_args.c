@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target for the tool's argument parsers: durations
+ * (--older-than, --max-age), Nagios threshold ranges (-w, -c), --output and
+ * --by. The first byte picks the parser, the rest is the argument. Beyond
+ * the sanitizers' checks:
+ *  - a duration that parses formats to text that parses back to no more
+ *    than it, and a run of digits is that many seconds;
+ *  - a range that parses alerts exactly as the plugin guidelines define
+ *    it, at and around both bounds, and is consistent with itself;
+ *  - whatever is refused leaves no half-filled result behind that the
+ *    caller could use (the parsers return an error).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cwstat.h"
+#include "duration.h"
+#include "rows.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define ASSERT(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: invariant broken: %s\n",	\
+			__FILE__, __LINE__, #cond);			\
+		abort();						\
+	}								\
+} while (0)
+
+static void duration(const char *s)
+{
+	char text[CW_DURATION_MAX_LEN];
+	uint64_t secs, back;
+	const char *p;
+
+	if (cw_duration_parse(s, &secs))
+		return;
+	cw_duration_format(secs, text, sizeof(text));
+	ASSERT(cw_duration_parse(text, &back) == 0);
+	ASSERT(back <= secs);
+	for (p = s; *p >= '0' && *p <= '9'; p++)
+		;
+	if (!*p && strlen(s) < 19)
+		ASSERT(secs == strtoull(s, NULL, 10));
+}
+
+/* The plugin guidelines' definition, written apart from check.c. */
+static bool alerts(const struct cw_range *r, uint64_t v)
+{
+	bool outside = (!r->no_start && v < r->start) ||
+		       (!r->no_end && v > r->end);
+
+	return r->inside ? !outside : outside;
+}
+
+static void range(const char *s)
+{
+	uint64_t probes[8];
+	struct cw_range r;
+	unsigned int i;
+
+	if (cw_range_parse(s, &r))
+		return;
+	probes[0] = r.start;
+	probes[1] = r.start - 1;
+	probes[2] = r.start + 1;
+	probes[3] = r.end;
+	probes[4] = r.end - 1;
+	probes[5] = r.end + 1;
+	probes[6] = 0;
+	probes[7] = UINT64_MAX;
+	for (i = 0; i < 8; i++)
+		ASSERT(cw_range_alerts(&r, probes[i]) == alerts(&r, probes[i]));
+	ASSERT(cw_ranges_consistent(&r, &r));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	enum cw_format fmt;
+	enum cw_by by;
+	char *s;
+
+	if (!size)
+		return 0;
+	s = malloc(size);
+	if (!s)
+		return 0;
+	memcpy(s, data + 1, size - 1);
+	s[size - 1] = '\0';
+	switch (data[0] % 4) {
+	case 0:
+		duration(s);
+		break;
+	case 1:
+		range(s);
+		break;
+	case 2:
+		cw_format_parse(s, &fmt);
+		break;
+	default:
+		cw_by_parse(s, &by);
+		break;
+	}
+	free(s);
+	return 0;
+}
