@@ -20,14 +20,19 @@
 # without capabilities, an fd handed to uid 65534, root of a child user
 # namespace, a container's root over its own netns and over another's),
 # a reap racing the application closing the same sockets (aborted equals
-# the peers that saw a RST), and a reap racing rmmod. In scan mode
-# (reap@scan) a request is refused with EOPNOTSUPP.
+# the peers that saw a RST), and a reap racing rmmod. The tool, which keeps
+# the 60 s floor, gets sockets made at the start (netns t, port 7130, aged
+# across a reload: their entry time is seeded from rcv_tstamp): its dry
+# run lists them with their process and changes nothing, --yes aborts
+# them. In scan mode (reap@scan) a request is refused with EOPNOTSUPP, and
+# the tool says why.
 
 . "$(dirname "$0")/lib.sh"
 
 R=/proc/net/cwstat_reap
 S=/sys/kernel/cwstat
 RP=$CW_BIN/cw_reap
+CW=/usr/bin/cwstat
 W=$CW_BIN/cw_write
 runas=$CW_BIN/cw_runas
 T=8
@@ -84,6 +89,16 @@ if ! is_live; then
 	fi
 	got=$("$RP" $R "older_than=59")
 	assert_eq "scan mode: a bad request is still EINVAL" "$got" EINVAL
+	if [ -x $CW ]; then
+		$CW reap --older-than 1m --yes >"$CW_T/tool.out" 2>&1
+		rc=$?
+		if [ $rc = 1 ] && grep -q 'scan mode' "$CW_T/tool.out"; then
+			ok "scan mode: cwstat reap exits 1 and says why"
+		else
+			fail "scan mode: cwstat reap exits 1 and says why" "rc $rc"
+			diag_file "$CW_T/tool.out"
+		fi
+	fi
 	cw_exit
 fi
 
@@ -98,9 +113,14 @@ assert_eq "the result's scope: the file's netns, no filters, max 1000" \
 	"$(rval "$got" ns) $(rval "$got" cgroup) $(rval "$got" lport) $(rval "$got" max) $(rval "$got" dry_run)" \
 	"$(ns_ino init) 0 0 1000 0"
 
+# for the tool, which needs them 60 s old
+cg_add x && cg_add y || bail "mkdir cgroups"
+ns_add t || bail "ip netns add t"
+spawn T t x 7130 2
+factory_wait T || bail "factory T ready"
+
 # ---- the sockets ----------------------------------------------------------------
 need_mod max_age_ms=0 reap_min_age_s=1
-cg_add x && cg_add y || bail "mkdir cgroups"
 ina=$(ns_ino a)
 inb=$(ns_ino b)
 idx=$(cg_id x)
@@ -276,6 +296,39 @@ zeof=$(printf '%s\n' "$pz" | sed -n 's/.*cli_eof=\([0-9]*\).*/\1/p')
 assert_eq "racing close: peers reset = aborted, the others saw a FIN" \
 	"$zreset $((zreset + zeof))" "$zab 300"
 assert_eq "racing close: none left in CLOSE_WAIT (ss)" "$(cw_port a 7120)" 0
+
+# ---- the tool -------------------------------------------------------------------
+if [ -x $CW ]; then
+	while [ "$(now_cs)" -lt $(($(fget T t1) + 6200)) ]; do
+		sleep 0.2
+	done
+	tpid=$(fget T pid)
+	$CW reap --older-than 1m --netns ${CW_NSPFX}t --port 7130 >"$CW_T/tool.out" 2>&1
+	rc=$?
+	assert_eq "tool: dry run exits 0, lists both with their process and fd" \
+		"$rc $(grep -c "cw_factory\[$tpid\] fd [0-9]" "$CW_T/tool.out")" "0 2"
+	if grep -q '^dry run: 2 sockets in CLOSE_WAIT for 1m0s or more match; 2 would be aborted' "$CW_T/tool.out"; then
+		ok "tool: dry run gives the module's count"
+	else
+		fail "tool: dry run gives the module's count"
+		diag_file "$CW_T/tool.out"
+	fi
+	assert_eq "tool: the dry run changed nothing" "$(probe T)" \
+		"srv_cw=2 srv_aborted=0 srv_closed=0 srv_other=0 cli_reset=0 cli_eof=0 cli_open=2 cli_other=0"
+	$runas 65534 65534 $CW reap --older-than 1m --netns ${CW_NSPFX}t >"$CW_T/tool.out" 2>&1
+	rc=$?
+	assert_eq "tool: uid 65534 exits 1" "$rc" 1
+	$CW reap --older-than 59s --netns ${CW_NSPFX}t --yes >"$CW_T/tool.out" 2>&1
+	assert_eq "tool: --older-than 59s is a usage error (2)" "$?" 2
+	$CW reap --older-than 1m --netns "$(ns_ino t)" --cgroup "${CW_CGTOP#"$CW_CGROOT"}/x" --yes >"$CW_T/tool.out" 2>&1
+	rc=$?
+	assert_eq "tool: --yes by netns inode and cgroup path: both aborted" \
+		"$rc $(head -n 1 "$CW_T/tool.out")" "0 aborted 2 of 2 sockets in CLOSE_WAIT for 1m0s or more"
+	assert_eq "tool: the factory sees both aborted, peers reset" "$(probe T)" \
+		"srv_cw=0 srv_aborted=2 srv_closed=0 srv_other=0 cli_reset=2 cli_eof=0 cli_open=0 cli_other=0"
+else
+	skip "tool" "no cwstat tool in the image"
+fi
 
 # ---- racing rmmod -----------------------------------------------------------------
 upid=$(cat "$CW_T/f.U.pid")
