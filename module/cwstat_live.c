@@ -536,6 +536,12 @@ static bool cwstat_reap_match(const struct cwstat_track *t,
 
 	if (!req->all_ns && t->ns != req->ns)
 		return false;
+	/*
+	 * A kernel socket (an NFS or SMB client's, an MPTCP subflow) has no
+	 * application to abandon it, and its owner may not survive an abort.
+	 */
+	if (t->sk->sk_kern_sock)
+		return false;
 	if (req->cgroup_id && cgroup_id(t->cgrp) != req->cgroup_id)
 		return false;
 	/* The entry names a live socket (see struct cwstat_bucket). */
