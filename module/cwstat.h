@@ -195,6 +195,7 @@ struct cwstat_reap_req {
 	u16 lport;
 	u32 max;
 	bool dry_run;
+	u32 test_delay_ms;	/* test builds: sleep after each abort */
 };
 
 struct cwstat_reap_result {

@@ -697,6 +697,8 @@ int cwstat_live_reap(const struct cwstat_reap_req *req,
 				res->aborted++;
 			else
 				res->skipped_state++;
+			if (req->test_delay_ms)
+				msleep(req->test_delay_ms);
 		}
 		sock_put(sk);
 		cond_resched();

@@ -50,8 +50,15 @@ static unsigned int reap_min_age_s = CWSTAT_REAP_MIN_AGE_S;
 module_param(reap_min_age_s, uint, 0444);
 MODULE_PARM_DESC(reap_min_age_s,
 		 "Test builds only: the smallest older_than a reap request may give (default 60)");
+
+/* Test builds only: a request long enough for rmmod to meet it. */
+static unsigned int reap_delay_ms;
+module_param(reap_delay_ms, uint, 0444);
+MODULE_PARM_DESC(reap_delay_ms,
+		 "Test builds only: sleep this long after each abort (default 0)");
 #else
 static const unsigned int reap_min_age_s = CWSTAT_REAP_MIN_AGE_S;
+static const unsigned int reap_delay_ms;
 #endif
 
 /*
@@ -240,6 +247,7 @@ static int cwstat_reap_write(struct file *file, char *buf, size_t size)
 		return -EOPNOTSUPP;
 	}
 
+	req.test_delay_ms = min(reap_delay_ms, 1000U);
 	if (mutex_lock_killable(&cwstat_reap_mutex))
 		return -EINTR;
 	err = cwstat_live_reap(&req, &res);

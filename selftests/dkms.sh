@@ -52,7 +52,7 @@ assert_eq "/sys/kernel/cwstat/version" "$(cat /sys/kernel/cwstat/version 2>&1)" 
 # The harness's own module is the test build, which has these knobs; the
 # DKMS build is a release build and must not.
 knobs=
-for k in inject_init_fault reap_min_age_s; do
+for k in inject_init_fault reap_min_age_s reap_delay_ms; do
 	[ -e "/sys/module/cwstat/parameters/$k" ] && knobs="$knobs $k"
 done
 if [ -n "$knobs" ]; then

@@ -20,7 +20,8 @@
 # without capabilities, an fd handed to uid 65534, root of a child user
 # namespace, a container's root over its own netns and over another's),
 # a reap racing the application closing the same sockets (aborted equals
-# the peers that saw a RST), and a reap racing rmmod. The tool, which keeps
+# the peers that saw a RST), two reapers at once (each socket aborted
+# once), and a reap that rmmod must wait for (reap_delay_ms). The tool, which keeps
 # the 60 s floor, gets sockets made at the start (netns t, port 7130, aged
 # across a reload: their entry time is seeded from rcv_tstamp): its dry
 # run lists them with their process and changes nothing, --yes aborts
@@ -141,8 +142,9 @@ spawn B1 b x 7101 2
 spawn B2 b y 7102 3
 spawn Z a x 7120 300
 spawn U b x 7121 500
+spawn V b x 7122 200
 factory_spawn C -N /proc/$cpid/ns/net -p 7101 -n 2 -R "$CW_T/p.C"
-for f in A1 A2 B1 B2 Z U C; do
+for f in A1 A2 B1 B2 Z U V C; do
 	factory_wait $f || bail "factory $f ready"
 done
 old_t1=$(now_cs)
@@ -297,6 +299,21 @@ assert_eq "racing close: peers reset = aborted, the others saw a FIN" \
 	"$zreset $((zreset + zeof))" "$zab 300"
 assert_eq "racing close: none left in CLOSE_WAIT (ss)" "$(cw_port a 7120)" 0
 
+# ---- two reapers at once ----------------------------------------------------------
+reap_in b "older_than=$T lport=7122" >"$CW_T/v1.out" &
+rp1=$!
+"$RP" $R "ns=$inb older_than=$T lport=7122" >"$CW_T/v2.out" &
+rp2=$!
+wait $rp1 $rp2
+v1=$(cat "$CW_T/v1.out")
+v2=$(cat "$CW_T/v2.out")
+diag "two reapers: $(printf '%s' "$v1" | head -n 5 | tr '\n' ' ')/ $(printf '%s' "$v2" | head -n 5 | tr '\n' ' ')"
+assert_eq "two reapers at once: 200 aborted between them, none twice" \
+	"$(($(rval "$v1" aborted) + $(rval "$v2" aborted))) $(($(rval "$v1" skipped_state) + $(rval "$v2" skipped_state)))" \
+	"200 0"
+assert_eq "two reapers at once: every peer reset once" "$(probe V)" \
+	"srv_cw=0 srv_aborted=200 srv_closed=0 srv_other=0 cli_reset=200 cli_eof=0 cli_open=0 cli_other=0"
+
 # ---- the tool -------------------------------------------------------------------
 if [ -x $CW ]; then
 	while [ "$(now_cs)" -lt $(($(fget T t1) + 6200)) ]; do
@@ -331,24 +348,31 @@ else
 fi
 
 # ---- racing rmmod -----------------------------------------------------------------
-upid=$(cat "$CW_T/f.U.pid")
+# reap_delay_ms (test builds) makes the request last about 2 s, so that
+# rmmod starts while it runs; the file's removal must wait for it. U's
+# sockets are seeded again at the load, with their age.
+need_mod max_age_ms=0 reap_min_age_s=1 reap_delay_ms=4
 reap_in b "older_than=$T lport=7121" >"$CW_T/u.out" 2>&1 &
 rp=$!
+sleep 0.5
+echo "cwstat-selftest: rmmod during a reap" >/dev/kmsg
+r0=$(now_cs)
 rmmod cwstat 2>"$CW_T/rmmod.err" || fail "rmmod during a reap" "$(cat "$CW_T/rmmod.err")"
+r1=$(now_cs)
 wait $rp
-diag "reap during rmmod: $(head -n 3 "$CW_T/u.out" | tr '\n' ' ')"
-pu=$(probe U)
-diag "U: $pu"
-uab=$(printf '%s\n' "$pu" | sed -n 's/.*srv_aborted=\([0-9]*\).*/\1/p')
-ucw=$(printf '%s\n' "$pu" | sed -n 's/.*srv_cw=\([0-9]*\).*/\1/p')
-ureset=$(printf '%s\n' "$pu" | sed -n 's/.*cli_reset=\([0-9]*\).*/\1/p')
-assert_eq "racing rmmod: each socket aborted (peer reset) or still in CLOSE_WAIT" \
-	"$((uab + ucw)) $ureset" "500 $uab"
-assert_eq "racing rmmod: the request went through before the file went" \
-	"$(head -n 1 "$CW_T/u.out")" ok
-if [ "$(head -n 1 "$CW_T/u.out")" = ok ] && grep -q '^aborted ' "$CW_T/u.out"; then
-	assert_eq "racing rmmod: the result read back is the peers' count" \
-		"$(awk '$1 == "aborted" { print $2 }' "$CW_T/u.out")" "$uab"
+diag "reap during rmmod: $(head -n 3 "$CW_T/u.out" | tr '\n' ' '); rmmod took $((r1 - r0)) cs"
+assert_eq "racing rmmod: the request went through" "$(head -n 1 "$CW_T/u.out")" ok
+assert_eq "racing rmmod: all 500 aborted, every peer reset" "$(probe U)" \
+	"srv_cw=0 srv_aborted=500 srv_closed=0 srv_other=0 cli_reset=500 cli_eof=0 cli_open=0 cli_other=0"
+assert_ge "racing rmmod: rmmod waited for the request (>= 1 s)" "$((r1 - r0))" 100
+dmesg | awk '/cwstat-selftest: rmmod during a reap/ { on = 1 } on && /cwstat: (reap: |unloaded)/' \
+	| sed 's/^\[[^]]*\] //' >"$CW_T/order"
+if head -n 1 "$CW_T/order" | grep -q '^cwstat: reap: 500 aborted' &&
+	sed -n 2p "$CW_T/order" | grep -q '^cwstat: unloaded'; then
+	ok "racing rmmod: dmesg has the request done, then the unload"
+else
+	fail "racing rmmod: dmesg has the request done, then the unload"
+	diag_file "$CW_T/order"
 fi
 assert_eq "racing rmmod: the module is gone, the file with it" \
 	"$(test -d /sys/module/cwstat && echo loaded) $(test -e $R && echo file)" " "
