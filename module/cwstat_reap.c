@@ -38,6 +38,7 @@
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
 #include <linux/string.h>
+#include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 #include <net/net_namespace.h>
 
@@ -317,12 +318,32 @@ static const struct seq_operations cwstat_reap_seq_ops = {
 	.show	= cwstat_reap_show,
 };
 
+/*
+ * The file belongs to the root of the netns's user namespace, as
+ * nf_conntrack's per-netns files do: created as global root's, a 0600 file
+ * would shut out a container's root whose uid 0 maps elsewhere (its
+ * CAP_DAC_OVERRIDE does not reach an owner it cannot map). Who may write is
+ * still decided by the capability checks at write.
+ *
+ * The owner is fixed here, when the netns is made, so the user namespace
+ * must have its uid and gid maps by then. Container runtimes map the user
+ * namespace before they make the netns; a netns made in the same unshare()
+ * as its user namespace (unshare -r -n) is made before any map, and its
+ * file stays global root's.
+ */
 static int __net_init cwstat_reap_net_init(struct net *net)
 {
-	if (!proc_create_net_data_write(CWSTAT_REAP_NAME, 0600, net->proc_net,
-					&cwstat_reap_seq_ops, cwstat_reap_write,
-					sizeof(struct cwstat_reap_state), NULL))
+	kuid_t uid = make_kuid(net->user_ns, 0);
+	kgid_t gid = make_kgid(net->user_ns, 0);
+	struct proc_dir_entry *pde;
+
+	pde = proc_create_net_data_write(CWSTAT_REAP_NAME, 0600, net->proc_net,
+					 &cwstat_reap_seq_ops, cwstat_reap_write,
+					 sizeof(struct cwstat_reap_state), NULL);
+	if (!pde)
 		return -ENOMEM;
+	if (uid_valid(uid) && gid_valid(gid))
+		proc_set_user(pde, uid, gid);
 	return 0;
 }
 

@@ -127,14 +127,24 @@ inb=$(ns_ino b)
 idx=$(cg_id x)
 idy=$(cg_id y)
 
-# a container: a user namespace and a netns it owns, with a process in it
-unshare -r -n sleep 1000 </dev/null >/dev/null 2>&1 &
+# a container as runtimes make one: a user namespace whose root is uid
+# 100000 outside, mapped, then a netns it owns, with a process in it
+"$runas" 100000 100000 unshare -r sh -c 'exec unshare -n sleep 1000' \
+	</dev/null >/dev/null 2>&1 &
 cpid=$!
 bg_register $cpid
 wait_until 5 sh -c "[ \"\$(stat -L -c %i /proc/$cpid/ns/net)\" != \"$(ns_ino init)\" ]" ||
 	bail "a container (unshare -r -n)"
 nsenter -t $cpid -n ip link set lo up || bail "lo up in the container"
 inc=$(stat -L -c %i /proc/$cpid/ns/net)
+assert_eq "the container's file belongs to its root (uid 100000 outside)" \
+	"$(stat -c '%u %g %a' /proc/$cpid/net/cwstat_reap)" "100000 100000 600"
+# made in the same unshare() as its user namespace, before the uid map:
+# the file stays global root's, and that namespace's root cannot open it
+got=$("$runas" 100000 100000 unshare -r -n sh -c \
+	"stat -c '%u' /proc/net/$(basename $R); $RP $R older_than=60")
+assert_eq "unshare -r -n in one step: the file is not the new root's (EACCES)" \
+	"$(printf '%s' "$got" | tr '\n' ' ')" "65534 EACCES"
 
 spawn A1 a x 7101 3 -u 100
 spawn A2 a y 7102 2
