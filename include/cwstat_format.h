@@ -65,4 +65,37 @@
  */
 #define CWSTAT_PATH_ESCAPE		" \t\n\\="
 
+/*
+ * The reaper: /proc/net/cwstat_reap, one per netns (mode 0600). A write is
+ * one request, a line of space-separated key=value pairs; a read gives the
+ * result of the last request written through the same open file, one
+ * "key value" pair per line (nothing before the first request).
+ */
+#define CWSTAT_REAP_NAME		"cwstat_reap"
+#define CWSTAT_REAP_PATH		"/proc/net/" CWSTAT_REAP_NAME
+/* Longest request accepted, in bytes. */
+#define CWSTAT_REAP_MAX_REQUEST		256
+/* The smallest older_than, in seconds. */
+#define CWSTAT_REAP_MIN_AGE_S		60
+#define CWSTAT_REAP_DEFAULT_MAX		1000
+#define CWSTAT_REAP_MAX_MAX		1000000
+
+/* Request keys; older_than is required. ns takes an inode or "all". */
+#define CWSTAT_REAP_OLDER_THAN		"older_than"
+#define CWSTAT_REAP_NS			"ns"
+#define CWSTAT_REAP_NS_ALL		"all"
+#define CWSTAT_REAP_CGROUP		"cgroup"
+#define CWSTAT_REAP_LPORT		"lport"
+#define CWSTAT_REAP_MAX			"max"
+#define CWSTAT_REAP_DRY_RUN		"dry_run"
+
+/*
+ * Result keys, besides the request's own (older_than, ns, cgroup, lport,
+ * max, dry_run; cgroup and lport 0 when not filtered on).
+ */
+#define CWSTAT_REAP_MATCHED		"matched"
+#define CWSTAT_REAP_ABORTED		"aborted"	/* 0 in a dry run */
+#define CWSTAT_REAP_SKIPPED_STATE	"skipped_state"	/* left CLOSE_WAIT first */
+#define CWSTAT_REAP_SKIPPED_MAX		"skipped_max"	/* matched beyond max */
+
 #endif /* CWSTAT_FORMAT_H */

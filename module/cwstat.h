@@ -181,6 +181,35 @@ void cwstat_live_exit(void);
 int cwstat_live_reconcile(void);
 int cwstat_live_collect(struct cwstat_agg *agg, struct cwstat_walk_stats *stats);
 
+/*
+ * A reap request (cwstat_reap.c), parsed and allowed: abort the tracked
+ * sockets in CLOSE_WAIT for at least older_than_s seconds, of netns ns (of
+ * every netns with all_ns), of cgroup cgroup_id and local port lport (0:
+ * any), at most max of them; with dry_run only count them.
+ */
+struct cwstat_reap_req {
+	u32 older_than_s;
+	bool all_ns;
+	unsigned int ns;
+	u64 cgroup_id;
+	u16 lport;
+	u32 max;
+	bool dry_run;
+	u32 test_delay_ms;	/* test builds: sleep after each abort */
+};
+
+struct cwstat_reap_result {
+	u64 matched;		/* matched the request, max or not */
+	u64 aborted;		/* moved out of CLOSE_WAIT by our tcp_abort() */
+	u64 skipped_state;	/* left CLOSE_WAIT before we aborted it */
+	u64 skipped_max;	/* matched beyond max: left alone */
+};
+
+int cwstat_live_reap(const struct cwstat_reap_req *req,
+		     struct cwstat_reap_result *res);
+int cwstat_reap_init(void);
+void cwstat_reap_exit(void);
+
 /* Counters of the live table, for cwstat_live_stat(). */
 enum cwstat_live_stat {
 	CWSTAT_STAT_TRACKED,		/* sockets in the table now */
@@ -191,6 +220,7 @@ enum cwstat_live_stat {
 	CWSTAT_STAT_SEEDED,		/* sockets found in CLOSE_WAIT at load */
 	CWSTAT_STAT_POOL_ENTRIES,	/* entries allocated, tracked or free */
 	CWSTAT_STAT_POOL_BYTES,		/* memory of the table and the pool */
+	CWSTAT_STAT_REAPED,		/* sockets aborted by the reaper */
 	CWSTAT_STAT_NR
 };
 

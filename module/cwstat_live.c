@@ -20,12 +20,14 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
+#include <net/inet_sock.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -36,9 +38,18 @@
 #include "cwstat.h"
 
 /*
- * One socket in CLOSE_WAIT. Every field but gen is written before the entry
- * is linked into a bucket and not changed while it is linked; gen changes
- * under the bucket lock.
+ * A reaper inside tcp_abort() on one socket (cwstat_reap_one()): the probe
+ * counts in hits the exits from CLOSE_WAIT that task makes itself.
+ */
+struct cwstat_reaper {
+	const struct task_struct *task;
+	unsigned int hits;
+};
+
+/*
+ * One socket in CLOSE_WAIT. Every field but gen and reaper is written
+ * before the entry is linked into a bucket and not changed while it is
+ * linked; gen and reaper change under the bucket lock.
  */
 struct cwstat_track {
 	struct hlist_node node;		/* in its bucket, or in the free pool */
@@ -47,6 +58,7 @@ struct cwstat_track {
 	u64 entered_ns;			/* boottime at which it entered CLOSE_WAIT */
 	unsigned int ns;		/* inode number of its netns */
 	unsigned int gen;		/* the newest reconciliation that saw it */
+	struct cwstat_reaper *reaper;	/* set while a reaper aborts it */
 };
 
 /*
@@ -144,6 +156,7 @@ static atomic64_t cwstat_overflows = ATOMIC64_INIT(0);
 static atomic64_t cwstat_drift = ATOMIC64_INIT(0);
 static atomic64_t cwstat_reconciles = ATOMIC64_INIT(0);
 static atomic64_t cwstat_seeded = ATOMIC64_INIT(0);
+static atomic64_t cwstat_reaped = ATOMIC64_INIT(0);
 /* Sockets missed since the last reconciliation began, which it repairs. */
 static atomic64_t cwstat_overflow_pending = ATOMIC64_INIT(0);
 
@@ -293,6 +306,7 @@ static void cwstat_fill(struct cwstat_track *t, const struct sock *sk,
 	t->entered_ns = entered_ns;
 	t->ns = sock_net(sk)->ns.inum;
 	t->gen = gen;
+	t->reaper = NULL;
 }
 
 /*
@@ -321,7 +335,13 @@ static struct cwstat_track *cwstat_link(struct cwstat_track *t)
 	return old;
 }
 
-/* Unlink @sk's entry, if it has one, and return it. */
+/*
+ * Unlink @sk's entry, if it has one, and return it. If a reaper marked the
+ * entry and this exit is its own tcp_abort() at work (the same task, not
+ * an interrupt or softirq that happened to interrupt it), count it for
+ * the reaper. The reaper clears its mark under this lock before its
+ * struct cwstat_reaper goes, so a mark seen here points to a live one.
+ */
 static struct cwstat_track *cwstat_unlink(const struct sock *sk)
 {
 	struct cwstat_bucket *b = cwstat_bucket_of(sk);
@@ -330,8 +350,12 @@ static struct cwstat_track *cwstat_unlink(const struct sock *sk)
 
 	raw_spin_lock_irqsave(&b->lock, flags);
 	t = cwstat_find(b, sk);
-	if (t)
+	if (t) {
 		hlist_del(&t->node);
+		if (unlikely(t->reaper) && t->reaper->task == current &&
+		    in_task())
+			t->reaper->hits++;
+	}
 	raw_spin_unlock_irqrestore(&b->lock, flags);
 
 	if (t)
@@ -500,6 +524,188 @@ retry:
 	stats->buckets = nr;
 	stats->duration_ns = ktime_get_ns() - start;
 	return 0;
+}
+
+/* ---- reaping ------------------------------------------------------------- */
+
+/* @t, in a locked bucket, matches @req at boottime @now_ns. */
+static bool cwstat_reap_match(const struct cwstat_track *t,
+			      const struct cwstat_reap_req *req, u64 now_ns)
+{
+	u64 min_age = (u64)req->older_than_s * NSEC_PER_SEC;
+
+	if (!req->all_ns && t->ns != req->ns)
+		return false;
+	/*
+	 * A kernel socket (an NFS or SMB client's, an MPTCP subflow) has no
+	 * application to abandon it, and its owner may not survive an abort.
+	 */
+	if (t->sk->sk_kern_sock)
+		return false;
+	if (req->cgroup_id && cgroup_id(t->cgrp) != req->cgroup_id)
+		return false;
+	/* The entry names a live socket (see struct cwstat_bucket). */
+	if (req->lport && inet_sk(t->sk)->inet_num != req->lport)
+		return false;
+	return now_ns > t->entered_ns && now_ns - t->entered_ns >= min_age;
+}
+
+/* Make room for @more sockets in @batch, up to @max in all. */
+static int cwstat_reap_reserve(struct cwstat_batch *batch, unsigned int more,
+			       unsigned int max)
+{
+	unsigned int size = max_t(unsigned int, 64, 2 * batch->size);
+	struct sock **socks;
+
+	size = min(max, max(size, batch->nr + more));
+	socks = kvmalloc_array(size, sizeof(*socks), GFP_KERNEL);
+	if (!socks)
+		return -ENOMEM;
+	if (batch->nr)
+		memcpy(socks, batch->socks, batch->nr * sizeof(*socks));
+	kvfree(batch->socks);
+	batch->socks = socks;
+	batch->size = size;
+	return 0;
+}
+
+/*
+ * Take a reference on each tracked socket matching @req, up to req->max of
+ * them, into @batch; count the matches in @res. Room is made with the
+ * bucket unlocked, as in cwstat_live_collect().
+ */
+static int cwstat_reap_pick(const struct cwstat_reap_req *req,
+			    struct cwstat_batch *batch,
+			    struct cwstat_reap_result *res)
+{
+	unsigned int i, nr = 1U << cwstat_table_bits;
+	u64 now_ns = ktime_get_coarse_boottime_ns();
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		struct cwstat_bucket *b = &cwstat_table[i];
+		struct cwstat_track *t;
+		unsigned long flags;
+		unsigned int want;
+
+		if (!(i % 64))
+			cond_resched();
+		if (hlist_empty(&b->chain))
+			continue;
+retry:
+		raw_spin_lock_irqsave(&b->lock, flags);
+		want = 0;
+		hlist_for_each_entry(t, &b->chain, node)
+			want += cwstat_reap_match(t, req, now_ns);
+		want = min(want, req->max - batch->nr);
+		if (unlikely(batch->nr + want > batch->size)) {
+			raw_spin_unlock_irqrestore(&b->lock, flags);
+			err = cwstat_reap_reserve(batch, want, req->max);
+			if (err)
+				return err;
+			goto retry;
+		}
+		hlist_for_each_entry(t, &b->chain, node) {
+			/* Not a const socket: the reaper may abort it. */
+			struct sock *sk = (struct sock *)t->sk;
+
+			if (!cwstat_reap_match(t, req, now_ns))
+				continue;
+			res->matched++;
+			if (batch->nr == req->max) {
+				res->skipped_max++;
+				continue;
+			}
+			/* Safe: an entry under its bucket lock is alive. */
+			sock_hold(sk);
+			batch->socks[batch->nr++] = sk;
+		}
+		raw_spin_unlock_irqrestore(&b->lock, flags);
+	}
+	return 0;
+}
+
+/*
+ * Abort @sk, picked in CLOSE_WAIT, with tcp_abort(), as the destroy path of
+ * inet_diag does (sock_diag_destroy() -> tcp_diag_destroy() -> tcp_abort()):
+ * it takes the socket lock itself, sends a RST, purges the queues and
+ * moves the socket to CLOSE; the application's fd stays open and its next
+ * call fails with ECONNABORTED. True if our call took it out of CLOSE_WAIT.
+ *
+ * The socket may leave CLOSE_WAIT on its own between the pick and
+ * tcp_abort()'s lock_sock(): the application closes it, or the peer resets
+ * it. We cannot hold the socket lock across tcp_abort(), which takes it,
+ * so the state test below cannot close that window. What the window costs:
+ * tcp_abort() leaves a socket the application closed alone (SOCK_DEAD) but
+ * for tcp_write_queue_purge() (inet_diag's SOCK_DESTROY has the same
+ * window), and resets again one the peer reset. What it cannot cost is the
+ * count: the entry is marked before the call, and the probe credits us
+ * only with the exit from CLOSE_WAIT made by this task inside the call,
+ * never with one made by the application or by a softirq.
+ */
+static bool cwstat_reap_one(struct sock *sk)
+{
+	struct cwstat_reaper me = { .task = current };
+	struct cwstat_bucket *b = cwstat_bucket_of(sk);
+	struct cwstat_track *t;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&b->lock, flags);
+	t = cwstat_find(b, sk);
+	/* No entry: it left CLOSE_WAIT since the pick. */
+	if (t && READ_ONCE(sk->sk_state) == TCP_CLOSE_WAIT)
+		t->reaper = &me;
+	else
+		t = NULL;
+	raw_spin_unlock_irqrestore(&b->lock, flags);
+	if (!t)
+		return false;
+
+	tcp_abort(sk, ECONNABORTED);
+
+	/* Still linked: the abort did not take it out; unmark it. */
+	raw_spin_lock_irqsave(&b->lock, flags);
+	t = cwstat_find(b, sk);
+	if (t && t->reaper == &me)
+		t->reaper = NULL;
+	raw_spin_unlock_irqrestore(&b->lock, flags);
+	return me.hits;
+}
+
+/*
+ * Carry out @req. Process context; the caller serialises requests, so no
+ * two reapers mark the same entry. The table lives while we run: the reap
+ * file is removed, which waits for its writers, before cwstat_live_stop().
+ */
+int cwstat_live_reap(const struct cwstat_reap_req *req,
+		     struct cwstat_reap_result *res)
+{
+	struct cwstat_batch batch = {};
+	unsigned int i;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (cwstat_mode != CWSTAT_MODE_LIVE)
+		return -EOPNOTSUPP;
+
+	err = cwstat_reap_pick(req, &batch, res);
+	for (i = 0; i < batch.nr; i++) {
+		struct sock *sk = batch.socks[i];
+
+		if (!err && !req->dry_run) {
+			if (cwstat_reap_one(sk))
+				res->aborted++;
+			else
+				res->skipped_state++;
+			if (req->test_delay_ms)
+				msleep(req->test_delay_ms);
+		}
+		sock_put(sk);
+		cond_resched();
+	}
+	kvfree(batch.socks);
+	atomic64_add(res->aborted, &cwstat_reaped);
+	return err;
 }
 
 /* ---- seeding and reconciliation ------------------------------------------ */
@@ -908,6 +1114,8 @@ u64 cwstat_live_stat(enum cwstat_live_stat which)
 		return atomic64_read(&cwstat_reconciles);
 	case CWSTAT_STAT_SEEDED:
 		return atomic64_read(&cwstat_seeded);
+	case CWSTAT_STAT_REAPED:
+		return atomic64_read(&cwstat_reaped);
 	case CWSTAT_STAT_POOL_ENTRIES:
 		return READ_ONCE(cwstat_pool_nr);
 	case CWSTAT_STAT_POOL_BYTES:

@@ -188,15 +188,24 @@ static int __init cwstat_init(void)
 		goto err_live_stop;
 
 	step = 7;
+	what = CWSTAT_REAP_PATH;
+	err = cwstat_init_fault(step) ?: cwstat_reap_init();
+	if (err)
+		goto err_proc_net;
+
+	step = 8;
 	what = "/proc/" CWSTAT_PROC_NAME;
 	err = cwstat_init_fault(step) ?: cwstat_proc_init();
 	if (err)
-		goto err_proc_net;
+		goto err_reap;
 
 	pr_info("version %s loaded, mode=%s\n", CWSTAT_VERSION,
 		cwstat_mode_names[cwstat_mode]);
 	return 0;
 
+err_reap:
+	/* Waits for reapers: they need the live table, stopped below. */
+	cwstat_reap_exit();
 err_proc_net:
 	cwstat_proc_net_exit();
 	/* A reader of /proc/net/cwstat may have filled the cache already. */
@@ -215,6 +224,8 @@ err_out:
 static void __exit cwstat_exit(void)
 {
 	cwstat_proc_exit();
+	/* Waits for reapers: they need the live table, stopped below. */
+	cwstat_reap_exit();
 	cwstat_proc_net_exit();
 	/* The readers that could still hold the cache are gone. */
 	cwstat_snapshot_exit();

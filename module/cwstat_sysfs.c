@@ -223,6 +223,7 @@ CWSTAT_STAT_ATTR(reconciles, CWSTAT_STAT_RECONCILES);
 CWSTAT_STAT_ATTR(seeded, CWSTAT_STAT_SEEDED);
 CWSTAT_STAT_ATTR(pool_entries, CWSTAT_STAT_POOL_ENTRIES);
 CWSTAT_STAT_ATTR(pool_bytes, CWSTAT_STAT_POOL_BYTES);
+CWSTAT_STAT_ATTR(reaped, CWSTAT_STAT_REAPED);
 
 /* Only root on the host may tune; 0644 alone lets any uid 0 through. */
 static int cwstat_may_tune(void)
@@ -354,6 +355,7 @@ static struct attribute *cwstat_attrs[] = {
 	&cwstat_attr_seeded.kattr.attr,
 	&cwstat_attr_pool_entries.kattr.attr,
 	&cwstat_attr_pool_bytes.kattr.attr,
+	&cwstat_attr_reaped.kattr.attr,
 	&cwstat_attr_max_age_ms.attr,
 	&cwstat_attr_warn.attr,
 	&cwstat_attr_crit.attr,

@@ -29,7 +29,22 @@
  * the number of established-hash entries this process made
  * (2N + 2E + T + 2S).  The sockets are then held until SIGTERM, SIGINT or
  * SIGHUP (or EOF on stdin with -i; not the default because sh gives
- * background jobs /dev/null as stdin), and the process exits 0.  It also gets SIGTERM when
+ * background jobs /dev/null as stdin), and the process exits 0.
+ *
+ * With -R FILE, for the reaper's tests, SIGUSR1 probes every CLOSE_WAIT
+ * pair once and writes to FILE (atomically, like -o) what the application
+ * and the peer see:
+ *   probe srv_cw=N srv_aborted=A srv_closed=C srv_other=O srv_rmem=M
+ *         cli_reset=R cli_eof=E cli_open=P cli_other=Q
+ * srv_*: the server socket is still in CLOSE_WAIT; or it is in CLOSE and
+ * send() fails ECONNABORTED (recv() cannot tell: the peer's FIN came first,
+ * so it returns the unread data, then 0); or SIGUSR2 closed it; or none of
+ * these. srv_rmem sums the receive memory (SO_MEMINFO) the aborted ones
+ * still hold. cli_*: the client's recv() fails ECONNRESET (the peer was
+ * reset), returns 0 (the peer closed with a FIN), would block (the peer is
+ * still in CLOSE_WAIT), or something else. Reading an error clears it:
+ * probe once. SIGUSR2 closes every server socket of a CLOSE_WAIT pair, as
+ * a racing application would, then writes "closed" to FILE.closed.  It also gets SIGTERM when
  * its parent dies, so a killed test script does not leak sockets into the
  * next test.
  */
@@ -55,6 +70,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 
 #include "cw_helpers.h"
@@ -80,10 +96,12 @@ struct opts {
 	const char *lcgroup;
 	const char *mvcgroup;
 	const char *outfile;
+	const char *probefile;
 	int stdin_eof;
 };
 
 static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_usr1, got_usr2;
 
 static void usage(void)
 {
@@ -106,7 +124,8 @@ static void usage(void)
 "  -m DIR   move to this cgroup once ready (sockets keep their cgroup)\n"
 "  -o FILE  also write the ready line to FILE\n"
 "  -i       also exit on EOF on stdin\n"
-"  -t SEC   give up verifying socket states after SEC s (default 30)\n",
+"  -t SEC   give up verifying socket states after SEC s (default 30)\n"
+"  -R FILE  SIGUSR1: probe the pairs into FILE; SIGUSR2: close the servers\n",
 	      stderr);
 	exit(2);
 }
@@ -372,20 +391,113 @@ static void make_queued(struct net *nt, const struct opts *o)
 
 static void on_signal(int sig)
 {
-	got_signal = sig;
+	if (sig == SIGUSR1)
+		got_usr1 = 1;
+	else if (sig == SIGUSR2)
+		got_usr2 = 1;
+	else
+		got_signal = sig;
+}
+
+/* The CLOSE_WAIT pairs, for -R. */
+static int *g_cli, *g_srv;
+static unsigned long g_n;
+
+static void probe(const char *file)
+{
+	unsigned long srv_cw = 0, srv_ab = 0, srv_closed = 0, srv_other = 0;
+	unsigned long srv_rmem = 0;
+	unsigned long cli_reset = 0, cli_eof = 0, cli_open = 0, cli_other = 0;
+	char line[512], c;
+	unsigned long i;
+	ssize_t r;
+
+	for (i = 0; i < g_n; i++) {
+		if (g_srv[i] < 0) {
+			srv_closed++;
+		} else if (cw_tcp_state(g_srv[i]) == CW_ST_CLOSE_WAIT) {
+			srv_cw++;
+		} else if (cw_tcp_state(g_srv[i]) == CW_ST_CLOSE &&
+			   send(g_srv[i], "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+			   errno == ECONNABORTED) {
+			uint32_t mem[SK_MEMINFO_VARS];
+			socklen_t len = sizeof(mem);
+
+			srv_ab++;
+			if (!getsockopt(g_srv[i], SOL_SOCKET, SO_MEMINFO, mem,
+					&len))
+				srv_rmem += mem[SK_MEMINFO_RMEM_ALLOC];
+		} else {
+			srv_other++;
+		}
+		r = recv(g_cli[i], &c, 1, MSG_DONTWAIT | MSG_PEEK);
+		if (r < 0 && errno == ECONNRESET)
+			cli_reset++;
+		else if (!r)
+			cli_eof++;
+		else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			cli_open++;
+		else
+			cli_other++;
+	}
+	snprintf(line, sizeof(line),
+		 "probe srv_cw=%lu srv_aborted=%lu srv_closed=%lu srv_other=%lu "
+		 "srv_rmem=%lu cli_reset=%lu cli_eof=%lu cli_open=%lu "
+		 "cli_other=%lu\n",
+		 srv_cw, srv_ab, srv_closed, srv_other, srv_rmem, cli_reset,
+		 cli_eof, cli_open, cli_other);
+	cw_write_ready(file, line);
+}
+
+static void close_servers(const char *file)
+{
+	char done[PATH_MAX];
+	unsigned long i;
+
+	for (i = 0; i < g_n; i++) {
+		if (g_srv[i] >= 0)
+			close(g_srv[i]);
+		g_srv[i] = -1;
+	}
+	snprintf(done, sizeof(done), "%s.closed", file);
+	cw_write_ready(done, "closed\n");
 }
 
 static void hold(const struct opts *o)
 {
-	sigset_t empty;
+	sigset_t empty, usr;
 	struct pollfd pfd = { .fd = 0, .events = POLLIN };
 
 	cw_catch_term(on_signal, &empty);
+	/* -R: SIGUSR1 and SIGUSR2 too, let in only where the others are */
+	sigemptyset(&usr);
+	sigaddset(&usr, SIGUSR1);
+	sigaddset(&usr, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &usr, NULL);
+	if (o->probefile) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+		sigaction(SIGUSR2, &sa, NULL);
+	}
 
 	/* signals are only let in inside ppoll, so none is lost */
 	while (!got_signal) {
-		int r = ppoll(o->stdin_eof ? &pfd : NULL, o->stdin_eof,
-			      NULL, &empty);
+		int r;
+
+		if (got_usr2) {
+			got_usr2 = 0;
+			close_servers(o->probefile);
+		}
+		if (got_usr1) {
+			got_usr1 = 0;
+			probe(o->probefile);
+		}
+		r = ppoll(o->stdin_eof ? &pfd : NULL, o->stdin_eof,
+			  NULL, &empty);
 
 		if (r > 0) {
 			char buf[512];
@@ -413,7 +525,7 @@ int main(int argc, char **argv)
 	unsigned long i, total;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:u:e:E:T:S:Q:6a:l:p:N:c:L:m:o:it:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:u:e:E:T:S:Q:6a:l:p:N:c:L:m:o:it:R:h")) != -1) {
 		switch (c) {
 		case 'n':
 			o.n_cw = cw_parse_ul(optarg, "-n");
@@ -468,6 +580,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			o.timeout_s = cw_parse_ul(optarg, "-t");
+			break;
+		case 'R':
+			o.probefile = optarg;
 			break;
 		default:
 			usage();
@@ -563,6 +678,9 @@ int main(int argc, char **argv)
 
 	if (o.mvcgroup)
 		cw_enter_cgroup(o.mvcgroup);
+			g_cli = cw_cli;
+	g_srv = cw_srv;
+	g_n = o.n_cw;
 
 	if (stat("/proc/self/ns/net", &st))
 		cw_die("stat /proc/self/ns/net: %s", strerror(errno));

@@ -33,6 +33,7 @@
 enum {
 	CW_ST_ESTABLISHED = 1,
 	CW_ST_FIN_WAIT2 = 5,
+	CW_ST_CLOSE = 7,
 	CW_ST_CLOSE_WAIT = 8,
 };
 
@@ -191,7 +192,9 @@ static inline void cw_write_ready(const char *file, const char *line)
 	char tmp[PATH_MAX];
 	FILE *f;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", file, (int)getpid());
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", file,
+			     (int)getpid()) >= sizeof(tmp))
+		cw_die("%s: path too long", file);
 	f = fopen(tmp, "w");
 	if (!f || fputs(line, f) < 0 || fclose(f) || rename(tmp, file))
 		cw_die("write %s: %s", file, strerror(errno));

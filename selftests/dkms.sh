@@ -49,14 +49,20 @@ else
 fi
 assert_eq "loaded module's version" "$(cat /sys/module/cwstat/version 2>&1)" "$want"
 assert_eq "/sys/kernel/cwstat/version" "$(cat /sys/kernel/cwstat/version 2>&1)" "$want"
-# The harness's own module is the test build, which has this knob; the
+# The harness's own module is the test build, which has these knobs; the
 # DKMS build is a release build and must not.
-if [ -e /sys/module/cwstat/parameters/inject_init_fault ]; then
+knobs=
+for k in inject_init_fault reap_min_age_s reap_delay_ms; do
+	[ -e "/sys/module/cwstat/parameters/$k" ] && knobs="$knobs $k"
+done
+if [ -n "$knobs" ]; then
 	fail "the loaded module is the DKMS release build" \
-		"inject_init_fault exists: the test build was loaded"
+		"test knobs exist:$knobs: the test build was loaded"
 else
 	ok "the loaded module is the DKMS release build (no test knobs)"
 fi
+assert_eq "release build: reap older_than=59 is EINVAL (the floor is 60 s)" \
+	"$("$CW_BIN/cw_reap" /proc/net/cwstat_reap older_than=59)" EINVAL
 assert_eq "/proc/cwstat starts with the format line" \
 	"$(head -n 1 /proc/cwstat 2>&1)" "version=1"
 snap "$CW_T/snap"

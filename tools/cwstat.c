@@ -23,6 +23,7 @@
 #include "duration.h"
 #include "output.h"
 #include "parse.h"
+#include "reap.h"
 #include "rows.h"
 #include "sockets.h"
 
@@ -76,6 +77,8 @@ static const char *const show_usage =
 "                    [--max-age-crit DURATION] [SOURCE]\n"
 "       cwstat sockets [-o table|json] [--port N] [--cgroup PATH]\n"
 "                      [--older-than DURATION] [--netns NAME] [-n]\n"
+"       cwstat reap --older-than DURATION [--port N] [--cgroup PATH]\n"
+"                   [--netns NAME|INUM] [--max N] [--yes]\n"
 "       cwstat help [COMMAND] | cwstat --version\n"
 "\n"
 "Count TCP sockets in CLOSE_WAIT per network namespace and cgroup.\n"
@@ -564,6 +567,8 @@ static int cmd_help(int argc, char **argv)
 		fputs(check_usage, stdout);
 	else if (argc > 1 && !strcmp(argv[1], "sockets"))
 		return cw_cmd_sockets(2, (char *[]){ "sockets", "--help", NULL });
+	else if (argc > 1 && !strcmp(argv[1], "reap"))
+		return cw_cmd_reap(2, (char *[]){ "reap", "--help", NULL });
 	else
 		fputs(show_usage, stdout);
 	return CW_EXIT_OK;
@@ -595,10 +600,14 @@ int main(int argc, char **argv)
 		cw_progname = "cwstat sockets";
 		return cw_cmd_sockets(argc - 1, argv + 1);
 	}
+	if (!strcmp(cmd, "reap")) {
+		cw_progname = "cwstat reap";
+		return cw_cmd_reap(argc - 1, argv + 1);
+	}
 	if (!strcmp(cmd, "help"))
 		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version"))
 		return main(2, (char *[]){ argv[0], "--version", NULL });
-	return cw_usage_error("", "unknown command '%s' (show, prom, check, sockets, help)",
+	return cw_usage_error("", "unknown command '%s' (show, prom, check, sockets, reap, help)",
 			   cmd);
 }

@@ -1048,7 +1048,10 @@ void cw_sock_addr(char *buf, size_t len, uint8_t family,
 bool cw_sock_match(const struct cw_sock *s, const char *cgroup_path,
 		   const struct cw_sock_filter *f)
 {
-	if (f->port_set && s->lport != f->port && s->rport != f->port)
+	if (f->port_set && s->lport != f->port &&
+	    (f->local_port || s->rport != f->port))
+		return false;
+	if (f->cgroup_id && s->cgroup_id != f->cgroup_id)
 		return false;
 	if (f->older_set &&
 	    (f->older_s > UINT64_MAX / 1000 || s->idle_ms < f->older_s * 1000))

@@ -179,7 +179,9 @@ void cw_sock_addr(char *buf, size_t len, uint8_t family,
 struct cw_sock_filter {
 	bool port_set;
 	uint16_t port;		/* local or remote */
+	bool local_port;	/* port: the local port only */
 	const char *cgroup;	/* the socket's cgroup or one below it */
+	uint64_t cgroup_id;	/* that cgroup exactly (0: any) */
 	bool older_set;
 	uint64_t older_s;	/* idle for at least this long */
 };

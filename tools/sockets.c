@@ -324,14 +324,10 @@ int cw_cmd_sockets(int argc, char **argv)
 	struct cw_sock_filter filter = { 0 };
 	enum cw_format fmt = CW_FMT_TABLE;
 	const char *netns = NULL;
-	struct cw_owners owners = { 0 };
-	struct cw_cgmap cgmap = { 0 };
 	struct cw_socks socks = { 0 };
-	struct sock_row *rows = NULL;
 	bool scan = true;
 	struct cw_error err;
-	size_t n = 0, i;
-	int opt, ret = CW_EXIT_ERROR;
+	int opt, ret;
 
 	optind = 0;	/* a fresh getopt: main may have run one */
 	opterr = 0;
@@ -395,21 +391,36 @@ int cw_cmd_sockets(int argc, char **argv)
 		return CW_EXIT_ERROR;
 	}
 
+	ret = cw_sockets_show(&socks, &filter, fmt, scan);
+	cw_socks_free(&socks);
+	return ret;
+}
+
+int cw_sockets_show(const struct cw_socks *socks,
+		    const struct cw_sock_filter *filter, enum cw_format fmt,
+		    bool scan)
+{
+	struct cw_owners owners = { 0 };
+	struct cw_cgmap cgmap = { 0 };
+	struct sock_row *rows = NULL;
+	size_t n = 0, i;
+	int ret = CW_EXIT_ERROR;
+
 	/* Without a cgroup2 mount every path is "?", as in the counts. */
-	if (socks.n && cw_cgmap_load_mounted(&cgmap, "/proc/self/mountinfo") &&
+	if (socks->n && cw_cgmap_load_mounted(&cgmap, "/proc/self/mountinfo") &&
 	    errno == ENOMEM)
 		goto nomem;
-	rows = calloc(socks.n ? socks.n : 1, sizeof(*rows));
+	rows = calloc(socks->n ? socks->n : 1, sizeof(*rows));
 	if (!rows)
 		goto nomem;
-	for (i = 0; i < socks.n; i++) {
-		const char *path = cw_cgmap_find(&cgmap, socks.v[i].cgroup_id);
+	for (i = 0; i < socks->n; i++) {
+		const char *path = cw_cgmap_find(&cgmap, socks->v[i].cgroup_id);
 
 		if (!path)
 			path = "?";
-		if (!cw_sock_match(&socks.v[i], path, &filter))
+		if (!cw_sock_match(&socks->v[i], path, filter))
 			continue;
-		rows[n].s = &socks.v[i];
+		rows[n].s = &socks->v[i];
 		rows[n].cgroup = path;
 		n++;
 	}
@@ -457,6 +468,5 @@ out:
 	free(rows);
 	cw_owners_free(&owners);
 	cw_cgmap_free(&cgmap);
-	cw_socks_free(&socks);
 	return ret;
 }

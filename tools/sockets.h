@@ -3,7 +3,21 @@
 #ifndef CWSTAT_TOOL_SOCKETS_H
 #define CWSTAT_TOOL_SOCKETS_H
 
+#include <stdbool.h>
+
+#include "cwstat.h"
+#include "diag.h"
+
 /* The subcommand, from its own argv (argv[0] = "sockets"); an exit code. */
 int cw_cmd_sockets(int argc, char **argv);
+
+/*
+ * Print the sockets of @socks that @filter lets through, oldest idle
+ * first, as `cwstat sockets` does, with their processes when @scan. An
+ * exit code.
+ */
+int cw_sockets_show(const struct cw_socks *socks,
+		    const struct cw_sock_filter *filter, enum cw_format fmt,
+		    bool scan);
 
 #endif

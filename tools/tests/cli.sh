@@ -75,7 +75,7 @@ demo=$fx/demo.txt
 
 # ---- version, help, usage -------------------------------------------------
 expect "--version names the format" 0 '^cwstat .+ \(format v1\)$' '' -- --version
-for c in show prom check sockets; do
+for c in show prom check sockets reap; do
 	expect "$c --help prints its usage on stdout" 0 '^usage: cwstat' '' -- "$c" --help
 	expect "$c -h prints its usage on stdout" 0 '^usage: cwstat' '' -- "$c" -h
 done
@@ -92,6 +92,26 @@ expect "sockets: an unknown flag is a usage error" 2 '' "cwstat sockets --help" 
 expect "sockets: no prom output" 2 '' 'prom' -- sockets -o prom
 expect "sockets: a bad duration is a usage error" 2 '' '' -- sockets --older-than 1x
 expect "sockets: a bad port is a usage error" 2 '' '' -- sockets --port 70000
+expect "help reap" 0 'dry run' '' -- help reap
+expect "reap: --older-than is required" 2 '' 'older-than is required' -- reap
+expect "reap: --older-than 59 is refused" 2 '' 'at least 60s' -- reap --older-than 59
+expect "reap: --older-than 59s is refused" 2 '' 'at least 60s' -- reap --older-than 59s --yes
+expect "reap: --older-than 0 is refused" 2 '' 'at least 60s' -- reap --older-than 0
+expect "reap: a bad duration" 2 '' "bad duration '1x'" -- reap --older-than 1x
+expect "reap: a duration past 2^32 s" 2 '' 'bad duration' -- reap --older-than 50000d
+expect "reap: port 0" 2 '' "bad port '0'" -- reap --older-than 1h --port 0
+expect "reap: port 65536" 2 '' "bad port" -- reap --older-than 1h --port 65536
+expect "reap: port junk" 2 '' "bad port" -- reap --older-than 1h --port 80x
+expect "reap: --max 0" 2 '' "bad --max" -- reap --older-than 1h --max 0
+expect "reap: --max 1000001" 2 '' "bad --max" -- reap --older-than 1h --max 1000001
+expect "reap: a relative cgroup" 2 '' "bad cgroup" -- reap --older-than 1h --cgroup system.slice
+expect "reap: an empty netns" 2 '' "bad netns" -- reap --older-than 1h --netns ''
+expect "reap: netns inode 0" 2 '' "bad netns" -- reap --older-than 1h --netns 0
+expect "reap: netns inode past 2^32" 2 '' "bad netns" -- reap --older-than 1h --netns 4294967296
+expect "reap: an unknown flag" 2 '' "cwstat reap --help" -- reap --older-than 1h --frob
+expect "reap: a missing argument" 2 '' "needs an argument" -- reap --older-than
+expect "reap: an extra argument" 2 '' "unexpected argument" -- reap --older-than 1h now
+expect "reap: no module here (exit 1, says so)" 1 '' 'cwstat_reap.*(module loaded|root only)' -- reap --older-than 1h
 
 # ---- reading saved copies -------------------------------------------------
 expect "a missing input file: exit 1, says which" 1 '' "cannot open $tmp/nope" -- --input "$tmp/nope"

@@ -72,6 +72,7 @@ int main(int argc, char **argv)
 		{ "output", test_output },
 		{ "check", test_check },
 		{ "diag", test_diag },
+		{ "reap", test_reap },
 	};
 	size_t i;
 

@@ -28,5 +28,6 @@ void test_parse(void);
 void test_output(void);
 void test_check(void);
 void test_diag(void);
+void test_reap(void);
 
 #endif
