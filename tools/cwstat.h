@@ -50,5 +50,11 @@ void cw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int cw_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The usage error for what getopt_long() returned as @opt (':' or '?') in
+ * subcommand @cmd ("reap "): the option that lacks its argument, or the
+ * unknown one. Returns CW_EXIT_USAGE.
+ */
+int cw_getopt_error(const char *cmd, char **argv, int opt);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Errors and warnings, the same way from every subcommand. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,17 @@ int cw_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'cwstat %s--help'.\n", cmd);
 	return CW_EXIT_USAGE;
+}
+
+int cw_getopt_error(const char *cmd, char **argv, int opt)
+{
+	if (opt == ':')
+		return cw_usage_error(cmd, "option '%s' needs an argument",
+				      argv[optind - 1]);
+	if (!strncmp(argv[optind - 1], "--", 2))
+		return cw_usage_error(cmd, "unrecognized option '%s'",
+				      argv[optind - 1]);
+	return cw_usage_error(cmd, "unknown option '-%c'", optopt);
 }
 
 bool cw_format_parse(const char *arg, enum cw_format *fmt)

@@ -392,14 +392,8 @@ int cw_cmd_reap(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return fflush(stdout) ? CW_EXIT_ERROR : CW_EXIT_OK;
-		case ':':
-			return cw_usage_error("reap ", "option '%s' needs an argument",
-					   argv[optind - 1]);
 		default:
-			if (!strncmp(argv[optind - 1], "--", 2))
-				return cw_usage_error("reap ", "unrecognized option '%s'",
-						   argv[optind - 1]);
-			return cw_usage_error("reap ", "unknown option '-%c'", optopt);
+			return cw_getopt_error("reap ", argv, opt);
 		}
 	}
 	if (optind < argc)

@@ -372,14 +372,8 @@ int cw_cmd_sockets(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return fflush(stdout) ? CW_EXIT_ERROR : CW_EXIT_OK;
-		case ':':
-			return cw_usage_error("sockets ", "option '%s' needs an argument",
-					   argv[optind - 1]);
 		default:
-			if (!strncmp(argv[optind - 1], "--", 2))
-				return cw_usage_error("sockets ", "unrecognized option '%s'",
-						   argv[optind - 1]);
-			return cw_usage_error("sockets ", "unknown option '-%c'", optopt);
+			return cw_getopt_error("sockets ", argv, opt);
 		}
 	}
 	if (optind < argc)
