@@ -20,16 +20,7 @@
 #include "cwstat.h"
 #include "duration.h"
 #include "rows.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define ASSERT(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: invariant broken: %s\n",	\
-			__FILE__, __LINE__, #cond);			\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz/fuzz.h"
 
 static void duration(const char *s)
 {

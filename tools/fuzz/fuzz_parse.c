@@ -14,19 +14,10 @@
 
 #include "cwstat_format.h"
 #include "parse.h"
+#include "fuzz/fuzz.h"
 
 #define NAME	"fuzz"
 #define PATH_EQ	CWSTAT_KEY_CGROUP_PATH "="
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define ASSERT(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: invariant broken: %s\n",	\
-			__FILE__, __LINE__, #cond);			\
-		abort();						\
-	}								\
-} while (0)
 
 static bool snapshot_is_empty(const struct cw_snapshot *s)
 {
