@@ -150,8 +150,8 @@ struct cwstat_scope {
 	struct net *net;
 };
 
-void cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
-		   const struct cwstat_scope *scope);
+int cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
+		  const struct cwstat_scope *scope);
 int cwstat_proc_init(void);
 void cwstat_proc_exit(void);
 int cwstat_proc_net_init(void);

@@ -66,30 +66,43 @@ static void cwstat_show_escaped(struct seq_file *m, const char *s)
 	}
 }
 
-static void cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
-				    char *buf)
+static int cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
+				   char *buf)
 {
 	int len;
 
-	seq_puts(m, " " CWSTAT_KEY_CGROUP_PATH "=");
 	/*
 	 * Relative to the reader's cgroup namespace, as /proc/PID/cgroup
 	 * shows it: a cgroup outside it reads "/../..".
 	 */
 	len = cgroup_path_ns(cgrp, buf, PATH_MAX, current->nsproxy->cgroup_ns);
-	if (len < 0 || len >= PATH_MAX)
-		seq_putc(m, '?');
-	else
-		cwstat_show_escaped(m, buf);
+	if (len < 0)
+		return len;
+	if (len >= PATH_MAX)
+		return -ENAMETOOLONG;
+	seq_puts(m, " " CWSTAT_KEY_CGROUP_PATH "=");
+	cwstat_show_escaped(m, buf);
+	return 0;
 }
 
-void cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
-		   const struct cwstat_scope *scope)
+/*
+ * Print @snap as @scope may see it. A row that cannot be printed whole
+ * fails the read: -ENOMEM without a path buffer, or the error of
+ * cgroup_path_ns(). seq_file then returns the error and none of the text,
+ * so a reader gets an error or the whole file, never a degraded one.
+ */
+int cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
+		  const struct cwstat_scope *scope)
 {
 	struct cwstat_counts total = {};
 	u64 sockets = 0;
 	char *path_buf;
 	unsigned int i;
+	int err = 0;
+
+	path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!path_buf)
+		return -ENOMEM;
 
 	for (i = 0; i < snap->nr_rows; i++) {
 		const struct cwstat_row *row = &snap->rows[i];
@@ -107,9 +120,6 @@ void cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
 	if (!snap->live)
 		seq_printf(m, " " CWSTAT_KEY_SOCKETS "=%llu", sockets);
 	seq_putc(m, '\n');
-
-	/* Without a buffer the paths are "?"; the counts are still right. */
-	path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
 
 	for (i = 0; i < snap->nr_rows; i++) {
 		const struct cwstat_row *row = &snap->rows[i];
@@ -129,14 +139,14 @@ void cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
 		}
 		seq_printf(m, CWSTAT_ROW_CGROUP " " CWSTAT_KEY_NS "=%u "
 			   CWSTAT_KEY_CGROUP_ID "=%llu", row->ns, row->cgroup_id);
-		if (path_buf)
-			cwstat_show_cgroup_path(m, row->cgrp, path_buf);
-		else
-			seq_puts(m, " " CWSTAT_KEY_CGROUP_PATH "=?");
+		err = cwstat_show_cgroup_path(m, row->cgrp, path_buf);
+		if (err)
+			break;
 		cwstat_show_counts(m, &row->cw, snap->live);
 		seq_putc(m, '\n');
 	}
 	kfree(path_buf);
+	return err;
 }
 
 /* Render the newest snapshot: each read from offset 0 is a fresh one. */
@@ -144,13 +154,14 @@ static int cwstat_show_scope(struct seq_file *m,
 			     const struct cwstat_scope *scope)
 {
 	struct cwstat_snapshot *snap;
+	int err;
 
 	snap = cwstat_snapshot_get();
 	if (IS_ERR(snap))
 		return PTR_ERR(snap);
-	cwstat_render(m, snap, scope);
+	err = cwstat_render(m, snap, scope);
 	cwstat_snapshot_put(snap);
-	return 0;
+	return err;
 }
 
 static int cwstat_proc_show(struct seq_file *m, void *v)
