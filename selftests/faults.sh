@@ -86,9 +86,6 @@ sweep() {
 well_formed() {
 	"$CW_BIN/cw_check_format" -m "$(mod_mode)" "$@" "$CW_T/out"
 }
-whole_file() {
-	well_formed
-}
 net_file() {
 	well_formed -1
 }
@@ -113,7 +110,7 @@ factory_start f3 -N "$(ns_file a)" -c "$(cg_dir x)" -n 2 -u 1
 
 for m in live scan; do
 	need_mod mode=$m max_age_ms=0
-	sweep "$m: read /proc/cwstat" whole_file - read /proc/cwstat "$CW_T/out"
+	sweep "$m: read /proc/cwstat" well_formed - read /proc/cwstat "$CW_T/out"
 	sweep "$m: read /proc/net/cwstat" net_file - read /proc/net/cwstat "$CW_T/out"
 	"$CW_BIN/cw_write" /sys/kernel/cwstat/warn 0 >/dev/null
 	sweep "$m: write warn" warn_set warn_kept write /sys/kernel/cwstat/warn 7

@@ -38,14 +38,12 @@ mod_unload
 t0=$(now_cs)
 i=0
 for ns in init m1 m2 m3; do
+	nsarg=
+	[ $ns = init ] || nsarg="-N $(ns_file $ns)"
 	for g in a b; do
 		i=$((i + 1))
-		if [ $ns = init ]; then
-			factory_spawn "f$i" -c "$(cg_dir $g)" -n "$each" -t 1800
-		else
-			factory_spawn "f$i" -N "$(ns_file $ns)" -c "$(cg_dir $g)" \
-				-n "$each" -t 1800
-		fi
+		# shellcheck disable=SC2086 # nsarg is empty or two words
+		factory_spawn "f$i" $nsarg -c "$(cg_dir $g)" -n "$each" -t 1800
 	done
 done
 expect_reset
