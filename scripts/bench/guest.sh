@@ -81,6 +81,17 @@ unload() {
 	fi
 }
 
+# enter_mode live|scan: load the module in that mode on a settled system,
+# keep its first read and set slab1, vm1 (kB) and rows from it.
+enter_mode() {
+	settle
+	load_$1
+	cat /proc/cwstat >"$B/first.$N.$1"
+	slab1=$(meminfo Slab)
+	vm1=$(meminfo VmallocUsed)
+	rows=$(grep -cE '^(netns|cgroup) ' "$B/first.$N.$1")
+}
+
 load_live() {
 	unload
 	insmod "$KO" mode=live || die "insmod mode=live"
@@ -315,12 +326,7 @@ for N in $SIZES; do
 
 	if [ "$LIVE" = 1 ]; then
 		say "N=$N: live mode"
-		settle
-		load_live
-		cat /proc/cwstat >"$B/first.$N.live"
-		slab1=$(meminfo Slab)
-		vm1=$(meminfo VmallocUsed)
-		rows=$(grep -cE '^(netns|cgroup) ' "$B/first.$N.live")
+		enter_mode live
 		echo "mem $N live tracked=$(counter tracked) pool_bytes=$(counter pool_bytes) pool_entries=$(counter pool_entries) seeded=$(counter seeded) overflow=$(counter tracked_overflow) rows=$rows slab_kb=$((slab1 - slab0)) vmalloc_kb=$((vm1 - vm0)) coresize=$(val /sys/module/cwstat/coresize)"
 		tm "$N" 1r -r /proc/cwstat
 		check "$N" 1r "$(total_cw "$B/out.$N.1r")"
@@ -332,12 +338,7 @@ for N in $SIZES; do
 	fi
 
 	say "N=$N: scan mode"
-	settle
-	load_scan
-	cat /proc/cwstat >"$B/first.$N.scan"
-	slab1=$(meminfo Slab)
-	vm1=$(meminfo VmallocUsed)
-	rows=$(grep -cE '^(netns|cgroup) ' "$B/first.$N.scan")
+	enter_mode scan
 	echo "mem $N scan rows=$rows slab_kb=$((slab1 - slab0)) vmalloc_kb=$((vm1 - vm0)) coresize=$(val /sys/module/cwstat/coresize)"
 	echo "info tables_$N $(val "$SYS/tables")"
 	echo "info rows_$N $rows"
