@@ -92,7 +92,7 @@ bench-quick:
 
 .PHONY: bench bench-quick
 
-# The debug-kernel tier (lockdep, KASAN, kmemleak): build or reuse the
+# The debug-kernel tier (lockdep, KASAN, kmemleak, DEBUG_OBJECTS, UBSAN): build or reuse the
 # kernel (cached in /var/cache/cwstat/dbg, keyed by its config), the module
 # against it, and the whole selftest suite plus the stress tests in one VM
 # boot (scripts/debug/check-debug). Not in make check: see
