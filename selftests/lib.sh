@@ -163,6 +163,14 @@ skip_all() {
 
 # ---- time -----------------------------------------------------------------
 
+# churn_floor N: the least work a timed churn must have done to count as
+# one, N on the distribution kernels. check-debug lowers it through
+# CW_CHURN_FLOOR_PCT: the same seconds give a few times fewer connections
+# under KASAN, lockdep and DEBUG_OBJECTS.
+churn_floor() {
+	echo $(($1 * ${CW_CHURN_FLOOR_PCT:-100} / 100))
+}
+
 # Centiseconds since boot; date(1) has only whole seconds.
 now_cs() {
 	local up f
