@@ -99,9 +99,10 @@ cp "$CW_T/snap" "$CW_T/snap.all"
 
 # /proc/net/cwstat in each netns: that netns's block of /proc/cwstat and
 # a total of just that netns. Idle times and ages move between reads, and
-# TIME_WAIT sockets may expire between them (the init netns's from earlier
-# tests; on the debug kernel a's own, 46 then 42), so those are left out of
-# the comparison; sockets= is compared with ss at the time of the read below.
+# sockets may finish closing or leave TIME_WAIT between them (the init
+# netns's from earlier tests; on the debug kernel a's own, 46 then 42), so
+# those are left out of the comparison; sockets= is compared with ss at
+# the time of the read below.
 for ns in a b c init; do
 	ino=$(ns_ino "$ns")
 	snap_net "$CW_T/net.$ns" "$ns"
