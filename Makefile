@@ -92,11 +92,11 @@ bench-quick:
 
 .PHONY: bench bench-quick
 
-# The debug-kernel tier (lockdep, KASAN, kmemleak, DEBUG_OBJECTS, UBSAN): build or reuse the
-# kernel (cached in /var/cache/cwstat/dbg, keyed by its config), the module
-# against it, and the whole selftest suite in one VM boot, stress.sh in a
-# second one (scripts/debug/check-debug). Not in make check: see
-# Documentation/testing.md.
+# The debug-kernel tier (lockdep, KASAN, kmemleak, DEBUG_OBJECTS, UBSAN):
+# build or reuse the kernel (cached in /var/cache/cwstat/dbg, keyed by its
+# config), the module against it, and the whole selftest suite in one VM
+# boot, stress.sh in a second one (scripts/debug/check-debug). Not in make
+# check: see Documentation/testing.md.
 check-debug:
 	scripts/debug/check-debug
 

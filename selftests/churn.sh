@@ -93,7 +93,8 @@ for n in $NS; do
 	conns=$((conns + $(sed -n 's/.* conns=\([0-9]*\).*/\1/p' "$CW_T/ready.$n")))
 done
 diag "$conns connections in all"
-assert_ge "at least $(churn_floor 4000) connections churned" "$conns" "$(churn_floor 4000)"
+floor=$(churn_floor 4000)
+assert_ge "at least $floor connections churned" "$conns" "$floor"
 if [ "$(mod_param tracked_overflow)" != 0 ]; then
 	diag "the pool ran dry; waiting for the repair"
 	wait_until 10 test "$(mod_param tracked)" = "$total"

@@ -713,6 +713,7 @@ verify_expect() {
 			"$(cw_val "$CW_T/snap" netns "$_sel" rmem_bytes)" \
 			"$_ssrm"
 		_so=$(cw_val "$CW_T/snap" netns "$_sel" sockets)
+		_ssa=$(cat "$CW_T/ssa.$_ns")
 		if [ -n "$_live" ]; then
 			assert_range "netns $_ns: oldest_s within ${_alo}..${_ahi}" \
 				"$(cw_val "$CW_T/snap" netns "$_sel" oldest_s)" \
@@ -721,14 +722,14 @@ verify_expect() {
 			# other tests' TIME_WAIT sockets may linger here
 			assert_ge "netns init: sockets >= bookkeeping $_eso" \
 				"$_so" "$_eso"
-		elif [ "$(cat "$CW_T/ssa.$_ns")" = "$_ssso" ]; then
+		elif [ "$_ssa" = "$_ssso" ]; then
 			assert_all "netns $_ns: sockets (bookkeeping, ss)" \
 				"$_so" "$_eso" "$_ssso"
 		else
 			# TIME_WAIT sockets expired around the read (a slow
 			# kernel reaches their 60 s while the test reads)
 			assert_range "netns $_ns: sockets within ss after..before" \
-				"$_so" "$(cat "$CW_T/ssa.$_ns")" "$_ssso"
+				"$_so" "$_ssa" "$_ssso"
 		fi
 		assert_range "netns $_ns: oldest_idle_s within ${_lo}..${_hi}" \
 			"$(cw_val "$CW_T/snap" netns "$_sel" oldest_idle_s)" \

@@ -80,8 +80,9 @@ wait_until 60 test -e "$CW_T/churn.ready" || {
 }
 diag "churn: $(cat "$CW_T/churn.ready")"
 held=$(sed -n 's/.* close_wait=\([0-9]*\).*/\1/p' "$CW_T/churn.ready")
-assert_ge "the churn made at least $(churn_floor 1000) connections" \
-	"$(sed -n 's/.* conns=\([0-9]*\).*/\1/p' "$CW_T/churn.ready")" "$(churn_floor 1000)"
+floor=$(churn_floor 1000)
+assert_ge "the churn made at least $floor connections" \
+	"$(sed -n 's/.* conns=\([0-9]*\).*/\1/p' "$CW_T/churn.ready")" "$floor"
 overflow=$(mod_param tracked_overflow)
 # The pool may run dry for a moment; then the repair must come first.
 if [ "$overflow" != 0 ]; then
