@@ -60,6 +60,12 @@ demo:
 	scripts/deps
 	scripts/demo/run
 
+# make demo then make check as a new machine would run them: a clean
+# clone, empty caches, only the newest kernel of each line, the
+# accelerator probed afresh (scripts/fresh-check).
+fresh-check:
+	scripts/fresh-check
+
 vm-shell: deps
 	scripts/build-module --only test $(KERNELRELEASE)
 	$(MAKE) selftests tools
@@ -124,6 +130,7 @@ help:
 	@echo 'make fuzz             its parser under libFuzzer for 60 s'
 	@echo 'make check            all of the above plus the VM test matrix'
 	@echo 'make demo             boot a VM and show cwstat counting'
+	@echo 'make fresh-check      make demo and make check from a clean clone with empty caches, as a new machine'
 	@echo 'make vm-shell         a shell in a VM with the module loaded'
 	@echo 'make deps             install build and test dependencies (root)'
 	@echo 'make install          DKMS install for KERNELRELEASE, tool in PREFIX=$(PREFIX), load at boot (root)'
@@ -136,4 +143,4 @@ help:
 	@echo 'make check-million    1 000 000 CLOSE_WAIT sockets counted in scan and live mode, 12 GiB guest (~30 min)'
 
 .PHONY: all module kdir tools tools-test fuzz modules-all sparse style selftests deps check demo \
-	vm-shell clean help install uninstall deb
+	fresh-check vm-shell clean help install uninstall deb
