@@ -15,13 +15,19 @@
 #error "cwstat needs CONFIG_SOCK_CGROUP_DATA to attribute sockets to cgroups"
 #endif
 
-/* The established hash a netns's TCP sockets live in. */
+/*
+ * The established hash a netns's TCP sockets live in: the global table on
+ * every kernel before 6.1, and also after it unless the netns was created
+ * with a private one (see module/probes/netns_death_row_hashinfo.c for
+ * which kernels have the member, and why it says nothing about private
+ * tables).
+ */
 static inline struct inet_hashinfo *cwstat_net_ehash(struct net *net)
 {
-#ifdef HAVE_NETNS_EHASH
+#ifdef HAVE_NETNS_DEATH_ROW_HASHINFO
 	return net->ipv4.tcp_death_row.hashinfo;
 #else
-	/* Before per-netns tables, every netns shared this exported one. */
+	/* 5.17 to 5.19: the death row is a pointer; one exported table. */
 	return &tcp_hashinfo;
 #endif
 }
