@@ -978,7 +978,7 @@ int cwstat_live_init(void)
 		return 0;
 
 	/* About 16 entries per bucket when max_tracked sockets are tracked. */
-	nr = max(256U, roundup_pow_of_two(cwstat_max_tracked) / 16);
+	nr = max_t(unsigned int, 256U, roundup_pow_of_two(cwstat_max_tracked) / 16);
 	cwstat_table_bits = ilog2(nr);
 	cwstat_table = kvmalloc_array(nr, sizeof(*cwstat_table), GFP_KERNEL);
 	if (!cwstat_table)
