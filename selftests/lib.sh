@@ -249,19 +249,47 @@ reconcile() {
 
 # ---- network namespaces -----------------------------------------------------
 
+# have_private_ehash: the kernel can give a netns an established hash
+# table of its own (net.ipv4.tcp_child_ehash_entries, Linux 6.1, commit
+# d1e5e6408b30 "tcp: Introduce optional per-netns ehash."). Before it
+# (5.10), every netns shares the global table.
+have_private_ehash() {
+	[ -e /proc/sys/net/ipv4/tcp_child_ehash_entries ]
+}
+
+# ehash_entries [NETNS]: the size of the established table NETNS (default:
+# this one) uses, negative when it shares init_net's (tcp_ehash_entries);
+# before 6.1, from the boot log, negative in any netns but init_net's.
+ehash_entries() {
+	local n
+	if have_private_ehash; then
+		if [ -n "$1" ]; then
+			nsrun "$1" sysctl -n net.ipv4.tcp_ehash_entries
+		else
+			sysctl -n net.ipv4.tcp_ehash_entries
+		fi
+		return
+	fi
+	n=$(dmesg | sed -n 's/.*TCP established hash table entries: \([0-9]*\).*/\1/p' | head -n 1)
+	[ -n "$1" ] && n=-$n
+	echo "$n"
+}
+
 # ns_add NAME [private]: a netns with lo up; "private" gives it its own
 # established hash table (the parent's tcp_child_ehash_entries is read when
-# the child is created).
+# the child is created) where the kernel has them, else it shares the
+# global one like any other (have_private_ehash).
 ns_add() {
-	local rc
-	if [ "$2" = private ]; then
+	local rc priv=
+	[ "$2" = private ] && have_private_ehash && priv=1
+	if [ -n "$priv" ]; then
 		sysctl -q -w net.ipv4.tcp_child_ehash_entries=1024 || return 1
 		echo 1 >"$CW_T/ehash_changed"
 	fi
 	echo "$1" >>"$CW_T/netns"
 	ip netns add "$CW_NSPFX$1"
 	rc=$?
-	[ "$2" = private ] && sysctl -q -w net.ipv4.tcp_child_ehash_entries=0
+	[ -n "$priv" ] && sysctl -q -w net.ipv4.tcp_child_ehash_entries=0
 	[ $rc = 0 ] || return 1
 	ip -n "$CW_NSPFX$1" link set lo up
 }
