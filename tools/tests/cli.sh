@@ -212,12 +212,51 @@ expect "check --by cgroup: only billing over 5 when shop is allowed" 0 '^CWSTAT 
 expect "check --max-age: idle 2s over 1s warns" 1 'age above threshold' '' -- check --input "$demo" --max-age 1s
 expect "check --max-age: idle 2s under 1m is OK" 0 '^CWSTAT OK' '' -- check --input "$demo" --max-age 1m
 expect "check --max-age-crit" 2 '^CWSTAT CRITICAL' '' -- check --input "$demo" --max-age 1s --max-age-crit 1s
-expect "check: warn above crit is UNKNOWN (3)" 3 '' 'warn' -- check --input "$demo" --warn 100 --crit 50
-expect "check: a negative threshold is UNKNOWN" 3 '' 'bad threshold' -- check --input "$demo" --warn -5
-expect "check: a non-numeric threshold is UNKNOWN" 3 '' 'bad threshold' -- check --input "$demo" --crit lots
-expect "check: an unknown flag is UNKNOWN" 3 '' "cwstat check --help" -- check --input "$demo" --frob
-expect "check: no threshold at all is UNKNOWN" 3 '' 'at least one' -- check --input "$demo"
-expect "check: --by tree is not a check" 3 '' 'view' -- check --input "$demo" --by tree --warn 1
+# Monitoring Plugins guidelines: usage errors too are a status line on
+# stdout and exit 3; nothing on stderr, which monitoring systems drop.
+expect "check: warn looser than crit is accepted (-w 100 -c 50:)" 2 '^CWSTAT CRITICAL - 47 .*close_wait=47;100;50:;0 ' '' -- check --input "$demo" -w 100 -c 50:
+expect "check: warn above crit, crit fires first" 2 '^CWSTAT CRITICAL' '' -- check --input "$demo" --warn 100 --crit 40
+expect "check: warn above crit, warn alone" 0 '^CWSTAT OK' '' -- check --input "$demo" --warn 100 --crit 50
+expect "check: a negative bound (-5:) never fires for counts" 0 '^CWSTAT OK' '' -- check --input "$demo" --warn -5:
+expect "check: a decimal bound (46.5)" 1 '^CWSTAT WARNING' '' -- check --input "$demo" --warn 46.5
+expect "check: an empty range (-5) is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - bad threshold' '' -- check --input "$demo" --warn -5
+expect "check: a non-numeric threshold is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - bad threshold .lots.' '' -- check --input "$demo" --crit lots
+expect "check: an unknown flag is UNKNOWN on stdout" 3 "^CWSTAT UNKNOWN - unrecognized option '--frob'" '' -- check --input "$demo" --frob
+expect "check: an unknown short flag is UNKNOWN on stdout" 3 "^CWSTAT UNKNOWN - unknown option '-x'" '' -- check --input "$demo" -x
+expect "check: a missing argument is UNKNOWN on stdout" 3 "^CWSTAT UNKNOWN - option '--warn' needs an argument" '' -- check --input "$demo" --warn
+expect "check: an extra argument is UNKNOWN on stdout" 3 "^CWSTAT UNKNOWN - unexpected argument 'now'" '' -- check --input "$demo" -w 1 now
+expect "check: no threshold at all is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - give at least one' '' -- check --input "$demo"
+expect "check: --by tree is not a check" 3 '^CWSTAT UNKNOWN - unknown view' '' -- check --input "$demo" --by tree --warn 1
+expect "check: a bad --source is UNKNOWN on stdout" 3 "^CWSTAT UNKNOWN - unknown source 'x'" '' -- check --source x -w 1
+expect "check: --input with --source is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - --input and --source' '' -- check --input "$demo" --source diag -w 1
+expect "check: a bad --max-age is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - --max-age wants' '' -- check --input "$demo" --max-age 0
+expect "check: a bad -t is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - -t wants' '' -- check --input "$demo" -w 1 -t soon
+run check --input "$demo" --frob
+if [[ -z $err ]]; then ok "check: a usage error writes nothing on stderr"; else not_ok "check: a usage error writes nothing on stderr" "$err"; fi
+expect "check -V prints the version, exits 0" 0 '^cwstat check .+ \(format v1\)$' '' -- check -V
+expect "check --version prints the version, exits 0" 0 '^cwstat check .+ \(format v1\)$' '' -- check --version
+# -t: a source that never answers (a pipe that stays open) times out.
+start=$SECONDS
+"$cw" check --input - -w 1 -t 1 < <(sleep 6) >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [[ $rc -eq 3 && $(cat "$tmp/out") == 'CWSTAT UNKNOWN - timed out after 1s (-t)' && $((SECONDS - start)) -lt 5 ]]; then
+	ok "check -t 1: UNKNOWN after a second on a source that hangs"
+else
+	not_ok "check -t 1: UNKNOWN after a second on a source that hangs" "rc=$rc" "$(cat "$tmp/out")"
+fi
+run check --input "$demo" --by cgroup -w 5 -c 30 -v
+if [[ $rc -eq 2 && $(wc -l <<<"$out") -eq 3 && $(sed -n 2p <<<"$out") == 'CRITICAL /demo/shop: 40 in CLOSE_WAIT, idle 2s' &&
+	$(sed -n 3p <<<"$out") == 'WARNING /demo/billing: 7 in CLOSE_WAIT, idle'* ]]; then
+	ok "check -v: one line per alerting row after the status line"
+else
+	not_ok "check -v: one line per alerting row after the status line" "$out"
+fi
+run check --input "$demo" --by cgroup -w 10 -c 30 -v
+if [[ $(wc -l <<<"$out") -eq 2 ]]; then ok "check -v: OK rows are left out"; else not_ok "check -v: OK rows are left out" "$out"; fi
+run check --input "$demo" --by cgroup -w 10 -c 30 -vv
+if [[ $(sed -n 3p <<<"$out") == 'OK /demo/billing: 7 in CLOSE_WAIT'* ]]; then ok "check -vv: every row"; else not_ok "check -vv: every row" "$out"; fi
+run check --input "$demo" -w 10 -vvv
+if grep -qx 'source: a saved copy (--input)' <<<"$out"; then ok "check -vvv: names the source"; else not_ok "check -vvv: names the source" "$out"; fi
 expect "check: a missing input is UNKNOWN with a status line" 3 '^CWSTAT UNKNOWN - cannot open' '' -- check --input "$tmp/nope" --warn 1
 expect "check: a malformed input is UNKNOWN" 3 '^CWSTAT UNKNOWN - .*v2.txt:1:' '' -- check --input "$tmp/v2.txt" --warn 1
 expect "check: an empty host is OK" 0 '^CWSTAT OK - 0 sockets' '' -- check --input "$fx/empty.txt" --warn 1 --crit 2
