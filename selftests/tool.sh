@@ -89,8 +89,10 @@ fi
 # Idle times move between two reads, and sock_diag knows neither the
 # "sockets" count nor (live mode) the exact age:
 # everything else must be identical.
+# cwstat_info names the source, and only live mode has the age histogram.
 comparable() {
-	grep -v -e '^#' -e oldest_idle -e oldest_seconds -e cwstat_tcp_ehash_sockets "$1" | sort
+	grep -v -e '^#' -e oldest_idle -e oldest_seconds -e cwstat_tcp_ehash_sockets \
+		-e '^cwstat_info' -e '^cwstat_close_wait_age_seconds' "$1" | sort
 }
 cw prom --no-names
 comparable "$out" >"$CW_T/module.prom"

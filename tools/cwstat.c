@@ -22,6 +22,7 @@
 #include "diag.h"
 #include "duration.h"
 #include "output.h"
+#include "meta.h"
 #include "parse.h"
 #include "reap.h"
 #include "rows.h"
@@ -45,6 +46,7 @@ struct cw_source_opts {
 	enum cw_source_choice source;
 	bool all_netns;
 	bool no_names;
+	const char *runtime_root;	/* --runtime-root, NULL: "/" */
 };
 
 /* Options shared by every subcommand that reads counts. */
@@ -59,6 +61,7 @@ enum {
 	OPT_CRIT,
 	OPT_MAX_AGE,
 	OPT_MAX_AGE_CRIT,
+	OPT_RUNTIME_ROOT,
 };
 
 #define SOURCE_LONGOPTS \
@@ -66,6 +69,7 @@ enum {
 	{ "source", required_argument, NULL, OPT_SOURCE }, \
 	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS }, \
 	{ "no-names", no_argument, NULL, OPT_NO_NAMES }, \
+	{ "runtime-root", required_argument, NULL, OPT_RUNTIME_ROOT }, \
 	{ "by", required_argument, NULL, OPT_BY }, \
 	{ "help", no_argument, NULL, 'h' }
 
@@ -89,11 +93,15 @@ static const char *const show_usage =
 "                       module: " CWSTAT_PROC_PATH "; diag: count over sock_diag\n"
 "                       auto (default): the module, else diag with a note\n"
 "  --all-netns          with diag: every netns this process can enter\n"
-"  --no-names           do not look up netns names and owning processes\n"
+"  --no-names           do not look up netns names, owning processes, and\n"
+"                       pod and container names\n"
+"  --runtime-root DIR   read containerd, CRI-O and Docker files under DIR\n"
+"                       (default /; also with --input)\n"
 "\n"
 "show options:\n"
 "  -o, --output FMT     table (default), json, or prom (Prometheus text)\n"
 "  --by VIEW            tree (default), total, netns, cgroup, or container\n"
+"                       (table and prom; json is always the tree)\n"
 "  --watch SECONDS      redraw every SECONDS with the change per row\n"
 "\n"
 "Exit status: 0 ok, 1 a source could not be read, 2 usage error,\n"
@@ -258,6 +266,21 @@ static int load_names(struct cw_names *names, const struct cw_snapshot *s,
 }
 
 /*
+ * Pod and container names from the runtimes' files: on the live host, or
+ * under --runtime-root (also for a saved copy, whose host it names).
+ * Returns the cache to use, or NULL for none.
+ */
+static struct cw_meta *load_meta(struct cw_meta *meta,
+				 const struct cw_source_opts *so)
+{
+	if (so->no_names || (so->input && !so->runtime_root))
+		return NULL;
+	if (cw_meta_init(meta, so->runtime_root))
+		return NULL;
+	return meta;
+}
+
+/*
  * One parsed option shared by the reading subcommands; false if not one.
  * A bad value sets *@why (a static message) for the caller to report in
  * its own way: a usage error for show, an UNKNOWN status line for check.
@@ -290,6 +313,9 @@ static bool source_opt(int opt, const char *arg, struct cw_source_opts *so,
 		return true;
 	case OPT_NO_NAMES:
 		so->no_names = true;
+		return true;
+	case OPT_RUNTIME_ROOT:
+		so->runtime_root = arg;
 		return true;
 	}
 	return false;
@@ -328,6 +354,7 @@ static int show_once(const struct cw_source_opts *so,
 {
 	struct cw_snapshot s = {0};
 	struct cw_names names;
+	struct cw_meta meta;
 	struct cw_error err;
 	struct cw_rows rows = {0};
 	int ret;
@@ -343,6 +370,8 @@ static int show_once(const struct cw_source_opts *so,
 		return CW_EXIT_ERROR;
 	}
 	oo->names = &names;
+	oo->meta = load_meta(&meta, so);
+	oo->version = CWSTAT_VERSION;
 	ret = cw_output(stdout, &s, oo);
 	if (!ret && fflush(stdout))
 		ret = -1;
@@ -359,6 +388,9 @@ static int show_once(const struct cw_source_opts *so,
 		}
 	}
 	oo->names = NULL;
+	if (oo->meta)
+		cw_meta_free(oo->meta);
+	oo->meta = NULL;
 	cw_names_free(&names);
 	cw_snapshot_free(&s);
 	return ret;

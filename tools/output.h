@@ -6,14 +6,18 @@
 #include <stdio.h>
 
 #include "attrib.h"
+#include "meta.h"
 #include "cwstat.h"
 #include "rows.h"
 #include "snapshot.h"
 
 struct cw_output_opts {
 	enum cw_format format;
-	enum cw_by by;			/* table only; json and prom: tree */
+	enum cw_by by;			/* table and prom; json: tree */
 	const struct cw_names *names;	/* may be NULL */
+	/* Container names from the runtimes' files; NULL: none looked up. */
+	struct cw_meta *meta;
+	const char *version;		/* cwstat_info's; NULL "unknown" */
 	/* --watch: the previous sample's rows; adds a change column. */
 	const struct cw_rows *prev;
 };

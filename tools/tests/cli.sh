@@ -119,6 +119,8 @@ printf 'version=1\ntotal close_wait=1 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=0
 expect "an input whose rows do not add up: exit 3, file:line" 3 '' "bad-sum.txt:2:" -- --input "$tmp/bad-sum.txt"
 printf 'version=2\n' >"$tmp/v2.txt"
 expect "format version 2: exit 3, says so" 3 '' "v2.txt:1:.*version" -- --input "$tmp/v2.txt"
+printf 'version=1 mode=live\ntotal close_wait=0 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=0\n' >"$tmp/v1-more.txt"
+expect "an unknown key on the version line is ignored (format rule)" 0 '^total +0 ' '' -- --input "$tmp/v1-more.txt"
 printf 'version=1\ntotal close_wait=0 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=0' >"$tmp/trunc.txt"
 expect "a truncated input: exit 3" 3 '' "trunc.txt:2:" -- --input "$tmp/trunc.txt"
 expect "reads standard input with --input -" 0 '^total +47 ' '' -- --input - <"$demo"
@@ -184,12 +186,113 @@ for f in "$fx"/*.txt; do
 	fi
 done
 run prom --input "$demo"
-if grep -qx 'cwstat_close_wait_sockets{netns="4026532116",netns_name="",cgroup="/demo/shop",container=""} 40' <<<"$out" &&
+if grep -qx 'cwstat_close_wait_sockets{netns="4026532116",netns_name="",cgroup="/demo/shop",container_id="",pod_uid="",pod="",namespace="",container_name=""} 40' <<<"$out" &&
 	grep -qx 'cwstat_close_wait_sockets_all 47' <<<"$out"; then
 	ok "prom: the demo's samples"
 else
 	not_ok "prom: the demo's samples" "$out"
 fi
+live=$fx/live.txt
+rt=$fx/runtime
+run prom --input "$live"
+if grep -qx 'cwstat_info{version="[^"]*",mode="live",source="file"} 1' <<<"$out"; then
+	ok "prom: cwstat_info names mode and source"
+else
+	not_ok "prom: cwstat_info names mode and source" "$(grep info <<<"$out")"
+fi
+run prom --input "$demo"
+if grep -qx 'cwstat_info{version="[^"]*",mode="scan",source="file"} 1' <<<"$out" &&
+	! grep -q '_age_seconds' <<<"$out"; then
+	ok "prom: scan mode, no age histogram"
+else
+	not_ok "prom: scan mode, no age histogram" "$out"
+fi
+run prom --input "$live" --runtime-root "$rt"
+docker='container_id="docker://fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",pod_uid="",pod="",namespace="",container_name="billing-worker"'
+ctrd='container_id="containerd://0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",pod_uid="1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",pod="shop-7d9fé",namespace="prod",container_name="app"'
+ctrd=$(printf '%b' "${ctrd//\\u00e9/\\xc3\\xa9}")
+crio='container_id="cri-o://aaaabbbbccccddddeeeeffff0000111122223333444455556666777788889999",pod_uid="11111111-2222-3333-4444-555555555555",pod="front-5c6b",namespace="edge",container_name="web"'
+if grep -qF "cgroup=\"/system.slice/docker-fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210.scope\",$docker} 5" <<<"$out" &&
+	grep -qF "$ctrd} 2" <<<"$out" && grep -qF "$crio} 2" <<<"$out"; then
+	ok "prom: container_id, pod_uid and names from fake containerd, CRI-O and Docker trees"
+else
+	not_ok "prom: container_id, pod_uid and names from fake containerd, CRI-O and Docker trees" "$(grep '^cwstat_close_wait_sockets{' <<<"$out")"
+fi
+if grep -q 'container="' <<<"$out"; then
+	not_ok "prom: no 'container' label (cAdvisor's container name)" "$out"
+else
+	ok "prom: no 'container' label (cAdvisor's container name)"
+fi
+run prom --input "$live"
+if grep -qF 'container_name="unknown"} 2' <<<"$out" && grep -qF 'pod="unknown",namespace="unknown",container_name="unknown"} 2' <<<"$out"; then
+	ok "prom: without runtime files (--input) names are unknown, and nothing fails"
+else
+	not_ok "prom: without runtime files (--input) names are unknown, and nothing fails" "$out"
+fi
+run prom --input "$live" --runtime-root "$tmp/nothing-here"
+if [[ $rc -eq 0 ]] && grep -qF 'container_name="unknown"} 2' <<<"$out"; then
+	ok "prom: a runtime root that does not exist: unknown names, exit 0"
+else
+	not_ok "prom: a runtime root that does not exist: unknown names, exit 0" "rc=$rc" "$err"
+fi
+# The histogram: cumulative, +Inf and _count equal close_wait.
+run prom --input "$live" --by container --runtime-root "$rt"
+want="0 1 2 3 4 5 5"
+got=$(grep -F "$docker" <<<"$out" | grep '^cwstat_close_wait_age_seconds_' | awk '{printf "%s%s", sep, $2; sep=" "}')
+if [[ $got == "$want" ]] && grep -qF "cwstat_close_wait_age_seconds_bucket{$docker,le=\"+Inf\"} 5" <<<"$out" &&
+	grep -qx '# TYPE cwstat_close_wait_age_seconds histogram' <<<"$out"; then
+	ok "prom: age buckets as a cumulative histogram with +Inf and _count"
+else
+	not_ok "prom: age buckets as a cumulative histogram with +Inf and _count" "got:  $got" "want: $want"
+fi
+for by in tree total netns cgroup container; do
+	run prom --input "$live" --by "$by" --runtime-root "$rt"
+	if [[ $rc -eq 0 ]] && lint=$(promtool check metrics <<<"$out" 2>&1); then
+		ok "prom --by $by: promtool check metrics"
+	else
+		not_ok "prom --by $by: promtool check metrics" "rc=$rc" "$lint"
+	fi
+done
+run prom --input "$live" --by netns
+if grep -qx 'cwstat_close_wait_sockets{netns="4026531840",netns_name=""} 8' <<<"$out" && ! grep -q 'cgroup=' <<<"$out"; then
+	ok "prom --by netns: one series per netns, no cgroup label"
+else
+	not_ok "prom --by netns: one series per netns, no cgroup label" "$out"
+fi
+run prom --input "$live" --by total
+if grep -qx 'cwstat_close_wait_sockets 12' <<<"$out" && grep -qx 'cwstat_close_wait_age_seconds_bucket{le="60"} 6' <<<"$out"; then
+	ok "prom --by total: unlabelled series"
+else
+	not_ok "prom --by total: unlabelled series" "$out"
+fi
+run prom --input "$live" --by container
+if [[ $(grep -c '^cwstat_close_wait_sockets{' <<<"$out") -eq 4 ]] && ! grep -q 'cgroup=' <<<"$out" &&
+	grep -qx 'cwstat_close_wait_sockets{container_id="",pod_uid="",pod="",namespace="",container_name=""} 3' <<<"$out"; then
+	ok "prom --by container: one series per container, the rest in one"
+else
+	not_ok "prom --by container: one series per container, the rest in one" "$out"
+fi
+run --input "$live" --by container --runtime-root "$rt"
+if grep -qE '^containerd:0123456789ab prod/shop-7d9f.*/app +2 ' <<<"$out" && grep -qE '^docker:fedcba987654 billing-worker +5 ' <<<"$out" &&
+	grep -qE '^crio:aaaabbbbcccc edge/front-5c6b/web +2 ' <<<"$out"; then
+	ok "table: containers named from the runtime files"
+else
+	not_ok "table: containers named from the runtime files" "$out"
+fi
+run --input "$live"
+if [[ $(awk '{ print length }' <<<"$out" | sort -n | tail -1) -lt 80 ]] && grep -q '^  containerd:0123456789ab ' <<<"$out"; then
+	ok "table: kubelet and docker paths shortened, under 80 columns"
+else
+	not_ok "table: kubelet and docker paths shortened, under 80 columns" "$out"
+fi
+run --input "$live" -o json --runtime-root "$rt"
+got=$(jq -r '.netns[1].cgroups[0] | [.path, .container_id, .pod_uid, .pod, .namespace, .container_name] | join(" ")' <<<"$out")
+if [[ $got == /kubepods.slice/*cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope' containerd://0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef 1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d shop-7d9f'*' prod app' ]]; then
+	ok "json: the full path and the container's ids and names"
+else
+	not_ok "json: the full path and the container's ids and names" "$got"
+fi
+expect "table: RECVQ in the same units as RMEM" 0 '^total +12 +2\.0K +12\.0K ' '' -- --input "$live"
 expect "show -o prom is prom" 0 '^cwstat_close_wait_sockets_all 47$' '' -- show --input "$demo" -o prom
 run prom --input "$fx/empty.txt"
 if grep -qx 'cwstat_close_wait_sockets_all 0' <<<"$out"; then
@@ -316,7 +419,7 @@ else
 	done
 	if [[ -z $port ]]; then
 		not_ok "node_exporter serves /metrics on loopback" "$(cat "$tmp/ne.log")"
-	elif grep -qx 'cwstat_close_wait_sockets{cgroup="/demo/shop",container="",netns="4026532116",netns_name=""} 40' "$tmp/metrics" &&
+	elif grep -qx 'cwstat_close_wait_sockets{cgroup="/demo/shop",container_id="",container_name="",namespace="",netns="4026532116",netns_name="",pod="",pod_uid=""} 40' "$tmp/metrics" &&
 		grep -qx 'cwstat_close_wait_sockets_all 47' "$tmp/metrics" &&
 		grep -qx 'node_textfile_scrape_error 0' "$tmp/metrics"; then
 		ok "node_exporter's /metrics carries cwstat's samples, no scrape error"
