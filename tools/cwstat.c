@@ -706,6 +706,11 @@ static int cmd_help(int argc, char **argv)
 		return cw_cmd_sockets(2, (char *[]){ "sockets", "--help", NULL });
 	else if (argc > 1 && !strcmp(argv[1], "reap"))
 		return cw_cmd_reap(2, (char *[]){ "reap", "--help", NULL });
+	else if (argc > 1 && strcmp(argv[1], "show") && strcmp(argv[1], "prom"))
+		return cw_usage_error("", "no help for '%s' (show, prom, check, sockets, reap)",
+				      argv[1]);
+	else if (argc > 2)
+		return cw_usage_error("", "unexpected argument '%s'", argv[2]);
 	else
 		fputs(show_usage, stdout);
 	return CW_EXIT_OK;

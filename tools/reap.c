@@ -207,10 +207,17 @@ static int in_netns(int nsfd, int *reap_fd, struct cw_socks *socks,
 	/* thread-self: /proc/net follows the netns of the thread, now. */
 	*reap_fd = open("/proc/thread-self/net/" CWSTAT_REAP_NAME,
 			O_RDWR | O_CLOEXEC);
-	if (*reap_fd < 0)
+	if (*reap_fd < 0 && errno == ENOENT)
+		cw_error_set(err, "cannot open " CWSTAT_REAP_PATH
+			     ": the cwstat module is not loaded. reap needs it, in "
+			     "live mode (modprobe cwstat), for a dry run too: only "
+			     "the module knows how long a socket has been in "
+			     "CLOSE_WAIT, and it is what aborts them. Without it, "
+			     "'cwstat sockets --older-than DURATION' lists the "
+			     "candidates by idle time");
+	else if (*reap_fd < 0)
 		cw_error_set(err, "cannot open " CWSTAT_REAP_PATH ": %s%s",
-			     strerror(errno), errno == ENOENT ?
-			     " (is the cwstat module loaded?)" : errno == EACCES ?
+			     strerror(errno), errno == EACCES ?
 			     " (root only)" : "");
 	else if (!socks || !cw_diag_sockets(socks, err))
 		ret = 0;

@@ -19,6 +19,7 @@
 #include "check.h"
 #include "cwstat.h"
 #include "duration.h"
+#include "meta.h"
 #include "rows.h"
 #include "fuzz/fuzz.h"
 
@@ -91,7 +92,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
+	case 4: {
+		/* The runtime files' JSON reader (meta.c), on anything. */
+		static const char *const path[] = { "annotations", "x" };
+		char *v = cw_json_get(s, size - 1, path, 2);
+
+		ASSERT(!v || strlen(v) <= size);
+		free(v);
+		v = cw_json_get(s, size - 1, path, 1);
+		free(v);
+		break;
+	}
 	case 0:
 		duration(s);
 		break;
