@@ -102,7 +102,8 @@ static const char *const show_usage =
 "  -o, --output FMT     table (default), json, or prom (Prometheus text)\n"
 "  --by VIEW            tree (default), total, netns, cgroup, or container\n"
 "                       (table and prom; json is always the tree)\n"
-"  --watch SECONDS      redraw every SECONDS with the change per row\n"
+"  --watch SECONDS      redraw every SECONDS with the change per row (into\n"
+"                       a pipe: a sample per interval, until interrupted)\n"
 "\n"
 "Exit status: 0 ok, 1 a source could not be read, 2 usage error,\n"
 "3 malformed input. check exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
@@ -404,6 +405,13 @@ static int watch(const struct cw_source_opts *so, struct cw_output_opts *oo,
 	bool have_prev = false;
 	int ret = 0;
 
+	/*
+	 * On a terminal, redraw in place as watch(1) does; into a pipe or a
+	 * file, append a sample per interval as vmstat 5 does: a table under
+	 * a time line, json and prom one document after the other.
+	 */
+	bool tty = isatty(STDOUT_FILENO);
+
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	while (!stop) {
@@ -412,12 +420,17 @@ static int watch(const struct cw_source_opts *so, struct cw_output_opts *oo,
 		int i;
 
 		strftime(when, sizeof(when), "%F %T", localtime(&now));
-		/* Home and clear, as watch(1) and top(1) do. */
-		fputs("\033[H\033[2J", stdout);
-		printf("Every %llus:", (unsigned long long)interval);
-		for (i = 0; i < argc; i++)
-			printf(" %s", argv[i]);
-		printf("    %s\n\n", when);
+		if (tty || oo->format == CW_FMT_TABLE) {
+			/* Home and clear, as watch(1) and top(1) do. */
+			if (tty)
+				fputs("\033[H\033[2J", stdout);
+			else if (have_prev)
+				putchar('\n');
+			printf("Every %llus:", (unsigned long long)interval);
+			for (i = 0; i < argc; i++)
+				printf(" %s", argv[i]);
+			printf("    %s\n\n", when);
+		}
 		/* From the second sample on, even when the first had no rows. */
 		oo->prev = have_prev ? &prev : NULL;
 		ret = show_once(so, oo, &prev, true);
@@ -481,8 +494,7 @@ static int cmd_show(int argc, char **argv, enum cw_format fmt)
 		return cw_usage_error("", "%s", why);
 	if (interval && so.input)
 		return cw_usage_error("", "--watch reads a live source, not --input");
-	/* A pipe gets one sample: redrawing only makes sense on a screen. */
-	if (interval && isatty(STDOUT_FILENO))
+	if (interval)
 		return watch(&so, &oo, interval, argc, argv);
 	return show_once(&so, &oo, NULL, false);
 }

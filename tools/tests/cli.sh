@@ -382,6 +382,25 @@ else
 		"redraws: $clears" "$(cat -v "$tmp/watch" | tail -n 8)"
 fi
 
+# ---- watch into a pipe keeps sampling, as vmstat 5 does ---------------------
+timeout --preserve-status -s INT 3.5 "$cw" --watch 1 --source diag >"$tmp/wpipe" 2>"$tmp/werr"
+rc=$?
+samples=$(grep -c '^total ' "$tmp/wpipe")
+if [[ $rc -eq 0 && $samples -ge 3 ]] && ! grep -q $'\033' "$tmp/wpipe" &&
+	[[ $(grep -c '^Every 1s: .*--watch 1 --source diag ' "$tmp/wpipe") -eq $samples ]]; then
+	ok "--watch into a pipe: a sample per second, no escapes, exit 0 on SIGINT"
+else
+	not_ok "--watch into a pipe: a sample per second, no escapes, exit 0 on SIGINT" "rc=$rc samples=$samples" "$(head -20 "$tmp/wpipe")"
+fi
+timeout --preserve-status -s TERM 2.5 "$cw" --watch 1 --source diag -o json >"$tmp/wjson" 2>/dev/null
+rc=$?
+if [[ $rc -eq 0 && $(wc -l <"$tmp/wjson") -ge 2 ]] && jq -e . "$tmp/wjson" >/dev/null 2>&1 &&
+	! grep -q '^Every' "$tmp/wjson"; then
+	ok "--watch -o json into a pipe: JSON lines"
+else
+	not_ok "--watch -o json into a pipe: JSON lines" "rc=$rc" "$(head -3 "$tmp/wjson")"
+fi
+
 # ---- man page -------------------------------------------------------------
 if warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 "$here/../cwstat.8" 2>&1 >/dev/null) &&
 	[[ -z $warn ]]; then
