@@ -213,7 +213,7 @@ static int load_snapshot(const struct cw_source_opts *so,
 			 * fallback does the same where it can.
 			 */
 			all_netns = all_netns || geteuid() == 0;
-			cw_warn("%s not found (module not loaded); counting with sock_diag in %s",
+			cw_note("%s not found (module not loaded); counting with sock_diag in %s",
 				path, all_netns ? "every netns" : "this netns");
 			goto diag;
 		}

@@ -647,6 +647,26 @@ static int ns_seen_add(struct ns_seen *seen, const struct stat *st)
 	return 0;
 }
 
+/* The first netns file the last walk could not open, for the warning. */
+static char first_unreadable[PATH_MAX];
+static int first_unreadable_errno;
+
+static void note_unreadable(const char *path, unsigned int *unreadable)
+{
+	if (!*unreadable) {
+		snprintf(first_unreadable, sizeof(first_unreadable), "%s",
+			 path);
+		first_unreadable_errno = errno;
+	}
+	(*unreadable)++;
+}
+
+const char *cw_netns_unreadable(int *err)
+{
+	*err = first_unreadable_errno;
+	return first_unreadable;
+}
+
 static int ns_visit(const char *path, struct ns_seen *seen,
 		    int (*fn)(int fd, const struct stat *st, void *arg),
 		    void *arg, unsigned int *unreadable)
@@ -658,11 +678,11 @@ static int ns_visit(const char *path, struct ns_seen *seen,
 	if (fd < 0) {
 		/* Gone since the directory was read: nothing to count. */
 		if (errno != ENOENT && errno != ESRCH)
-			(*unreadable)++;
+			note_unreadable(path, unreadable);
 		return 0;
 	}
 	if (fstat(fd, &st)) {
-		(*unreadable)++;
+		note_unreadable(path, unreadable);
 		close(fd);
 		return 0;
 	}
@@ -774,19 +794,25 @@ static int count_in(int fd, const struct stat *st, void *arg)
 /* One line for everything the walk could not count, so it is read. */
 static void warn_skipped(const struct netns_walk *w, unsigned int unreadable)
 {
-	char entered[160] = "", opened[96] = "";
+	char entered[160] = "", opened[PATH_MAX + 160] = "";
 
 	if (w->skipped)
 		snprintf(entered, sizeof(entered),
 			 "could not enter %u network namespace%s (%s)",
 			 w->skipped, w->skipped == 1 ? "" : "s",
 			 strerror(w->skipped_errno));
-	if (unreadable)
+	if (unreadable) {
+		int e;
+		const char *path = cw_netns_unreadable(&e);
+
 		snprintf(opened, sizeof(opened),
-			 "%scould not open %u netns file%s",
+			 "%scould not open %u netns file%s (%s%s: %s)",
 			 w->skipped ? ", " : "", unreadable,
-			 unreadable == 1 ? "" : "s");
-	cw_warn("%s%s; their sockets are not counted%s", entered, opened,
+			 unreadable == 1 ? "" : "s",
+			 unreadable == 1 ? "" : "the first: ", path,
+			 strerror(e));
+	}
+	cw_note("%s%s; their sockets are not counted%s", entered, opened,
 		geteuid() ? " (run as root)" : "");
 }
 

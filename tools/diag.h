@@ -139,6 +139,11 @@ int cw_snapshot_set_paths(struct cw_snapshot *s, const char *mountinfo);
 int cw_netns_each(const char *run_netns, const char *proc,
 		  int (*fn)(int fd, const struct stat *st, void *arg),
 		  void *arg, unsigned int *unreadable);
+/*
+ * The first file the last cw_netns_each() counted in *unreadable, and why
+ * (errno in *@err); "" when none was.
+ */
+const char *cw_netns_unreadable(int *err);
 
 /* A process holding a socket, from /proc/PID/fd. */
 struct cw_owner {

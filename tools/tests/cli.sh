@@ -401,6 +401,29 @@ else
 	not_ok "--watch -o json into a pipe: JSON lines" "rc=$rc" "$(head -3 "$tmp/wjson")"
 fi
 
+# ---- the sock_diag fallback's note -------------------------------------------
+# No module on this host: auto falls back and says so. Under systemd (stderr
+# is the journal, JOURNAL_STREAM names it) at debug priority, so that a
+# timer's every run does not log it at the default level.
+if [[ ! -e /proc/cwstat ]]; then
+	: >"$tmp/jerr"
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$tmp/jerr") "$cw" --no-names >/dev/null 2>>"$tmp/jerr"
+	"$cw" --no-names >/dev/null 2>"$tmp/terr"
+	if [[ $(head -1 "$tmp/jerr") == '<7>cwstat: /proc/cwstat not found (module not loaded); counting with sock_diag in '* ]] &&
+		! grep -qv '^<7>' "$tmp/jerr" &&
+		[[ $(head -1 "$tmp/terr") == 'cwstat: /proc/cwstat not found (module not loaded)'* ]]; then
+		ok "no module: the fallback note is at debug priority in the journal, plain elsewhere"
+	else
+		not_ok "no module: the fallback note is at debug priority in the journal, plain elsewhere" "$(cat "$tmp/jerr")" "$(cat "$tmp/terr")"
+	fi
+	JOURNAL_STREAM=1:1 "$cw" --no-names >/dev/null 2>"$tmp/terr"
+	if grep -q '^<' "$tmp/terr"; then
+		not_ok "a JOURNAL_STREAM that is not stderr is ignored" "$(cat "$tmp/terr")"
+	else
+		ok "a JOURNAL_STREAM that is not stderr is ignored"
+	fi
+fi
+
 # ---- man page -------------------------------------------------------------
 if warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 "$here/../cwstat.8" 2>&1 >/dev/null) &&
 	[[ -z $warn ]]; then
