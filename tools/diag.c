@@ -647,6 +647,51 @@ static int ns_seen_add(struct ns_seen *seen, const struct stat *st)
 	return 0;
 }
 
+struct ns_find {
+	uint64_t ino;
+	int fd;
+};
+
+static int ns_find_fn(int fd, const struct stat *st, void *arg)
+{
+	struct ns_find *f = arg;
+
+	if ((uint64_t)st->st_ino != f->ino)
+		return 0;
+	f->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return 1;
+}
+
+static bool all_digits(const char *s);
+
+int cw_netns_open(const char *arg, struct cw_error *err)
+{
+	char path[4096];
+	int fd;
+
+	if (all_digits(arg)) {
+		struct ns_find f = { .fd = -1 };
+		unsigned int unreadable = 0;
+
+		f.ino = strtoull(arg, NULL, 10);
+		cw_netns_each("/run/netns", "/proc", ns_find_fn, &f,
+			      &unreadable);
+		if (f.fd < 0)
+			cw_error_set(err, "--netns %s: no netns with that inode among /run/netns and the processes%s",
+				     arg, unreadable ? " this user can see" : "");
+		return f.fd;
+	}
+	if (strchr(arg, '/'))
+		snprintf(path, sizeof(path), "%s", arg);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", arg);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		cw_error_set(err, "--netns %s: %s: %s", arg, path,
+			     strerror(errno));
+	return fd;
+}
+
 /* The first netns file the last walk could not open, for the warning. */
 static char first_unreadable[PATH_MAX];
 static int first_unreadable_errno;
@@ -1074,8 +1119,9 @@ void cw_sock_addr(char *buf, size_t len, uint8_t family,
 bool cw_sock_match(const struct cw_sock *s, const char *cgroup_path,
 		   const struct cw_sock_filter *f)
 {
-	if (f->port_set && s->lport != f->port &&
-	    (f->local_port || s->rport != f->port))
+	if (f->port_set && s->lport != f->port)
+		return false;
+	if (f->rport_set && s->rport != f->rport)
 		return false;
 	if (f->cgroup_id && s->cgroup_id != f->cgroup_id)
 		return false;

@@ -401,6 +401,70 @@ else
 	not_ok "--watch -o json into a pipe: JSON lines" "rc=$rc" "$(head -3 "$tmp/wjson")"
 fi
 
+# ---- sockets: ss habits, on real CLOSE_WAIT sockets of this netns -----------
+# Three connections to a listener; the clients close, so the accepted
+# sockets sit in CLOSE_WAIT until the helper exits.
+python3 - "$tmp/cwports" <<'PY' &
+import socket, sys, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(8)
+keep = []
+for _ in range(3):
+    c = socket.create_connection(srv.getsockname())
+    a, _ = srv.accept()
+    keep.append((a, c.getsockname()[1]))
+    c.close()
+open(sys.argv[1] + ".tmp", "w").write("%d %d\n" % (srv.getsockname()[1], keep[0][1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(30)
+PY
+pids+=($!)
+for _ in $(seq 50); do [[ -s $tmp/cwports ]] && break; sleep 0.1; done
+read -r lport rport <"$tmp/cwports"
+sleep 0.3
+myns=$(stat -L -c %i /proc/self/ns/net)
+run sockets -n --port "$lport"
+if [[ $rc -eq 0 && $(tail -n +2 <<<"$out" | grep -c "127.0.0.1:$lport ") -eq 3 ]] && head -1 <<<"$out" | grep -q '^LOCAL '; then
+	ok "sockets --port: the 3 CLOSE_WAIT sockets on the local port"
+else
+	not_ok "sockets --port: the 3 CLOSE_WAIT sockets on the local port" "rc=$rc" "$out" "$err"
+fi
+run sockets -n --port "$rport"
+if [[ $rc -eq 0 && $(wc -l <<<"$out") -eq 1 ]]; then
+	ok "sockets --port is the local port only, as in reap"
+else
+	not_ok "sockets --port is the local port only, as in reap" "$out"
+fi
+run sockets -n --remote-port "$rport"
+if [[ $rc -eq 0 && $(tail -n +2 <<<"$out" | wc -l) -eq 1 ]] && grep -q "127.0.0.1:$rport" <<<"$out"; then
+	ok "sockets --remote-port: the peer's port"
+else
+	not_ok "sockets --remote-port: the peer's port" "$out"
+fi
+run sockets -n -H --port "$lport"
+if [[ $rc -eq 0 && $(wc -l <<<"$out") -eq 3 ]] && ! grep -q '^LOCAL' <<<"$out"; then
+	ok "sockets -H: no header"
+else
+	not_ok "sockets -H: no header" "$out"
+fi
+run sockets -n --no-header --all-netns --port "$lport"
+if [[ $rc -eq 0 && $(grep -c "^ *$myns  127.0.0.1:$lport " <<<"$out") -eq 3 ]]; then
+	ok "sockets --all-netns: a NETNS column with each socket's netns"
+else
+	not_ok "sockets --all-netns: a NETNS column with each socket's netns" "$out" "$err"
+fi
+run sockets -n --netns "$myns" --port "$lport" -o json
+if [[ $rc -eq 0 ]] && [[ $(jq -r "[.sockets[] | select(.netns == $myns and .local_port == $lport)] | length" <<<"$out") == 3 ]]; then
+	ok "sockets --netns INUM, and netns in json"
+else
+	not_ok "sockets --netns INUM, and netns in json" "rc=$rc" "$out" "$err"
+fi
+kill "${pids[-1]}" 2>/dev/null
+expect "sockets: --netns 0 is a usage error" 2 '' "bad netns '0'" -- sockets --netns 0
+expect "sockets: --netns past 2^32 is a usage error" 2 '' "bad netns" -- sockets --netns 4294967296
+expect "sockets: an unknown netns inode: exit 1, says so" 1 '' "no netns with that inode" -- sockets --netns 12345
+expect "sockets: --netns with --all-netns" 2 '' 'exclude each other' -- sockets --netns x --all-netns
+expect "sockets: a bad --remote-port" 2 '' "bad port '0'" -- sockets --remote-port 0
+
 # ---- the sock_diag fallback's note -------------------------------------------
 # No module on this host: auto falls back and says so. Under systemd (stderr
 # is the journal, JOURNAL_STREAM names it) at debug priority, so that a

@@ -692,10 +692,24 @@ static void test_filters(void)
 	f.port_set = true;
 	f.port = 8080;
 	CHECK(cw_sock_match(&s, "/a", &f), "--port matches the local port");
+	/* As in reap (the module filters on lport) and ss's sport. */
 	f.port = 51234;
-	CHECK(cw_sock_match(&s, "/a", &f), "--port matches the remote port");
+	CHECK(!cw_sock_match(&s, "/a", &f),
+	      "--port does not match the remote port");
 	f.port = 80;
 	CHECK(!cw_sock_match(&s, "/a", &f), "--port 80 matches neither");
+	f.port_set = false;
+	f.rport_set = true;
+	f.rport = 51234;
+	CHECK(cw_sock_match(&s, "/a", &f), "--remote-port matches the remote port");
+	f.rport = 8080;
+	CHECK(!cw_sock_match(&s, "/a", &f),
+	      "--remote-port does not match the local port");
+	f.port_set = true;
+	f.port = 8080;
+	f.rport = 51234;
+	CHECK(cw_sock_match(&s, "/a", &f), "--port and --remote-port together");
+	f.rport_set = false;
 
 	memset(&f, 0, sizeof(f));
 	f.cgroup = "/system.slice";
