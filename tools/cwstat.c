@@ -694,6 +694,23 @@ static int cmd_check(int argc, char **argv)
 		cw_snapshot_free(&s);
 		return check_unknown("out of memory");
 	}
+	/* A container by its id and names, not a 200-character path. */
+	if (by == CW_BY_CGROUP || by == CW_BY_CONTAINER) {
+		struct cw_meta meta, *m = load_meta(&meta, &so);
+		size_t i;
+
+		for (i = 0; i < rows.n; i++) {
+			char *name = rows.v[i].path ?
+				cw_output_short_name(rows.v[i].path, m) : NULL;
+
+			if (name) {
+				free(rows.v[i].label);
+				rows.v[i].label = name;
+			}
+		}
+		if (m)
+			cw_meta_free(m);
+	}
 	cw_check_eval(&ck, &rows, &res);
 	cw_check_print(stdout, &ck, &rows, &s.total, by, &res);
 	if (verbose)

@@ -213,7 +213,7 @@ static void ct_names(struct ct_names *n, const char *path,
  * rather than a 200-column path (the full path is in -o json). NULL for
  * any other cgroup, which keeps its path.
  */
-static char *short_name(const char *path, struct cw_meta *meta)
+char *cw_output_short_name(const char *path, struct cw_meta *meta)
 {
 	struct ct_names n;
 	char ct[80], *out = NULL;
@@ -237,7 +237,7 @@ static int fill_line(struct line *l, const struct cw_row *r,
 		     const struct prev_index *pi, struct cw_meta *meta)
 {
 	size_t w, indent = 2 * r->depth;
-	char *shortn = r->path ? short_name(r->path, meta) : NULL;
+	char *shortn = r->path ? cw_output_short_name(r->path, meta) : NULL;
 	char *esc = cw_escape_terminal(shortn ? shortn : r->label, false, &w);
 
 	free(shortn);

@@ -22,6 +22,14 @@ struct cw_output_opts {
 	const struct cw_rows *prev;
 };
 
+/*
+ * The name people see for a container's cgroup: "containerd:0123456789ab
+ * prod/shop-7d9f/app", "docker:fedcba987654 web", "pod:<uid>"; malloc'd,
+ * or NULL when @path is no container's (it keeps its path). @meta may be
+ * NULL (no names).
+ */
+char *cw_output_short_name(const char *path, struct cw_meta *meta);
+
 /* Returns 0, or -1 with errno set (ENOMEM, or a write error on @f). */
 int cw_output(FILE *f, const struct cw_snapshot *s,
 	      const struct cw_output_opts *o);

@@ -368,6 +368,14 @@ expect "check: a missing input is UNKNOWN with a status line" 3 '^CWSTAT UNKNOWN
 expect "check: a malformed input is UNKNOWN" 3 '^CWSTAT UNKNOWN - .*v2.txt:1:' '' -- check --input "$tmp/v2.txt" --warn 1
 expect "check: an empty host is OK" 0 '^CWSTAT OK - 0 sockets' '' -- check --input "$fx/empty.txt" --warn 1 --crit 2
 
+run check --input "$fx/live.txt" --runtime-root "$fx/runtime" --by container -w 1 -c 4 -v
+if [[ $rc -eq 2 ]] && grep -q '^CWSTAT CRITICAL - worst docker:fedcba987654 billing-worker: 5 in CLOSE_WAIT' <<<"$out" &&
+	grep -q '^WARNING containerd:0123456789ab prod/shop-7d9f.*/app: 2 in CLOSE_WAIT' <<<"$out"; then
+	ok "check --by container names containers by id and pod, not by path"
+else
+	not_ok "check --by container names containers by id and pod, not by path" "$out"
+fi
+
 # ---- watch on a terminal ----------------------------------------------------
 # script(1) gives the tool a terminal; sock_diag of this host is the live
 # source (the module cannot load here). Ctrl-C is SIGINT to the tool.
