@@ -4,7 +4,7 @@
  * and for `cwstat sockets`, plus the lookups that give them names: cgroup
  * paths from the cgroup2 mount, owning processes from /proc/PID/fd.
  *
- * Every number means what it means in /proc/cwstat (README, format v1):
+ * Every number means what it means in /proc/cwstat (Documentation/format.md, format v1):
  * payload leaves out the FIN, rmem is sk_rmem_alloc, idle is the time since
  * the last segment from the peer (tcp_sock.rcv_tstamp).
  */

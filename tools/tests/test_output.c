@@ -87,7 +87,7 @@ static void cgroup(struct cw_netns *n, uint64_t id, const char *path,
 	g->c = c;
 }
 
-/* README's "/proc/cwstat, format v1" example, from make demo. */
+/* Documentation/format.md's format v1 example, from make demo. */
 static void demo_snapshot(struct cw_snapshot *s)
 {
 	struct cw_netns *n;
