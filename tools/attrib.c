@@ -112,7 +112,7 @@ static bool match_pod(const char *c, size_t n, bool in_kubepods, char *uid)
  * below) and dockershim left kubelet in 1.24, so it is called containerd,
  * which is what runs it in practice.
  */
-bool cw_container_of(const char *cgroup_path, char *buf, size_t len)
+bool cw_attrib_of(const char *cgroup_path, struct cw_attrib *a)
 {
 	static const struct {
 		const char *prefix, *suffix, *runtime;
@@ -128,7 +128,6 @@ bool cw_container_of(const char *cgroup_path, char *buf, size_t len)
 	size_t prev_n = 0;
 	bool in_kubepods = false;
 	char uid[UID_LEN + 1] = "";
-	int w;
 
 	while (*c) {
 		size_t n = strcspn(c, "/"), i;
@@ -159,13 +158,34 @@ bool cw_container_of(const char *cgroup_path, char *buf, size_t len)
 		if (*c == '/')
 			c++;
 	}
-	if (id)
-		w = snprintf(buf, len, "%s:%.*s", runtime, ID_SHORT, id);
-	else if (*uid)
-		w = snprintf(buf, len, "pod:%s", uid);
-	else
+	memset(a, 0, sizeof(*a));
+	if (id) {
+		snprintf(a->runtime, sizeof(a->runtime), "%s", runtime);
+		memcpy(a->id, id, ID_HEX);
+		a->id[ID_HEX] = '\0';
+	}
+	memcpy(a->pod_uid, uid, sizeof(a->pod_uid));
+	return id || *uid;
+}
+
+bool cw_container_of(const char *cgroup_path, char *buf, size_t len)
+{
+	struct cw_attrib a;
+	int w;
+
+	if (!cw_attrib_of(cgroup_path, &a))
 		return false;
+	if (a.id[0])
+		w = snprintf(buf, len, "%s:%.*s", a.runtime, ID_SHORT, a.id);
+	else
+		w = snprintf(buf, len, "pod:%s", a.pod_uid);
 	return w >= 0 && (size_t)w < len;
+}
+
+const char *cw_runtime_scheme(const char *runtime)
+{
+	/* As Kubernetes writes containerStatuses[].containerID. */
+	return !strcmp(runtime, "crio") ? "cri-o" : runtime;
 }
 
 /* Sorted by ns, so lookups can bisect. */

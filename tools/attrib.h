@@ -18,6 +18,19 @@
  */
 bool cw_container_of(const char *cgroup_path, char *buf, size_t len);
 
+/* What a cgroup path says about a container and its pod. */
+struct cw_attrib {
+	char runtime[16];	/* "docker", "containerd", "crio", "podman"; "" none */
+	char id[65];		/* the full container id; "" none */
+	char pod_uid[37];	/* kubelet's pod uid, '-' separated; "" none */
+};
+
+/* Fill @a from @cgroup_path; false (and @a empty) when it says nothing. */
+bool cw_attrib_of(const char *cgroup_path, struct cw_attrib *a);
+
+/* "cri-o" for "crio", else @runtime: the scheme of a Kubernetes containerID. */
+const char *cw_runtime_scheme(const char *runtime);
+
 struct cw_netns_name {
 	uint64_t ns;
 	char *name;		/* /run/netns/<name>, or NULL */

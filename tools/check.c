@@ -22,24 +22,42 @@ const char *cw_status_name(enum cw_status st)
 	}
 }
 
-/* All of @s a decimal u64, nothing else. */
-static int parse_u64(const char *s, const char *end, uint64_t *v)
+/*
+ * All of [@s, @end) a number as the plugin guidelines allow in a range: an
+ * optional '-', digits, and optional decimals ("10", "-5", "2.5"). No
+ * exponent, no "inf", no spaces: a threshold is written by a person.
+ */
+static int parse_num(const char *s, const char *end, double *v)
 {
-	uint64_t n = 0;
+	const char *p = s;
+	char buf[32];
+	size_t digits = 0;
 
-	if (s == end)
-		return -1;
-	for (; s < end; s++) {
-		if (*s < '0' || *s > '9')
+	if (p < end && *p == '-')
+		p++;
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		digits++;
+	if (p < end && *p == '.') {
+		size_t frac = 0;
+
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++)
+			frac++;
+		if (!frac)
 			return -1;
-		if (n > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return -1;
-		n = n * 10 + (uint64_t)(*s - '0');
 	}
-	*v = n;
+	if (p != end || !digits || (size_t)(end - s) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, (size_t)(end - s));
+	buf[end - s] = '\0';
+	*v = strtod(buf, NULL);
 	return 0;
 }
 
+/*
+ * The guidelines' syntax: [@][start:][end], start "~" for minus infinity,
+ * an empty end for plus infinity, start 0 when left out; alert outside
+ * start..end (inclusive), or inside with '@'.
+ */
 int cw_range_parse(const char *s, struct cw_range *r)
 {
 	const char *colon, *end = s + strlen(s);
@@ -53,16 +71,17 @@ int cw_range_parse(const char *s, struct cw_range *r)
 		s++;
 	}
 	colon = strchr(s, ':');
+	/* "N" is 0:N, so a negative N is an empty range, refused. */
 	if (!colon)
-		return parse_u64(s, end, &r->end);
+		return parse_num(s, end, &r->end) || r->end < 0 ? -1 : 0;
 	if (colon == s + 1 && *s == '~')
 		r->no_start = true;
-	else if (colon > s && parse_u64(s, colon, &r->start))
+	else if (colon > s && parse_num(s, colon, &r->start))
 		return -1;
 	/* An empty start is 0, as in the plugin guidelines. */
 	if (colon + 1 == end)
 		r->no_end = true;
-	else if (parse_u64(colon + 1, end, &r->end))
+	else if (parse_num(colon + 1, end, &r->end))
 		return -1;
 	if (!r->no_start && !r->no_end && r->start > r->end)
 		return -1;
@@ -73,33 +92,18 @@ int cw_range_parse(const char *s, struct cw_range *r)
 
 bool cw_range_alerts(const struct cw_range *r, uint64_t v)
 {
-	bool in = (r->no_start || v >= r->start) && (r->no_end || v <= r->end);
+	double d = (double)v;
+	bool in = (r->no_start || d >= r->start) && (r->no_end || d <= r->end);
 
 	return r->inside ? in : !in;
 }
 
-bool cw_ranges_consistent(const struct cw_range *warn,
-			  const struct cw_range *crit)
-{
-	/*
-	 * With "alert outside" ranges, crit firing must imply warn firing,
-	 * i.e. warn's quiet range lies within crit's. "@" ranges can express
-	 * anything on purpose; leave them alone.
-	 */
-	if (warn->inside || crit->inside)
-		return true;
-	if (!crit->no_start && (warn->no_start || warn->start < crit->start))
-		return false;
-	if (!crit->no_end && (warn->no_end || warn->end > crit->end))
-		return false;
-	return true;
-}
-
-static enum cw_status row_status(const struct cw_check *ck,
-				 const struct cw_row *row, bool *by_age)
+enum cw_status cw_check_row(const struct cw_check *ck,
+			    const struct cw_row *row, bool *by_age_out)
 {
 	uint64_t age = cw_counts_age(&row->c);
 	enum cw_status st = CW_STATUS_OK;
+	bool dummy, *by_age = by_age_out ? by_age_out : &dummy;
 
 	*by_age = false;
 	if (ck->has_crit && cw_range_alerts(&ck->crit, row->c.close_wait))
@@ -126,7 +130,7 @@ void cw_check_eval(const struct cw_check *ck, const struct cw_rows *rows,
 	for (i = 0; i < rows->n; i++) {
 		const struct cw_row *row = &rows->v[i];
 		bool by_age;
-		enum cw_status st = row_status(ck, row, &by_age);
+		enum cw_status st = cw_check_row(ck, row, &by_age);
 
 		/* The worst status wins; among equals, the biggest count. */
 		if (!res->worst || st > res->status ||
@@ -217,4 +221,15 @@ void cw_check_print(FILE *f, const struct cw_check *ck,
 		fprintf(f, "%" PRIu64, ck->max_age_crit);
 	fprintf(f, ";0 recvq=%" PRIu64 "B;;;0 rmem=%" PRIu64 "B;;;0\n",
 		total->recvq_bytes, total->rmem_bytes);
+}
+
+void cw_check_print_row(FILE *f, enum cw_status st, const struct cw_row *r)
+{
+	char age[CW_DURATION_MAX_LEN];
+
+	cw_duration_format(cw_counts_age(&r->c), age, sizeof(age));
+	fprintf(f, "%s ", cw_status_name(st));
+	print_label(f, r->label);
+	fprintf(f, ": %" PRIu64 " in CLOSE_WAIT, %s %s\n", r->c.close_wait,
+		r->c.has & CW_HAS_OLDEST ? "oldest" : "idle", age);
 }

@@ -22,13 +22,13 @@ enum cw_status {
 const char *cw_status_name(enum cw_status st);
 
 /*
- * A threshold range in the plugin syntax: "N" (alert above N), "N:"
- * (alert below N), "~:N" (above N), "M:N" (outside M..N), and any of those
- * with a leading "@" (alert inside instead). Counts are never negative,
- * so neither are bounds.
+ * A threshold range in the Monitoring Plugins syntax: "N" (alert outside
+ * 0..N), "N:" (alert below N), "~:N" (above N), "M:N" (outside M..N), and
+ * any of those with a leading "@" (alert inside instead). Bounds may be
+ * negative or decimal, as the guidelines allow; counts are compared as is.
  */
 struct cw_range {
-	uint64_t start, end;
+	double start, end;
 	bool no_start;		/* "~": no lower bound */
 	bool no_end;		/* "M:": no upper bound */
 	bool inside;		/* "@" */
@@ -37,9 +37,6 @@ struct cw_range {
 
 int cw_range_parse(const char *s, struct cw_range *r);
 bool cw_range_alerts(const struct cw_range *r, uint64_t v);
-/* False when warn would not fire wherever crit does, e.g. warn 100 crit 50. */
-bool cw_ranges_consistent(const struct cw_range *warn,
-			  const struct cw_range *crit);
 
 struct cw_check {
 	struct cw_range warn, crit;
@@ -53,6 +50,10 @@ struct cw_check_result {
 	bool by_age;			/* ... through its age, not its count */
 };
 
+/* One row's status; *@by_age (may be NULL): set through its age. */
+enum cw_status cw_check_row(const struct cw_check *ck,
+			    const struct cw_row *row, bool *by_age);
+
 /* Evaluate each row; the result names the worst one. */
 void cw_check_eval(const struct cw_check *ck, const struct cw_rows *rows,
 		   struct cw_check_result *res);
@@ -61,5 +62,8 @@ void cw_check_eval(const struct cw_check *ck, const struct cw_rows *rows,
 void cw_check_print(FILE *f, const struct cw_check *ck,
 		    const struct cw_rows *rows, const struct cw_counts *total,
 		    enum cw_by by, const struct cw_check_result *res);
+
+/* "WARNING <label>: N in CLOSE_WAIT, idle 5m" and a newline (-v). */
+void cw_check_print_row(FILE *f, enum cw_status st, const struct cw_row *r);
 
 #endif

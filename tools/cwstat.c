@@ -22,6 +22,7 @@
 #include "diag.h"
 #include "duration.h"
 #include "output.h"
+#include "meta.h"
 #include "parse.h"
 #include "reap.h"
 #include "rows.h"
@@ -45,6 +46,7 @@ struct cw_source_opts {
 	enum cw_source_choice source;
 	bool all_netns;
 	bool no_names;
+	const char *runtime_root;	/* --runtime-root, NULL: "/" */
 };
 
 /* Options shared by every subcommand that reads counts. */
@@ -59,6 +61,7 @@ enum {
 	OPT_CRIT,
 	OPT_MAX_AGE,
 	OPT_MAX_AGE_CRIT,
+	OPT_RUNTIME_ROOT,
 };
 
 #define SOURCE_LONGOPTS \
@@ -66,6 +69,7 @@ enum {
 	{ "source", required_argument, NULL, OPT_SOURCE }, \
 	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS }, \
 	{ "no-names", no_argument, NULL, OPT_NO_NAMES }, \
+	{ "runtime-root", required_argument, NULL, OPT_RUNTIME_ROOT }, \
 	{ "by", required_argument, NULL, OPT_BY }, \
 	{ "help", no_argument, NULL, 'h' }
 
@@ -75,8 +79,9 @@ static const char *const show_usage =
 "       cwstat prom [SOURCE]                same as show -o prom\n"
 "       cwstat check --warn RANGE --crit RANGE [--by ...] [--max-age DURATION]\n"
 "                    [--max-age-crit DURATION] [SOURCE]\n"
-"       cwstat sockets [-o table|json] [--port N] [--cgroup PATH]\n"
-"                      [--older-than DURATION] [--netns NAME] [-n]\n"
+"       cwstat sockets [-o table|json] [--port N] [--remote-port N]\n"
+"                      [--cgroup PATH] [--older-than DURATION]\n"
+"                      [--netns NAME|INUM | --all-netns] [-n] [-H]\n"
 "       cwstat reap --older-than DURATION [--port N] [--cgroup PATH]\n"
 "                   [--netns NAME|INUM] [--max N] [--yes]\n"
 "       cwstat help [COMMAND] | cwstat --version\n"
@@ -89,27 +94,36 @@ static const char *const show_usage =
 "                       module: " CWSTAT_PROC_PATH "; diag: count over sock_diag\n"
 "                       auto (default): the module, else diag with a note\n"
 "  --all-netns          with diag: every netns this process can enter\n"
-"  --no-names           do not look up netns names and owning processes\n"
+"  --no-names           do not look up netns names, owning processes, and\n"
+"                       pod and container names\n"
+"  --runtime-root DIR   read containerd, CRI-O and Docker files under DIR\n"
+"                       (default /; also with --input)\n"
 "\n"
 "show options:\n"
 "  -o, --output FMT     table (default), json, or prom (Prometheus text)\n"
 "  --by VIEW            tree (default), total, netns, cgroup, or container\n"
-"  --watch SECONDS      redraw every SECONDS with the change per row\n"
+"                       (table and prom; json is always the tree)\n"
+"  --watch SECONDS      redraw every SECONDS with the change per row (into\n"
+"                       a pipe: a sample per interval, until interrupted)\n"
 "\n"
 "Exit status: 0 ok, 1 a source could not be read, 2 usage error,\n"
 "3 malformed input. check exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
 "See cwstat(8).\n";
 
 static const char *const check_usage =
-"usage: cwstat check [--warn RANGE] [--crit RANGE] [--by total|netns|cgroup|container]\n"
-"                    [--max-age DURATION] [--max-age-crit DURATION] [SOURCE]\n"
+"usage: cwstat check [-w RANGE] [-c RANGE] [--by total|netns|cgroup|container]\n"
+"                    [--max-age DURATION] [--max-age-crit DURATION]\n"
+"                    [-t SECONDS] [-v] [-V] [SOURCE]\n"
 "\n"
 "Monitoring-plugin check of the CLOSE_WAIT count. Prints one status line\n"
-"with perfdata and exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
+"with perfdata and exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage\n"
+"errors too, as a CWSTAT UNKNOWN line on stdout).\n"
 "\n"
-"  --warn RANGE, --crit RANGE\n"
-"                       thresholds on the count: N (above N), N: (below N),\n"
-"                       ~:N, M:N (outside M..N), @M:N (inside M..N)\n"
+"  -w, --warn RANGE, -c, --crit RANGE\n"
+"                       thresholds on the count, Monitoring Plugins syntax:\n"
+"                       N (outside 0..N), N: (below N), ~:N (above N),\n"
+"                       M:N (outside M..N), @M:N (inside M..N); crit is\n"
+"                       tested first, so warn may be looser than crit\n"
 "  --by VIEW            total (default) checks the sum; netns, cgroup or\n"
 "                       container check each row and name the worst\n"
 "  --max-age DURATION   WARNING when a row's oldest socket is older\n"
@@ -117,6 +131,11 @@ static const char *const check_usage =
 "                       CRITICAL when a row's oldest socket is older\n"
 "                       (age: time in CLOSE_WAIT where the module knows it,\n"
 "                       else time since the last segment from the peer)\n"
+"  -t, --timeout SECONDS\n"
+"                       UNKNOWN after SECONDS (default 10; 0: none)\n"
+"  -v, --verbose        also list the rows that alert (-vv: every row,\n"
+"                       -vvv: and the source)\n"
+"  -V, --version        print the version\n"
 "\n"
 "SOURCE options as for show: --input FILE, --source auto|module|diag,\n"
 "--all-netns, --no-names. See cwstat(8).\n";
@@ -195,7 +214,7 @@ static int load_snapshot(const struct cw_source_opts *so,
 			 * fallback does the same where it can.
 			 */
 			all_netns = all_netns || geteuid() == 0;
-			cw_warn("%s not found (module not loaded); counting with sock_diag in %s",
+			cw_note("%s not found (module not loaded); counting with sock_diag in %s",
 				path, all_netns ? "every netns" : "this netns");
 			goto diag;
 		}
@@ -248,25 +267,48 @@ static int load_names(struct cw_names *names, const struct cw_snapshot *s,
 	return ret;
 }
 
-/* One parsed option shared by the reading subcommands; false if not one. */
-static bool source_opt(int opt, const char *arg, struct cw_source_opts *so,
-		       const char *cmd, int *ret)
+/*
+ * Pod and container names from the runtimes' files: on the live host, or
+ * under --runtime-root (also for a saved copy, whose host it names).
+ * Returns the cache to use, or NULL for none.
+ */
+static struct cw_meta *load_meta(struct cw_meta *meta,
+				 const struct cw_source_opts *so)
 {
-	*ret = 0;
+	if (so->no_names || (so->input && !so->runtime_root))
+		return NULL;
+	if (cw_meta_init(meta, so->runtime_root))
+		return NULL;
+	return meta;
+}
+
+/*
+ * One parsed option shared by the reading subcommands; false if not one.
+ * A bad value sets *@why (a static message) for the caller to report in
+ * its own way: a usage error for show, an UNKNOWN status line for check.
+ */
+static bool source_opt(int opt, const char *arg, struct cw_source_opts *so,
+		       const char **why)
+{
+	static char msg[160];
+
+	*why = NULL;
 	switch (opt) {
 	case OPT_INPUT:
 		so->input = arg;
 		return true;
 	case OPT_SOURCE:
-		if (!strcmp(arg, "auto"))
+		if (!strcmp(arg, "auto")) {
 			so->source = SRC_AUTO;
-		else if (!strcmp(arg, "module"))
+		} else if (!strcmp(arg, "module")) {
 			so->source = SRC_MODULE;
-		else if (!strcmp(arg, "diag"))
+		} else if (!strcmp(arg, "diag")) {
 			so->source = SRC_DIAG;
-		else
-			*ret = cw_usage_error(cmd, "unknown source '%s' (auto, module or diag)",
-					   arg);
+		} else {
+			snprintf(msg, sizeof(msg),
+				 "unknown source '%.80s' (auto, module or diag)", arg);
+			*why = msg;
+		}
 		return true;
 	case OPT_ALL_NETNS:
 		so->all_netns = true;
@@ -274,17 +316,21 @@ static bool source_opt(int opt, const char *arg, struct cw_source_opts *so,
 	case OPT_NO_NAMES:
 		so->no_names = true;
 		return true;
+	case OPT_RUNTIME_ROOT:
+		so->runtime_root = arg;
+		return true;
 	}
 	return false;
 }
 
-static int check_source_opts(const struct cw_source_opts *so, const char *cmd)
+/* NULL, or why the source options do not go together. */
+static const char *check_source_opts(const struct cw_source_opts *so)
 {
 	if (so->input && so->source != SRC_AUTO)
-		return cw_usage_error(cmd, "--input and --source exclude each other");
+		return "--input and --source exclude each other";
 	if (so->all_netns && (so->input || so->source == SRC_MODULE))
-		return cw_usage_error(cmd, "--all-netns needs --source diag (the module shows every netns it may)");
-	return 0;
+		return "--all-netns needs --source diag (the module shows every netns it may)";
+	return NULL;
 }
 
 static volatile sig_atomic_t stop;
@@ -310,6 +356,7 @@ static int show_once(const struct cw_source_opts *so,
 {
 	struct cw_snapshot s = {0};
 	struct cw_names names;
+	struct cw_meta meta;
 	struct cw_error err;
 	struct cw_rows rows = {0};
 	int ret;
@@ -325,6 +372,8 @@ static int show_once(const struct cw_source_opts *so,
 		return CW_EXIT_ERROR;
 	}
 	oo->names = &names;
+	oo->meta = load_meta(&meta, so);
+	oo->version = CWSTAT_VERSION;
 	ret = cw_output(stdout, &s, oo);
 	if (!ret && fflush(stdout))
 		ret = -1;
@@ -341,6 +390,9 @@ static int show_once(const struct cw_source_opts *so,
 		}
 	}
 	oo->names = NULL;
+	if (oo->meta)
+		cw_meta_free(oo->meta);
+	oo->meta = NULL;
 	cw_names_free(&names);
 	cw_snapshot_free(&s);
 	return ret;
@@ -354,6 +406,13 @@ static int watch(const struct cw_source_opts *so, struct cw_output_opts *oo,
 	bool have_prev = false;
 	int ret = 0;
 
+	/*
+	 * On a terminal, redraw in place as watch(1) does; into a pipe or a
+	 * file, append a sample per interval as vmstat 5 does: a table under
+	 * a time line, json and prom one document after the other.
+	 */
+	bool tty = isatty(STDOUT_FILENO);
+
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	while (!stop) {
@@ -362,12 +421,17 @@ static int watch(const struct cw_source_opts *so, struct cw_output_opts *oo,
 		int i;
 
 		strftime(when, sizeof(when), "%F %T", localtime(&now));
-		/* Home and clear, as watch(1) and top(1) do. */
-		fputs("\033[H\033[2J", stdout);
-		printf("Every %llus:", (unsigned long long)interval);
-		for (i = 0; i < argc; i++)
-			printf(" %s", argv[i]);
-		printf("    %s\n\n", when);
+		if (tty || oo->format == CW_FMT_TABLE) {
+			/* Home and clear, as watch(1) and top(1) do. */
+			if (tty)
+				fputs("\033[H\033[2J", stdout);
+			else if (have_prev)
+				putchar('\n');
+			printf("Every %llus:", (unsigned long long)interval);
+			for (i = 0; i < argc; i++)
+				printf(" %s", argv[i]);
+			printf("    %s\n\n", when);
+		}
 		/* From the second sample on, even when the first had no rows. */
 		oo->prev = have_prev ? &prev : NULL;
 		ret = show_once(so, oo, &prev, true);
@@ -391,12 +455,13 @@ static int cmd_show(int argc, char **argv, enum cw_format fmt)
 	struct cw_output_opts oo = { .format = fmt, .by = CW_BY_TREE };
 	struct cw_source_opts so = { .source = SRC_AUTO };
 	uint64_t interval = 0;
-	int opt, ret;
+	const char *why;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
-		if (source_opt(opt, optarg, &so, "", &ret)) {
-			if (ret)
-				return ret;
+		if (source_opt(opt, optarg, &so, &why)) {
+			if (why)
+				return cw_usage_error("", "%s", why);
 			continue;
 		}
 		switch (opt) {
@@ -425,13 +490,12 @@ static int cmd_show(int argc, char **argv, enum cw_format fmt)
 	}
 	if (optind < argc)
 		return cw_usage_error("", "unexpected argument '%s'", argv[optind]);
-	ret = check_source_opts(&so, "");
-	if (ret)
-		return ret;
+	why = check_source_opts(&so);
+	if (why)
+		return cw_usage_error("", "%s", why);
 	if (interval && so.input)
 		return cw_usage_error("", "--watch reads a live source, not --input");
-	/* A pipe gets one sample: redrawing only makes sense on a screen. */
-	if (interval && isatty(STDOUT_FILENO))
+	if (interval)
 		return watch(&so, &oo, interval, argc, argv);
 	return show_once(&so, &oo, NULL, false);
 }
@@ -439,7 +503,11 @@ static int cmd_show(int argc, char **argv, enum cw_format fmt)
 static int check_unknown(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
-/* The plugin's UNKNOWN: one status line on stdout, exit 3. */
+/*
+ * The plugin's UNKNOWN: one status line on stdout, exit 3. Usage errors
+ * too, as the Monitoring Plugins guidelines ask: a monitoring system shows
+ * the plugin's stdout and its exit code, never its stderr.
+ */
 static int check_unknown(const char *fmt, ...)
 {
 	va_list ap;
@@ -449,7 +517,70 @@ static int check_unknown(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
+	fflush(stdout);
 	return CW_STATUS_UNKNOWN;
+}
+
+/* Plugins' default, as check_tcp and friends have it. */
+#define CHECK_DEFAULT_TIMEOUT	10
+
+static char timeout_msg[96];
+static size_t timeout_len;
+
+/* Only async-signal-safe calls: the status line was formatted before. */
+static void on_check_timeout(int sig)
+{
+	ssize_t w;
+
+	(void)sig;
+	w = write(STDOUT_FILENO, timeout_msg, timeout_len);
+	(void)w;
+	_exit(CW_STATUS_UNKNOWN);
+}
+
+static void check_arm_timeout(uint64_t seconds)
+{
+	struct sigaction sa = { .sa_handler = on_check_timeout };
+
+	if (!seconds)
+		return;
+	snprintf(timeout_msg, sizeof(timeout_msg),
+		 "CWSTAT UNKNOWN - timed out after %llus (-t)\n",
+		 (unsigned long long)seconds);
+	timeout_len = strlen(timeout_msg);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm((unsigned int)seconds);
+}
+
+static const char *const source_labels[] = {
+	[CW_SOURCE_MODULE] = "the module (" CWSTAT_PROC_PATH ")",
+	[CW_SOURCE_FILE] = "a saved copy (--input)",
+	[CW_SOURCE_DIAG] = "sock_diag (no module)",
+};
+
+/*
+ * -v, -vv, -vvv: lines after the status line (the guidelines' long
+ * output; perfdata stays on the first line). -v: the rows that alert;
+ * -vv: every row; -vvv: also where the counts came from.
+ */
+static void check_details(const struct cw_check *ck,
+			  const struct cw_rows *rows,
+			  const struct cw_snapshot *s, int verbose)
+{
+	size_t i;
+
+	if (verbose >= 3)
+		printf("source: %s\n", (size_t)s->source <
+		       sizeof(source_labels) / sizeof(source_labels[0]) ?
+		       source_labels[s->source] : "?");
+	for (i = 0; i < rows->n; i++) {
+		const struct cw_row *r = &rows->v[i];
+		enum cw_status st = cw_check_row(ck, r, NULL);
+
+		if (st == CW_STATUS_OK && verbose < 2)
+			continue;
+		cw_check_print_row(stdout, st, r);
+	}
 }
 
 static int cmd_check(int argc, char **argv)
@@ -459,6 +590,9 @@ static int cmd_check(int argc, char **argv)
 		{ "crit", required_argument, NULL, OPT_CRIT },
 		{ "max-age", required_argument, NULL, OPT_MAX_AGE },
 		{ "max-age-crit", required_argument, NULL, OPT_MAX_AGE_CRIT },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
 		SOURCE_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -469,13 +603,17 @@ static int cmd_check(int argc, char **argv)
 	struct cw_rows rows = {0};
 	struct cw_names names;
 	enum cw_by by = CW_BY_TOTAL;
+	uint64_t timeout = CHECK_DEFAULT_TIMEOUT;
 	struct cw_error err;
-	int opt, ret;
+	const char *why;
+	int opt, ret, verbose = 0;
 
-	while ((opt = getopt_long(argc, argv, "+w:c:h", longopts, NULL)) != -1) {
-		if (source_opt(opt, optarg, &so, "check ", &ret)) {
-			if (ret)
-				return CW_STATUS_UNKNOWN;
+	/* getopt's own messages go to stderr, which nobody reads here. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:w:c:t:vVh", longopts, NULL)) != -1) {
+		if (source_opt(opt, optarg, &so, &why)) {
+			if (why)
+				return check_unknown("%s", why);
 			continue;
 		}
 		switch (opt) {
@@ -495,49 +633,60 @@ static int cmd_check(int argc, char **argv)
 		case OPT_MAX_AGE_CRIT:
 			if (cw_duration_parse(optarg, opt == OPT_MAX_AGE ?
 					      &ck.max_age : &ck.max_age_crit) ||
-			    !(opt == OPT_MAX_AGE ? ck.max_age : ck.max_age_crit)) {
-				cw_usage_error("check ", "%s wants a duration above 0 such as 90s, 10m, 1h30m, not '%s'",
-					    opt == OPT_MAX_AGE ? "--max-age" : "--max-age-crit",
-					    optarg);
-				return CW_STATUS_UNKNOWN;
-			}
+			    !(opt == OPT_MAX_AGE ? ck.max_age : ck.max_age_crit))
+				return check_unknown("%s wants a duration above 0 such as 90s, 10m, 1h30m, not '%s'",
+						     opt == OPT_MAX_AGE ? "--max-age" : "--max-age-crit",
+						     optarg);
 			break;
+		case 't':
+			/* Seconds as plugins take them, or a duration; 0: none. */
+			if (cw_duration_parse(optarg, &timeout) || timeout > 86400)
+				return check_unknown("-t wants seconds from 0 (no timeout) to 86400, not '%s'",
+						     optarg);
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("cwstat check %s (format v%d)\n", CWSTAT_VERSION,
+			       CWSTAT_FORMAT_VERSION);
+			return CW_STATUS_OK;
 		case OPT_BY:
-			if (!cw_by_parse(optarg, &by) || by == CW_BY_TREE) {
-				cw_usage_error("check ", "unknown view '%s' (total, netns, cgroup or container)",
-					    optarg);
-				return CW_STATUS_UNKNOWN;
-			}
+			if (!cw_by_parse(optarg, &by) || by == CW_BY_TREE)
+				return check_unknown("unknown view '%s' (total, netns, cgroup or container)",
+						     optarg);
 			break;
 		case 'h':
 			fputs(check_usage, stdout);
 			return CW_STATUS_OK;
+		case ':':
+			return check_unknown("option '%s' needs an argument (cwstat check --help)",
+					     argv[optind - 1]);
 		default:
-			cw_usage_error("check ", "bad usage");
-			return CW_STATUS_UNKNOWN;
+			if (!strncmp(argv[optind - 1], "--", 2))
+				return check_unknown("unrecognized option '%s' (cwstat check --help)",
+						     argv[optind - 1]);
+			return check_unknown("unknown option '-%c' (cwstat check --help)",
+					     optopt);
 		}
 	}
-	if (optind < argc) {
-		cw_usage_error("check ", "unexpected argument '%s'", argv[optind]);
-		return CW_STATUS_UNKNOWN;
-	}
-	if (check_source_opts(&so, "check "))
-		return CW_STATUS_UNKNOWN;
-	if (!ck.has_warn && !ck.has_crit && !ck.max_age && !ck.max_age_crit) {
-		cw_usage_error("check ", "give at least one of --warn, --crit, --max-age, --max-age-crit");
-		return CW_STATUS_UNKNOWN;
-	}
-	if (ck.has_warn && ck.has_crit &&
-	    !cw_ranges_consistent(&ck.warn, &ck.crit)) {
-		cw_usage_error("check ", "--warn %s must alert wherever --crit %s does (is warn above crit?)",
-			    ck.warn.text, ck.crit.text);
-		return CW_STATUS_UNKNOWN;
-	}
-	if (ck.max_age && ck.max_age_crit && ck.max_age > ck.max_age_crit) {
-		cw_usage_error("check ", "--max-age is above --max-age-crit");
-		return CW_STATUS_UNKNOWN;
-	}
+	if (optind < argc)
+		return check_unknown("unexpected argument '%s' (cwstat check --help)",
+				     argv[optind]);
+	why = check_source_opts(&so);
+	if (why)
+		return check_unknown("%s", why);
+	if (!ck.has_warn && !ck.has_crit && !ck.max_age && !ck.max_age_crit)
+		return check_unknown("give at least one of --warn, --crit, --max-age, --max-age-crit");
+	/*
+	 * No check that warn is tighter than crit: as in the standard
+	 * plugins, crit is evaluated first and warn after, whatever their
+	 * shapes (-w 100 -c 50: warns above 100, is critical below 50).
+	 */
+	if (ck.max_age && ck.max_age_crit && ck.max_age > ck.max_age_crit)
+		return check_unknown("--max-age is above --max-age-crit");
 
+	check_arm_timeout(timeout);
 	ret = load_snapshot(&so, &s, &err);
 	if (ret)
 		return check_unknown("%s", err.msg);
@@ -545,8 +694,27 @@ static int cmd_check(int argc, char **argv)
 		cw_snapshot_free(&s);
 		return check_unknown("out of memory");
 	}
+	/* A container by its id and names, not a 200-character path. */
+	if (by == CW_BY_CGROUP || by == CW_BY_CONTAINER) {
+		struct cw_meta meta, *m = load_meta(&meta, &so);
+		size_t i;
+
+		for (i = 0; i < rows.n; i++) {
+			char *name = rows.v[i].path ?
+				cw_output_short_name(rows.v[i].path, m) : NULL;
+
+			if (name) {
+				free(rows.v[i].label);
+				rows.v[i].label = name;
+			}
+		}
+		if (m)
+			cw_meta_free(m);
+	}
 	cw_check_eval(&ck, &rows, &res);
 	cw_check_print(stdout, &ck, &rows, &s.total, by, &res);
+	if (verbose)
+		check_details(&ck, &rows, &s, verbose);
 	ret = res.status;
 	cw_rows_free(&rows);
 	cw_names_free(&names);
@@ -556,9 +724,8 @@ static int cmd_check(int argc, char **argv)
 	return ret;
 
 bad_range:
-	cw_usage_error("check ", "bad threshold '%s': use N, N:, ~:N, M:N or @M:N with counts (0 or more)",
-		    optarg);
-	return CW_STATUS_UNKNOWN;
+	return check_unknown("bad threshold '%s': use [@][START:][END] as the Monitoring Plugins guidelines define it (N, N:, ~:N, M:N, @M:N)",
+			     optarg);
 }
 
 static int cmd_help(int argc, char **argv)
@@ -569,6 +736,11 @@ static int cmd_help(int argc, char **argv)
 		return cw_cmd_sockets(2, (char *[]){ "sockets", "--help", NULL });
 	else if (argc > 1 && !strcmp(argv[1], "reap"))
 		return cw_cmd_reap(2, (char *[]){ "reap", "--help", NULL });
+	else if (argc > 1 && strcmp(argv[1], "show") && strcmp(argv[1], "prom"))
+		return cw_usage_error("", "no help for '%s' (show, prom, check, sockets, reap)",
+				      argv[1]);
+	else if (argc > 2)
+		return cw_usage_error("", "unexpected argument '%s'", argv[2]);
 	else
 		fputs(show_usage, stdout);
 	return CW_EXIT_OK;

@@ -43,6 +43,12 @@ extern const char *cw_progname;
 
 /* "cwstat SUBCMD: message" on stderr. */
 void cw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * The same for what is expected on every run of a service (the sock_diag
+ * fallback, netns that cannot be entered): at debug priority when stderr
+ * is the journal, as is on a terminal.
+ */
+void cw_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * A usage error: the message and "Try 'cwstat CMD--help'." on stderr

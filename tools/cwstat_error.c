@@ -2,8 +2,11 @@
 /* Errors and warnings, the same way from every subcommand. */
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cwstat.h"
 
@@ -23,6 +26,40 @@ void cw_warn(const char *fmt, ...)
 	va_list ap;
 
 	fprintf(stderr, "%s: ", cw_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * Whether stderr is the journal: systemd sets JOURNAL_STREAM to the
+ * "device:inode" of the stream it gave the service (systemd.exec(5)).
+ */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(2, &st))
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
+void cw_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	/*
+	 * "<7>": the journal files the line at debug priority
+	 * (SyslogLevelPrefix=), so a timer's every run does not log it at
+	 * the default level; LogLevelMax=info drops it altogether.
+	 */
+	fprintf(stderr, "%s%s: ", stderr_is_journal() ? "<7>" : "",
+		cw_progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

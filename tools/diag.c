@@ -4,7 +4,7 @@
  * and for `cwstat sockets`, plus the lookups that give them names: cgroup
  * paths from the cgroup2 mount, owning processes from /proc/PID/fd.
  *
- * Every number means what it means in /proc/cwstat (README, format v1):
+ * Every number means what it means in /proc/cwstat (Documentation/format.md, format v1):
  * payload leaves out the FIN, rmem is sk_rmem_alloc, idle is the time since
  * the last segment from the peer (tcp_sock.rcv_tstamp).
  */
@@ -647,6 +647,71 @@ static int ns_seen_add(struct ns_seen *seen, const struct stat *st)
 	return 0;
 }
 
+struct ns_find {
+	uint64_t ino;
+	int fd;
+};
+
+static int ns_find_fn(int fd, const struct stat *st, void *arg)
+{
+	struct ns_find *f = arg;
+
+	if ((uint64_t)st->st_ino != f->ino)
+		return 0;
+	f->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return 1;
+}
+
+static bool all_digits(const char *s);
+
+int cw_netns_open(const char *arg, struct cw_error *err)
+{
+	char path[4096];
+	int fd;
+
+	if (all_digits(arg)) {
+		struct ns_find f = { .fd = -1 };
+		unsigned int unreadable = 0;
+
+		f.ino = strtoull(arg, NULL, 10);
+		cw_netns_each("/run/netns", "/proc", ns_find_fn, &f,
+			      &unreadable);
+		if (f.fd < 0)
+			cw_error_set(err, "--netns %s: no netns with that inode among /run/netns and the processes%s",
+				     arg, unreadable ? " this user can see" : "");
+		return f.fd;
+	}
+	if (strchr(arg, '/'))
+		snprintf(path, sizeof(path), "%s", arg);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", arg);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		cw_error_set(err, "--netns %s: %s: %s", arg, path,
+			     strerror(errno));
+	return fd;
+}
+
+/* The first netns file the last walk could not open, for the warning. */
+static char first_unreadable[PATH_MAX];
+static int first_unreadable_errno;
+
+static void note_unreadable(const char *path, unsigned int *unreadable)
+{
+	if (!*unreadable) {
+		snprintf(first_unreadable, sizeof(first_unreadable), "%s",
+			 path);
+		first_unreadable_errno = errno;
+	}
+	(*unreadable)++;
+}
+
+const char *cw_netns_unreadable(int *err)
+{
+	*err = first_unreadable_errno;
+	return first_unreadable;
+}
+
 static int ns_visit(const char *path, struct ns_seen *seen,
 		    int (*fn)(int fd, const struct stat *st, void *arg),
 		    void *arg, unsigned int *unreadable)
@@ -658,11 +723,11 @@ static int ns_visit(const char *path, struct ns_seen *seen,
 	if (fd < 0) {
 		/* Gone since the directory was read: nothing to count. */
 		if (errno != ENOENT && errno != ESRCH)
-			(*unreadable)++;
+			note_unreadable(path, unreadable);
 		return 0;
 	}
 	if (fstat(fd, &st)) {
-		(*unreadable)++;
+		note_unreadable(path, unreadable);
 		close(fd);
 		return 0;
 	}
@@ -774,19 +839,25 @@ static int count_in(int fd, const struct stat *st, void *arg)
 /* One line for everything the walk could not count, so it is read. */
 static void warn_skipped(const struct netns_walk *w, unsigned int unreadable)
 {
-	char entered[160] = "", opened[96] = "";
+	char entered[160] = "", opened[PATH_MAX + 160] = "";
 
 	if (w->skipped)
 		snprintf(entered, sizeof(entered),
 			 "could not enter %u network namespace%s (%s)",
 			 w->skipped, w->skipped == 1 ? "" : "s",
 			 strerror(w->skipped_errno));
-	if (unreadable)
+	if (unreadable) {
+		int e;
+		const char *path = cw_netns_unreadable(&e);
+
 		snprintf(opened, sizeof(opened),
-			 "%scould not open %u netns file%s",
+			 "%scould not open %u netns file%s (%s%s: %s)",
 			 w->skipped ? ", " : "", unreadable,
-			 unreadable == 1 ? "" : "s");
-	cw_warn("%s%s; their sockets are not counted%s", entered, opened,
+			 unreadable == 1 ? "" : "s",
+			 unreadable == 1 ? "" : "the first: ", path,
+			 strerror(e));
+	}
+	cw_note("%s%s; their sockets are not counted%s", entered, opened,
 		geteuid() ? " (run as root)" : "");
 }
 
@@ -1048,8 +1119,9 @@ void cw_sock_addr(char *buf, size_t len, uint8_t family,
 bool cw_sock_match(const struct cw_sock *s, const char *cgroup_path,
 		   const struct cw_sock_filter *f)
 {
-	if (f->port_set && s->lport != f->port &&
-	    (f->local_port || s->rport != f->port))
+	if (f->port_set && s->lport != f->port)
+		return false;
+	if (f->rport_set && s->rport != f->rport)
 		return false;
 	if (f->cgroup_id && s->cgroup_id != f->cgroup_id)
 		return false;

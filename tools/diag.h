@@ -26,6 +26,7 @@ struct cw_sock {
 	uint32_t uid;
 	uint64_t inode;
 	uint64_t cgroup_id;		/* 0 when the kernel gave none */
+	uint64_t netns;			/* inode of its netns (sockets only) */
 };
 
 struct cw_socks {
@@ -139,6 +140,18 @@ int cw_snapshot_set_paths(struct cw_snapshot *s, const char *mountinfo);
 int cw_netns_each(const char *run_netns, const char *proc,
 		  int (*fn)(int fd, const struct stat *st, void *arg),
 		  void *arg, unsigned int *unreadable);
+/*
+ * An fd of the netns that --netns names: /run/netns/NAME, a netns file's
+ * path (with a '/'), or an inode number, found among /run/netns and the
+ * processes. Returns the fd, or -1 with @err.
+ */
+int cw_netns_open(const char *arg, struct cw_error *err);
+
+/*
+ * The first file the last cw_netns_each() counted in *unreadable, and why
+ * (errno in *@err); "" when none was.
+ */
+const char *cw_netns_unreadable(int *err);
 
 /* A process holding a socket, from /proc/PID/fd. */
 struct cw_owner {
@@ -178,8 +191,9 @@ void cw_sock_addr(char *buf, size_t len, uint8_t family,
 /* `cwstat sockets` filters; an unset field matches everything. */
 struct cw_sock_filter {
 	bool port_set;
-	uint16_t port;		/* local or remote */
-	bool local_port;	/* port: the local port only */
+	uint16_t port;		/* local, as reap's and ss's sport */
+	bool rport_set;
+	uint16_t rport;		/* remote, as ss's dport */
 	const char *cgroup;	/* the socket's cgroup or one below it */
 	uint64_t cgroup_id;	/* that cgroup exactly (0: any) */
 	bool older_set;

@@ -173,11 +173,74 @@ static void change_cell(const struct prev_index *pi, const struct cw_row *r,
 		snprintf(buf, len, "0");
 }
 
+/*
+ * What a cgroup path says of its container: container_id as Kubernetes
+ * writes it ("containerd://<64 hex>", the join key of kube-state-metrics'
+ * kube_pod_container_info), the pod uid, and the names the runtime keeps.
+ * Names are "" when the cgroup is no container's or pod's, and "unknown"
+ * when it is one but the runtime's files cannot be read.
+ */
+struct ct_names {
+	struct cw_attrib a;
+	bool any;
+	char id[128];
+	const char *pod, *pod_namespace, *container;
+};
+
+static void ct_names(struct ct_names *n, const char *path,
+		     struct cw_meta *meta)
+{
+	const struct cw_meta_entry *e = NULL;
+
+	n->any = cw_attrib_of(path, &n->a);
+	n->id[0] = '\0';
+	if (n->a.id[0]) {
+		snprintf(n->id, sizeof(n->id), "%s://%s",
+			 cw_runtime_scheme(n->a.runtime), n->a.id);
+		e = cw_meta_lookup(meta, &n->a);
+	}
+#define NAME(v) (e && e->v ? e->v : CW_META_UNKNOWN)
+	n->pod = n->a.pod_uid[0] || (e && e->pod) ? NAME(pod) : "";
+	n->pod_namespace = n->a.pod_uid[0] || (e && e->pod_namespace) ?
+			   NAME(pod_namespace) : "";
+	n->container = n->a.id[0] ? NAME(container) : "";
+#undef NAME
+}
+
+/*
+ * A table name for a container's cgroup: "containerd:0123456789ab
+ * prod/shop-7d9f/app", "docker:fedcba987654 billing-worker", "pod:<uid>",
+ * rather than a 200-column path (the full path is in -o json). NULL for
+ * any other cgroup, which keeps its path.
+ */
+char *cw_output_short_name(const char *path, struct cw_meta *meta)
+{
+	struct ct_names n;
+	char ct[80], *out = NULL;
+	int r;
+
+	ct_names(&n, path, meta);
+	if (!n.any || !cw_container_of(path, ct, sizeof(ct)))
+		return NULL;
+	if (n.a.pod_uid[0] && n.a.id[0] &&
+	    strcmp(n.pod, CW_META_UNKNOWN))
+		r = asprintf(&out, "%s %s/%s/%s", ct, n.pod_namespace, n.pod,
+			     n.container);
+	else if (n.a.id[0] && strcmp(n.container, CW_META_UNKNOWN))
+		r = asprintf(&out, "%s %s", ct, n.container);
+	else
+		r = asprintf(&out, "%s", ct);
+	return r < 0 ? NULL : out;
+}
+
 static int fill_line(struct line *l, const struct cw_row *r,
-		     const struct prev_index *pi)
+		     const struct prev_index *pi, struct cw_meta *meta)
 {
 	size_t w, indent = 2 * r->depth;
-	char *esc = cw_escape_terminal(r->label, false, &w);
+	char *shortn = r->path ? cw_output_short_name(r->path, meta) : NULL;
+	char *esc = cw_escape_terminal(shortn ? shortn : r->label, false, &w);
+
+	free(shortn);
 
 	if (!esc)
 		return -1;
@@ -192,8 +255,8 @@ static int fill_line(struct line *l, const struct cw_row *r,
 	l->width[COL_NAME] = indent + w;
 	snprintf(l->cell[COL_CLOSE_WAIT], sizeof(l->cell[0]), "%" PRIu64,
 		 r->c.close_wait);
-	snprintf(l->cell[COL_RECVQ], sizeof(l->cell[0]), "%" PRIu64,
-		 r->c.recvq_bytes);
+	/* Both byte columns in the same units (-o json has exact bytes). */
+	human_bytes(r->c.recvq_bytes, l->cell[COL_RECVQ], sizeof(l->cell[0]));
 	human_bytes(r->c.rmem_bytes, l->cell[COL_RMEM], sizeof(l->cell[0]));
 	cw_duration_format(r->c.oldest_idle_s, l->cell[COL_IDLE],
 			   sizeof(l->cell[0]));
@@ -274,7 +337,7 @@ static int put_table(struct out *o, const struct cw_snapshot *s,
 		const struct cw_row *r = opts->by == CW_BY_TOTAL ?
 			&rows.v[i] : i ? &rows.v[i - 1] : &total;
 
-		if (fill_line(&lines[i], r, pip))
+		if (fill_line(&lines[i], r, pip, opts->meta))
 			goto out;
 		if (r->c.has & CW_HAS_OLDEST)
 			has_age = true;
@@ -381,6 +444,7 @@ static int put_json(struct out *o, const struct cw_snapshot *s,
 		for (j = 0; j < n->ncgroups; j++) {
 			const struct cw_cgroup *cg = &n->cgroups[j];
 			char ct[CONTAINER_MAX];
+			struct ct_names nm2;
 
 			out_printf(o, "%s{\"id\":%" PRIu64 ",\"path\":",
 				   j ? "," : "", cg->id);
@@ -388,6 +452,17 @@ static int put_json(struct out *o, const struct cw_snapshot *s,
 			out_puts(o, ",\"container\":");
 			json_string(o, cw_container_of(cg->path, ct,
 						       sizeof(ct)) ? ct : NULL);
+			ct_names(&nm2, cg->path, opts->meta);
+			out_puts(o, ",\"container_id\":");
+			json_string(o, nm2.id[0] ? nm2.id : NULL);
+			out_puts(o, ",\"pod_uid\":");
+			json_string(o, nm2.a.pod_uid[0] ? nm2.a.pod_uid : NULL);
+			out_puts(o, ",\"pod\":");
+			json_string(o, *nm2.pod ? nm2.pod : NULL);
+			out_puts(o, ",\"namespace\":");
+			json_string(o, *nm2.pod_namespace ? nm2.pod_namespace : NULL);
+			out_puts(o, ",\"container_name\":");
+			json_string(o, *nm2.container ? nm2.container : NULL);
 			out_puts(o, ",");
 			json_counts(o, &cg->c);
 			out_puts(o, "}");
@@ -398,96 +473,169 @@ static int put_json(struct out *o, const struct cw_snapshot *s,
 	return 0;
 }
 
-/* One sample of the cgroup families: a cgroup path within a netns. */
-struct prom_row {
-	const struct cw_netns *n;
-	const char *netns_name;		/* "" when unknown */
-	const char *path;
-	char container[CONTAINER_MAX];	/* "" when none */
+/*
+ * One series of the per-row families: its labels, rendered and escaped
+ * ("" for none), and the counts of every row that renders the same.
+ */
+struct prom_series {
+	char *labels;
 	struct cw_counts c;
 	size_t pos;			/* first in the snapshot */
 };
 
-static int cmp_prom_path(const void *a, const void *b)
+static int cmp_series_labels(const void *a, const void *b)
 {
-	const struct prom_row *x = a, *y = b;
-	int d;
+	const struct prom_series *x = a, *y = b;
+	int d = strcmp(x->labels, y->labels);
 
-	if (x->n != y->n)
-		return x->n < y->n ? -1 : 1;
-	d = strcmp(x->path, y->path);
 	if (d)
 		return d;
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-static int cmp_prom_pos(const void *a, const void *b)
+static int cmp_series_pos(const void *a, const void *b)
 {
-	const struct prom_row *x = a, *y = b;
+	const struct prom_series *x = a, *y = b;
 
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/*
- * The cgroup rows of the tree, with those of one netns that share a path
- * merged. Labels carry the path, not the id, so that series survive a
- * container's restart under the same name; but then two cgroups can show
- * the same labels (a removed cgroup that its sockets keep alive and its
- * successor, or several "?" unresolvable paths), and a duplicate series
- * makes node_exporter reject the file. Merged, they sum like the module's
- * own rows do.
- */
-static struct prom_row *prom_rows(const struct cw_snapshot *s,
-				  const struct cw_names *names, size_t *np)
+static void label(FILE *f, bool *first, const char *name, const char *value)
 {
-	struct prom_row *v;
+	fprintf(f, "%s%s=\"", *first ? "" : ",", name);
+	cw_put_escaped(f, value, CW_ESC_PROM_LABEL);
+	fputc('"', f);
+	*first = false;
+}
+
+static void container_labels(FILE *f, bool *first, const char *path,
+			     const struct cw_output_opts *opts)
+{
+	struct ct_names n;
+
+	ct_names(&n, path, opts->meta);
+	label(f, first, "container_id", n.id);
+	label(f, first, "pod_uid", n.a.pod_uid);
+	label(f, first, "pod", n.pod);
+	label(f, first, "namespace", n.pod_namespace);
+	label(f, first, "container_name", n.container);
+}
+
+static void netns_labels(FILE *f, bool *first, uint64_t ns, const char *name)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, ns);
+	label(f, first, "netns", buf);
+	label(f, first, "netns_name", name);
+}
+
+/*
+ * The series of the view: --by tree (the default) one per cgroup path in
+ * each netns, cgroup one per path over all netns, container one per
+ * container (and one for all that is in none), netns one per netns, total
+ * one without labels. Labels carry the path, not the cgroup id, so that
+ * series survive a restart under the same name; then two cgroups can
+ * render the same labels (a removed cgroup that its sockets keep alive and
+ * its successor, several "?" paths), and a duplicate series makes
+ * node_exporter reject the file: those are summed, as the module's rows are.
+ */
+static struct prom_series *prom_series(const struct cw_snapshot *s,
+				       const struct cw_output_opts *opts,
+				       size_t *np)
+{
+	struct prom_series *v;
 	size_t n = 0, i, j, k;
 
 	for (i = 0; i < s->nnetns; i++)
 		n += s->netns[i].ncgroups;
-	v = calloc(n ? n : 1, sizeof(*v));
+	n += s->nnetns + 1;
+	v = calloc(n, sizeof(*v));
 	if (!v)
 		return NULL;
 	n = 0;
 	for (i = 0; i < s->nnetns; i++) {
-		const struct cw_netns_name *nm = cw_names_find(names,
-							       s->netns[i].ns);
+		const struct cw_netns *ns = &s->netns[i];
+		const struct cw_netns_name *nm = cw_names_find(opts->names,
+							       ns->ns);
+		const char *nsname = nm && nm->name ? nm->name : "";
 
-		for (j = 0; j < s->netns[i].ncgroups; j++, n++) {
-			v[n].n = &s->netns[i];
-			v[n].netns_name = nm && nm->name ? nm->name : "";
-			v[n].path = s->netns[i].cgroups[j].path;
-			v[n].c = s->netns[i].cgroups[j].c;
+		if (opts->by == CW_BY_TOTAL)
+			break;
+		for (j = 0; j < ns->ncgroups ||
+		     (opts->by == CW_BY_NETNS && !j); j++) {
+			size_t len = 0;
+			bool first = true;
+			FILE *f = open_memstream(&v[n].labels, &len);
+
+			if (!f)
+				goto fail;
+			if (opts->by == CW_BY_NETNS) {
+				netns_labels(f, &first, ns->ns, nsname);
+				v[n].c = ns->c;
+			} else {
+				const char *path = ns->cgroups[j].path;
+
+				if (opts->by == CW_BY_TREE)
+					netns_labels(f, &first, ns->ns, nsname);
+				if (opts->by != CW_BY_CONTAINER)
+					label(f, &first, "cgroup", path);
+				container_labels(f, &first, path, opts);
+				v[n].c = ns->cgroups[j].c;
+			}
 			v[n].pos = n;
+			if (fclose(f) || !v[n].labels)
+				goto fail;
+			n++;
+			if (opts->by == CW_BY_NETNS)
+				break;
 		}
 	}
-	qsort(v, n, sizeof(*v), cmp_prom_path);
-	for (i = 0, k = 0; i < n; i = j, k++) {
-		v[k] = v[i];
-		for (j = i + 1; j < n && v[j].n == v[i].n &&
-		     !strcmp(v[j].path, v[i].path); j++)
-			cw_counts_add(&v[k].c, &v[j].c);
-		if (!cw_container_of(v[k].path, v[k].container,
-				     sizeof(v[k].container)))
-			v[k].container[0] = '\0';
+	if (opts->by == CW_BY_TOTAL) {
+		v[0].labels = strdup("");
+		if (!v[0].labels)
+			goto fail;
+		v[0].c = s->total;
+		n = 1;
 	}
-	qsort(v, k, sizeof(*v), cmp_prom_pos);
+	qsort(v, n, sizeof(*v), cmp_series_labels);
+	for (i = 0, k = 0; i < n; i = j, k++) {
+		struct prom_series first = v[i];
+
+		for (j = i + 1; j < n && !strcmp(v[j].labels, first.labels);
+		     j++) {
+			cw_counts_add(&first.c, &v[j].c);
+			free(v[j].labels);
+		}
+		v[k] = first;
+	}
+	qsort(v, k, sizeof(*v), cmp_series_pos);
 	*np = k;
 	return v;
+fail:
+	for (i = 0; i <= n; i++)
+		free(v[i].labels);
+	free(v);
+	return NULL;
 }
 
-static void prom_netns_labels(struct out *o, uint64_t ns, const char *name)
-{
-	out_printf(o, "netns=\"%" PRIu64 "\",netns_name=\"", ns);
-	put_escaped(o, name, CW_ESC_PROM_LABEL);
-	out_puts(o, "\"");
-}
-
-static void prom_family(struct out *o, const char *name, const char *help)
+static void prom_family(struct out *o, const char *name, const char *help,
+			const char *type)
 {
 	out_printf(o, "# HELP %s ", name);
 	put_escaped(o, help, CW_ESC_PROM_HELP);
-	out_printf(o, "\n# TYPE %s gauge\n", name);
+	out_printf(o, "\n# TYPE %s %s\n", name, type);
+}
+
+/* name{labels[,extra]} or name{extra} or name alone. */
+static void prom_sample(struct out *o, const char *name, const char *labels,
+			const char *extra, uint64_t v)
+{
+	bool any = *labels || (extra && *extra);
+
+	out_printf(o, "%s%s%s%s%s%s %" PRIu64 "\n", name, any ? "{" : "",
+		   labels, *labels && extra && *extra ? "," : "",
+		   extra ? extra : "", any ? "}" : "", v);
 }
 
 enum prom_value {
@@ -530,6 +678,59 @@ static uint64_t prom_value(const struct cw_counts *c, enum prom_value pv)
 	return 0;
 }
 
+/* The module's mode, as its keys show it: live has ages, scan "sockets". */
+static const char *prom_mode(const struct cw_snapshot *s)
+{
+	if (s->source == CW_SOURCE_DIAG)
+		return "";
+	if (s->total.has & (CW_HAS_OLDEST | CW_HAS_AGES))
+		return "live";
+	if (s->total.has & CW_HAS_SOCKETS)
+		return "scan";
+	return "";
+}
+
+static const char *const prom_sources[] = {
+	[CW_SOURCE_MODULE] = "module",
+	[CW_SOURCE_FILE] = "file",
+	[CW_SOURCE_DIAG] = "sock_diag",
+};
+
+/*
+ * The age buckets as a Prometheus histogram: cumulative, le in seconds,
+ * +Inf and _count the row's sockets. No _sum: the module counts ages into
+ * buckets and keeps no sum.
+ */
+static void prom_histogram(struct out *o, const struct prom_series *v,
+			   size_t n)
+{
+	static const char *const le[CW_NR_AGES] = {
+		"1", "10", "60", "600", "3600", "+Inf",
+	};
+	static const char name[] = "cwstat_close_wait_age_seconds";
+	size_t i, b;
+
+	prom_family(o, name,
+		    "Time in CLOSE_WAIT of the sockets now in it (live mode): cumulative buckets, no _sum.",
+		    "histogram");
+	for (i = 0; i < n; i++) {
+		uint64_t cum = 0;
+
+		if (!(v[i].c.has & CW_HAS_AGES))
+			continue;
+		for (b = 0; b < CW_NR_AGES; b++) {
+			char extra[24];
+
+			cum += v[i].c.ages[b];
+			snprintf(extra, sizeof(extra), "le=\"%s\"", le[b]);
+			prom_sample(o, "cwstat_close_wait_age_seconds_bucket",
+				    v[i].labels, extra, cum);
+		}
+		prom_sample(o, "cwstat_close_wait_age_seconds_count",
+			    v[i].labels, NULL, cum);
+	}
+}
+
 /*
  * Prometheus text format 0.0.4, for node_exporter's textfile collector:
  * no timestamps (the collector refuses them), each family's samples
@@ -540,22 +741,35 @@ static uint64_t prom_value(const struct cw_counts *c, enum prom_value pv)
 static int put_prom(struct out *o, const struct cw_snapshot *s,
 		    const struct cw_output_opts *opts)
 {
-	struct prom_row *v;
+	struct prom_series *v;
 	size_t n, i, f;
-	bool has_oldest = false, has_sockets = false;
+	bool has_oldest = false, has_sockets = false, has_ages = false;
 
-	v = prom_rows(s, opts->names, &n);
+	v = prom_series(s, opts, &n);
 	if (!v)
 		return -1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (v[i].c.has & CW_HAS_OLDEST)
 			has_oldest = true;
+		if (v[i].c.has & CW_HAS_AGES)
+			has_ages = true;
+	}
 	for (i = 0; i < s->nnetns; i++)
 		if (s->netns[i].c.has & CW_HAS_SOCKETS)
 			has_sockets = true;
 
+	prom_family(o, "cwstat_info",
+		    "Where the counts come from: version of the tool, mode of the module (live, scan; empty when unknown), source (module, sock_diag without it, file for --input).",
+		    "gauge");
+	out_puts(o, "cwstat_info{version=\"");
+	put_escaped(o, opts->version ? opts->version : "unknown",
+		    CW_ESC_PROM_LABEL);
+	out_printf(o, "\",mode=\"%s\",source=\"%s\"} 1\n", prom_mode(s),
+		   (size_t)s->source < sizeof(prom_sources) /
+		   sizeof(prom_sources[0]) ? prom_sources[s->source] : "");
 	prom_family(o, "cwstat_close_wait_sockets_all",
-		    "TCP sockets in CLOSE_WAIT in every network namespace cwstat can see.");
+		    "TCP sockets in CLOSE_WAIT in every network namespace cwstat can see.",
+		    "gauge");
 	out_printf(o, "cwstat_close_wait_sockets_all %" PRIu64 "\n",
 		   s->total.close_wait);
 	for (f = 0; f < sizeof(prom_cgroup_families) /
@@ -563,23 +777,21 @@ static int put_prom(struct out *o, const struct cw_snapshot *s,
 		if (f == PV_OLDEST && !has_oldest)
 			continue;
 		prom_family(o, prom_cgroup_families[f].name,
-			    prom_cgroup_families[f].help);
+			    prom_cgroup_families[f].help, "gauge");
 		for (i = 0; i < n; i++) {
 			if (f == PV_OLDEST && !(v[i].c.has & CW_HAS_OLDEST))
 				continue;
-			out_printf(o, "%s{", prom_cgroup_families[f].name);
-			prom_netns_labels(o, v[i].n->ns, v[i].netns_name);
-			out_puts(o, ",cgroup=\"");
-			put_escaped(o, v[i].path, CW_ESC_PROM_LABEL);
-			out_puts(o, "\",container=\"");
-			put_escaped(o, v[i].container, CW_ESC_PROM_LABEL);
-			out_printf(o, "\"} %" PRIu64 "\n",
-				   prom_value(&v[i].c, (enum prom_value)f));
+			prom_sample(o, prom_cgroup_families[f].name,
+				    v[i].labels, NULL,
+				    prom_value(&v[i].c, (enum prom_value)f));
 		}
 	}
+	if (has_ages)
+		prom_histogram(o, v, n);
 	if (has_sockets) {
 		prom_family(o, "cwstat_tcp_ehash_sockets",
-			    "TCP sockets of any state in the established hash (no listeners), per network namespace.");
+			    "TCP sockets of any state in the established hash (no listeners), per network namespace.",
+			    "gauge");
 		for (i = 0; i < s->nnetns; i++) {
 			const struct cw_netns *ns = &s->netns[i];
 			const struct cw_netns_name *nm;
@@ -587,12 +799,15 @@ static int put_prom(struct out *o, const struct cw_snapshot *s,
 			if (!(ns->c.has & CW_HAS_SOCKETS))
 				continue;
 			nm = cw_names_find(opts->names, ns->ns);
-			out_puts(o, "cwstat_tcp_ehash_sockets{");
-			prom_netns_labels(o, ns->ns,
-					  nm && nm->name ? nm->name : "");
-			out_printf(o, "} %" PRIu64 "\n", ns->c.sockets);
+			out_printf(o, "cwstat_tcp_ehash_sockets{netns=\"%" PRIu64
+				   "\",netns_name=\"", ns->ns);
+			put_escaped(o, nm && nm->name ? nm->name : "",
+				    CW_ESC_PROM_LABEL);
+			out_printf(o, "\"} %" PRIu64 "\n", ns->c.sockets);
 		}
 	}
+	for (i = 0; i < n; i++)
+		free(v[i].labels);
 	free(v);
 	return 0;
 }

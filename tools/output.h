@@ -6,17 +6,29 @@
 #include <stdio.h>
 
 #include "attrib.h"
+#include "meta.h"
 #include "cwstat.h"
 #include "rows.h"
 #include "snapshot.h"
 
 struct cw_output_opts {
 	enum cw_format format;
-	enum cw_by by;			/* table only; json and prom: tree */
+	enum cw_by by;			/* table and prom; json: tree */
 	const struct cw_names *names;	/* may be NULL */
+	/* Container names from the runtimes' files; NULL: none looked up. */
+	struct cw_meta *meta;
+	const char *version;		/* cwstat_info's; NULL "unknown" */
 	/* --watch: the previous sample's rows; adds a change column. */
 	const struct cw_rows *prev;
 };
+
+/*
+ * The name people see for a container's cgroup: "containerd:0123456789ab
+ * prod/shop-7d9f/app", "docker:fedcba987654 web", "pod:<uid>"; malloc'd,
+ * or NULL when @path is no container's (it keeps its path). @meta may be
+ * NULL (no names).
+ */
+char *cw_output_short_name(const char *path, struct cw_meta *meta);
 
 /* Returns 0, or -1 with errno set (ENOMEM, or a write error on @f). */
 int cw_output(FILE *f, const struct cw_snapshot *s,

@@ -52,6 +52,8 @@ enum key_id {
 	K_OLDEST_IDLE_S,
 	K_SOCKETS,
 	K_OLDEST_S,
+	K_AGE0,			/* the CW_NR_AGES age buckets, in order */
+	K_AGE_LAST = K_AGE0 + CW_NR_AGES - 1,
 	NR_KEYS,
 };
 
@@ -77,6 +79,12 @@ static const struct {
 	[K_OLDEST_IDLE_S] = { CWSTAT_KEY_OLDEST_IDLE_S, ALL_ROWS },
 	[K_SOCKETS]	= { CWSTAT_KEY_SOCKETS, ALL_ROWS },
 	[K_OLDEST_S]	= { CWSTAT_KEY_OLDEST_S, ALL_ROWS },
+	[K_AGE0]	= { CWSTAT_KEY_AGE_LE_1S, ALL_ROWS },
+	[K_AGE0 + 1]	= { CWSTAT_KEY_AGE_LE_10S, ALL_ROWS },
+	[K_AGE0 + 2]	= { CWSTAT_KEY_AGE_LE_60S, ALL_ROWS },
+	[K_AGE0 + 3]	= { CWSTAT_KEY_AGE_LE_600S, ALL_ROWS },
+	[K_AGE0 + 4]	= { CWSTAT_KEY_AGE_LE_3600S, ALL_ROWS },
+	[K_AGE0 + 5]	= { CWSTAT_KEY_AGE_GT_3600S, ALL_ROWS },
 };
 
 static const struct {
@@ -393,11 +401,24 @@ static int parse_version(struct parser *p, const char *s, size_t n)
 		return fail(p, p->line,
 			    "unsupported format version %" PRIu64 " (this cwstat reads %d)",
 			    v, CWSTAT_FORMAT_VERSION);
-	if (sp)
-		return fail(p, p->line,
-			    "unexpected %s after " VERSION_LINE
-			    ", expected the end of the line",
-			    quote(&q, sp + 1, n - len - 1));
+	/*
+	 * Then key=value tokens, ignored as on every other row: readers
+	 * ignore keys they do not know (include/cwstat_format.h), so a later
+	 * module may say more here without a version bump.
+	 */
+	while (sp) {
+		const char *t = sp + 1, *end = s + n, *eq;
+		size_t tn;
+
+		sp = memchr(t, ' ', (size_t)(end - t));
+		tn = sp ? (size_t)(sp - t) : (size_t)(end - t);
+		eq = memchr(t, '=', tn);
+		if (!eq || eq == t || !is_ident(t, (size_t)(eq - t)))
+			return fail(p, p->line,
+				    "unexpected %s after " VERSION_LINE
+				    ", expected key=value or the end of the line",
+				    quote(&q, t, tn));
+	}
 	return 0;
 }
 
@@ -476,6 +497,10 @@ static uint64_t *counter(struct row *r, enum key_id k)
 		r->c.has |= CW_HAS_OLDEST;
 		return &r->c.oldest_s;
 	default:
+		if (k >= K_AGE0 && k <= K_AGE_LAST) {
+			r->c.has |= CW_HAS_AGES;
+			return &r->c.ages[k - K_AGE0];
+		}
 		return NULL;
 	}
 }

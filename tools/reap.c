@@ -136,50 +136,6 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-struct ns_find {
-	uint64_t ino;
-	int fd;
-};
-
-static int ns_find_fn(int fd, const struct stat *st, void *arg)
-{
-	struct ns_find *f = arg;
-
-	if ((uint64_t)st->st_ino != f->ino)
-		return 0;
-	f->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	return 1;
-}
-
-/* An fd of the netns given to --netns, or -1 with @err. */
-static int open_netns(const char *arg, struct cw_error *err)
-{
-	char path[4096];
-	int fd;
-
-	if (all_digits(arg)) {
-		struct ns_find f = { .fd = -1 };
-		unsigned int unreadable = 0;
-
-		f.ino = strtoull(arg, NULL, 10);
-		cw_netns_each("/run/netns", "/proc", ns_find_fn, &f,
-			      &unreadable);
-		if (f.fd < 0)
-			cw_error_set(err, "--netns %s: no netns with that inode among /run/netns and the processes%s",
-				     arg, unreadable ? " this user can see" : "");
-		return f.fd;
-	}
-	if (strchr(arg, '/'))
-		snprintf(path, sizeof(path), "%s", arg);
-	else
-		snprintf(path, sizeof(path), "/run/netns/%s", arg);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		cw_error_set(err, "--netns %s: %s: %s", arg, path,
-			     strerror(errno));
-	return fd;
-}
-
 /*
  * In netns @nsfd (or this one when -1): open its reap file into *@reap_fd
  * and, for a dry run, dump its sockets into @socks. Comes back to this
@@ -207,10 +163,17 @@ static int in_netns(int nsfd, int *reap_fd, struct cw_socks *socks,
 	/* thread-self: /proc/net follows the netns of the thread, now. */
 	*reap_fd = open("/proc/thread-self/net/" CWSTAT_REAP_NAME,
 			O_RDWR | O_CLOEXEC);
-	if (*reap_fd < 0)
+	if (*reap_fd < 0 && errno == ENOENT)
+		cw_error_set(err, "cannot open " CWSTAT_REAP_PATH
+			     ": the cwstat module is not loaded. reap needs it, in "
+			     "live mode (modprobe cwstat), for a dry run too: only "
+			     "the module knows how long a socket has been in "
+			     "CLOSE_WAIT, and it is what aborts them. Without it, "
+			     "'cwstat sockets --older-than DURATION' lists the "
+			     "candidates by idle time");
+	else if (*reap_fd < 0)
 		cw_error_set(err, "cannot open " CWSTAT_REAP_PATH ": %s%s",
-			     strerror(errno), errno == ENOENT ?
-			     " (is the cwstat module loaded?)" : errno == EACCES ?
+			     strerror(errno), errno == EACCES ?
 			     " (root only)" : "");
 	else if (!socks || !cw_diag_sockets(socks, err))
 		ret = 0;
@@ -336,7 +299,7 @@ int cw_cmd_reap(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cw_reap_req r = { .max = CWSTAT_REAP_DEFAULT_MAX };
-	struct cw_sock_filter filter = { .local_port = true };
+	struct cw_sock_filter filter = { 0 };
 	const char *netns = NULL, *cgroup = NULL;
 	struct cw_socks socks = { 0 };
 	struct cw_reap_res res;
@@ -408,7 +371,7 @@ int cw_cmd_reap(int argc, char **argv)
 			goto fail;
 	}
 	if (netns) {
-		nsfd = open_netns(netns, &err);
+		nsfd = cw_netns_open(netns, &err);
 		if (nsfd < 0)
 			goto fail;
 	}

@@ -209,6 +209,11 @@ static int add_grouped(struct cw_rows *rows, size_t *cap,
 			goto out;
 		for (k = i; k < j; k++)
 			cw_counts_add(&r->c, &refs[k].cg->c);
+		r->path = strdup(first->path);
+		if (!r->path) {
+			rows->n--;
+			goto out;
+		}
 		if (by == CW_BY_CONTAINER) {
 			r->kind = CW_ROW_CONTAINER;
 			/* "ct:" + what the label shows. */
@@ -222,6 +227,7 @@ static int add_grouped(struct cw_rows *rows, size_t *cap,
 					  strdup(first->path));
 		}
 		if (err) {
+			free(r->path);
 			rows->n--;
 			goto out;
 		}
@@ -298,11 +304,17 @@ int cw_rows_build(struct cw_rows *rows, const struct cw_snapshot *s,
 				r->cgroup_id = cg->id;
 				r->depth = 1;
 				r->c = cg->c;
+				r->path = strdup(cg->path);
+				if (!r->path) {
+					rows->n--;
+					goto fail;
+				}
 				if (set_strings(r,
 						xasprintf("cg:%" PRIu64 ":%"
 							  PRIu64, n->ns,
 							  cg->id),
 						strdup(cg->path))) {
+					free(r->path);
 					rows->n--;
 					goto fail;
 				}
@@ -349,6 +361,7 @@ void cw_rows_free(struct cw_rows *rows)
 	for (i = 0; i < rows->n; i++) {
 		free(rows->v[i].key);
 		free(rows->v[i].label);
+		free(rows->v[i].path);
 	}
 	free(rows->v);
 	rows->v = NULL;

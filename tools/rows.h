@@ -39,6 +39,7 @@ struct cw_row {
 	 */
 	char *key;
 	char *label;		/* for people: a path, a name, a container */
+	char *path;		/* cgroup and container rows: a cgroup path */
 	uint64_t ns;		/* netns rows and tree cgroup rows, else 0 */
 	uint64_t cgroup_id;	/* cgroup rows, else 0 */
 	unsigned int depth;	/* 1 for a cgroup under its netns in the tree */

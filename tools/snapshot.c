@@ -59,6 +59,12 @@ void cw_counts_add(struct cw_counts *dst, const struct cw_counts *src)
 		dst->oldest_s = src->oldest_s;
 	if (src->has & CW_HAS_SOCKETS)
 		dst->sockets += src->sockets;
+	if (src->has & CW_HAS_AGES) {
+		size_t i;
+
+		for (i = 0; i < CW_NR_AGES; i++)
+			dst->ages[i] += src->ages[i];
+	}
 	dst->has |= src->has;
 }
 

@@ -16,7 +16,11 @@
 enum {
 	CW_HAS_SOCKETS	= 1u << 0,	/* "sockets": module walk only */
 	CW_HAS_OLDEST	= 1u << 1,	/* "oldest_s": exact age, live mode */
+	CW_HAS_AGES	= 1u << 2,	/* "age_*" buckets: live mode */
 };
+
+/* The module's age buckets (CWSTAT_AGE_KEYS), the last one unbounded. */
+#define CW_NR_AGES	6
 
 struct cw_counts {
 	uint64_t close_wait;
@@ -25,6 +29,11 @@ struct cw_counts {
 	uint64_t oldest_idle_s;
 	uint64_t oldest_s;	/* valid with CW_HAS_OLDEST */
 	uint64_t sockets;	/* valid with CW_HAS_SOCKETS */
+	/*
+	 * Valid with CW_HAS_AGES: sockets per age bucket, not cumulative,
+	 * as the format has them (bounds CWSTAT_AGE_BOUNDS_S, then above).
+	 */
+	uint64_t ages[CW_NR_AGES];
 	unsigned int has;
 };
 

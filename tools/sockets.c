@@ -9,11 +9,13 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cwstat.h"
@@ -23,22 +25,29 @@
 #include "sockets.h"
 
 static const char usage[] =
-"usage: cwstat sockets [-o table|json] [--port N] [--cgroup PATH]\n"
-"                      [--older-than DURATION] [--netns NAME] [-n]\n"
+"usage: cwstat sockets [-o table|json] [--port N] [--remote-port N]\n"
+"                      [--cgroup PATH] [--older-than DURATION]\n"
+"                      [--netns NAME|INUM | --all-netns] [-n] [-H]\n"
 "\n"
-"List the TCP sockets in CLOSE_WAIT of one network namespace, the oldest\n"
-"idle first, with the processes holding them. Reads sock_diag; works\n"
-"without the cwstat module.\n"
+"List the TCP sockets in CLOSE_WAIT of one network namespace (or of all),\n"
+"the oldest idle first, with the processes holding them. Reads sock_diag;\n"
+"works without the cwstat module.\n"
 "\n"
 "  -o, --output FMT       table (default) or json (one line)\n"
-"  --port N               only sockets whose local or remote port is N\n"
+"  --port N               only sockets whose local port is N (as in reap,\n"
+"                         and ss's sport)\n"
+"  --remote-port N        only sockets whose peer's port is N (ss's dport)\n"
 "  --cgroup PATH          only sockets of cgroup PATH or of one below it,\n"
 "                         PATH as /proc/PID/cgroup shows it\n"
 "  --older-than DURATION  only sockets idle for at least DURATION\n"
 "                         (90, 90s, 10m, 1h30m, 2d)\n"
-"  --netns NAME           the netns /run/netns/NAME (or a netns file's\n"
-"                         path) instead of this process's\n"
+"  --netns NAME|INUM      the netns /run/netns/NAME (or a netns file's path,\n"
+"                         or a netns inode number) instead of this process's\n"
+"  --all-netns            every netns this process can enter (those of\n"
+"                         /run/netns and of every process), with a NETNS\n"
+"                         column; entering them needs CAP_SYS_ADMIN\n"
 "  -n, --no-process       do not look up the processes holding the sockets\n"
+"  -H, --no-header        no header line (as ss -H)\n"
 "  -h, --help             show this help\n"
 "\n"
 "RECVQ is the payload nobody read (ss's Recv-Q without the peer's FIN),\n"
@@ -81,7 +90,7 @@ static int cmp_row(const void *a, const void *b)
 }
 
 enum {
-	COL_LOCAL, COL_REMOTE, COL_RECVQ, COL_RMEM, COL_IDLE, COL_UID,
+	COL_NETNS, COL_LOCAL, COL_REMOTE, COL_RECVQ, COL_RMEM, COL_IDLE, COL_UID,
 	COL_INODE, COL_CGROUP, COL_PROCESS, NCOLS
 };
 
@@ -89,6 +98,7 @@ static const struct {
 	const char *name;
 	bool right;		/* numbers line up on their last digit */
 } cols[NCOLS] = {
+	[COL_NETNS] = { "NETNS", true },
 	[COL_LOCAL] = { "LOCAL", false },
 	[COL_REMOTE] = { "REMOTE", false },
 	[COL_RECVQ] = { "RECVQ", true },
@@ -129,6 +139,8 @@ static int row_cells(const struct sock_row *r, bool scanned,
 	int i;
 
 	memset(cell, 0, NCOLS * sizeof(*cell));
+	if (asprintf(&cell[COL_NETNS], "%" PRIu64, s->netns) < 0)
+		cell[COL_NETNS] = NULL;
 	cw_sock_addr(buf, sizeof(buf), s->family, s->local, s->lport);
 	cell[COL_LOCAL] = strdup(buf);
 	cw_sock_addr(buf, sizeof(buf), s->family, s->remote, s->rport);
@@ -151,8 +163,11 @@ static int row_cells(const struct sock_row *r, bool scanned,
 	return 0;
 }
 
-static void print_cell(FILE *f, int c, size_t width, const char *text)
+static void print_cell(FILE *f, int c, size_t width, const char *text,
+		       bool netns)
 {
+	if (c == COL_NETNS && !netns)
+		return;
 	/* The last column is not padded: no trailing blanks. */
 	if (c == NCOLS - 1)
 		fprintf(f, "%s\n", text);
@@ -162,7 +177,7 @@ static void print_cell(FILE *f, int c, size_t width, const char *text)
 }
 
 static int print_table(FILE *f, const struct sock_row *rows, size_t n,
-		       bool scanned)
+		       bool scanned, const struct cw_sockets_look *look)
 {
 	size_t width[NCOLS], i;
 	char *(*cells)[NCOLS];
@@ -180,11 +195,12 @@ static int print_table(FILE *f, const struct sock_row *rows, size_t n,
 				width[c] = strlen(cells[i][c]);
 	}
 	if (!ret) {
-		for (c = 0; c < NCOLS; c++)
-			print_cell(f, c, width[c], cols[c].name);
+		for (c = 0; c < NCOLS && !look->no_header; c++)
+			print_cell(f, c, width[c], cols[c].name, look->netns);
 		for (i = 0; i < n; i++)
 			for (c = 0; c < NCOLS; c++)
-				print_cell(f, c, width[c], cells[i][c]);
+				print_cell(f, c, width[c], cells[i][c],
+					   look->netns);
 	}
 	for (i = 0; i < n; i++)
 		for (c = 0; c < NCOLS; c++)
@@ -214,7 +230,8 @@ static void print_json(FILE *f, const struct sock_row *rows, size_t n,
 	for (i = 0; i < n; i++) {
 		const struct cw_sock *s = rows[i].s;
 
-		fprintf(f, "%s{\"family\":\"%s\",", i ? "," : "",
+		fprintf(f, "%s{\"netns\":%" PRIu64 ",\"family\":\"%s\",",
+			i ? "," : "", s->netns,
 			s->family == AF_INET6 ? "ipv6" : "ipv4");
 		json_addr(f, "local", s, s->local, s->lport);
 		json_addr(f, "remote", s, s->remote, s->rport);
@@ -244,44 +261,151 @@ static void print_json(FILE *f, const struct sock_row *rows, size_t n,
 	fputs("]}\n", f);
 }
 
-/*
- * Dump the sockets of the netns at @path (a name means /run/netns/NAME),
- * then come back: the cgroup and /proc lookups do not depend on the netns,
- * and the caller may go on after this command.
- */
-static int diag_in_netns(const char *name, struct cw_socks *socks,
-			 struct cw_error *err)
+/* Append @add to @to, each socket tagged with netns @ns; -1 on ENOMEM. */
+static int append_socks(struct cw_socks *to, struct cw_socks *add,
+			uint64_t ns)
 {
-	char path[4096];
-	int home, fd, ret;
+	struct cw_sock *v;
+	size_t i;
 
-	if (strchr(name, '/'))
-		snprintf(path, sizeof(path), "%s", name);
-	else
-		snprintf(path, sizeof(path), "/run/netns/%s", name);
-	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (home < 0) {
-		cw_error_set(err, "/proc/self/ns/net: %s", strerror(errno));
+	if (!add->n)
+		return 0;
+	v = realloc(to->v, (to->n + add->n) * sizeof(*v));
+	if (!v)
 		return -1;
+	for (i = 0; i < add->n; i++) {
+		v[to->n + i] = add->v[i];
+		v[to->n + i].netns = ns;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
-		cw_error_set(err, "--netns %s: %s: %s", name, path,
-			     strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		close(home);
-		return -1;
+	to->v = v;
+	to->n += add->n;
+	return 0;
+}
+
+/* The sockets of the netns this thread is in now, tagged @ns. */
+static int dump_here(struct cw_socks *socks, uint64_t ns,
+		     struct cw_error *err)
+{
+	struct cw_socks here = { 0 };
+	int ret = cw_diag_sockets(&here, err);
+
+	if (!ret && append_socks(socks, &here, ns)) {
+		cw_error_set(err, "%s", strerror(ENOMEM));
+		ret = -1;
 	}
-	close(fd);
-	ret = cw_diag_sockets(socks, err);
+	cw_socks_free(&here);
+	return ret;
+}
+
+static void go_home(int home)
+{
 	if (setns(home, CLONE_NEWNET)) {
 		cw_warn("cannot return to the original network namespace: %s",
 			strerror(errno));
 		exit(CW_EXIT_ERROR);
 	}
+}
+
+/*
+ * Dump the sockets of the netns @nsfd (-1: this one), then come back: the
+ * cgroup and /proc lookups do not depend on the netns, and the caller may
+ * go on after this command.
+ */
+static int dump_in(int nsfd, struct cw_socks *socks, struct cw_error *err)
+{
+	struct stat st;
+	int home, ret;
+
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0 || fstat(nsfd >= 0 ? nsfd : home, &st)) {
+		cw_error_set(err, "/proc/self/ns/net: %s", strerror(errno));
+		if (home >= 0)
+			close(home);
+		return -1;
+	}
+	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET)) {
+		cw_error_set(err, "cannot enter the netns: %s%s",
+			     strerror(errno), errno == EPERM ?
+			     " (needs CAP_SYS_ADMIN)" : "");
+		close(home);
+		return -1;
+	}
+	ret = dump_here(socks, st.st_ino, err);
+	if (nsfd >= 0)
+		go_home(home);
 	close(home);
 	return ret;
+}
+
+struct all_walk {
+	struct cw_socks *socks;
+	struct cw_error *err;
+	int home;
+	struct stat home_st;
+	unsigned int skipped;
+	int skipped_errno;
+};
+
+static int dump_each(int fd, const struct stat *st, void *arg)
+{
+	struct all_walk *w = arg;
+	int ret;
+
+	/* This process's own: no setns, which would need privileges. */
+	if (st->st_dev == w->home_st.st_dev && st->st_ino == w->home_st.st_ino)
+		return dump_here(w->socks, st->st_ino, w->err) ? -1 : 0;
+	if (setns(fd, CLONE_NEWNET)) {
+		w->skipped++;
+		w->skipped_errno = errno;
+		return 0;
+	}
+	ret = dump_here(w->socks, st->st_ino, w->err);
+	go_home(w->home);
+	return ret ? -1 : 0;
+}
+
+/* Every netns of /run/netns and of every process, each once. */
+static int dump_all(struct cw_socks *socks, struct cw_error *err)
+{
+	struct all_walk w = { .socks = socks, .err = err };
+	unsigned int unreadable = 0;
+	int ret;
+
+	err->msg[0] = '\0';
+	w.home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (w.home < 0 || fstat(w.home, &w.home_st)) {
+		cw_error_set(err, "/proc/self/ns/net: %s", strerror(errno));
+		if (w.home >= 0)
+			close(w.home);
+		return -1;
+	}
+	ret = cw_netns_each("/run/netns", "/proc", dump_each, &w, &unreadable);
+	close(w.home);
+	if (ret) {
+		if (!err->msg[0])
+			cw_error_set(err, "/proc: %s", strerror(errno));
+		return -1;
+	}
+	if (w.skipped || unreadable) {
+		int e;
+		const char *path = cw_netns_unreadable(&e);
+
+		char entered[96] = "", opened[PATH_MAX + 96] = "";
+
+		if (w.skipped)
+			snprintf(entered, sizeof(entered),
+				 "could not enter %u (%s)", w.skipped,
+				 strerror(w.skipped_errno));
+		if (unreadable)
+			snprintf(opened, sizeof(opened),
+				 "%scould not open %u (%s%s: %s)",
+				 w.skipped ? ", " : "", unreadable,
+				 unreadable == 1 ? "" : "the first: ", path,
+				 strerror(e));
+		cw_note("network namespaces not listed: %s%s%s", entered,
+			opened, geteuid() ? "; run as root" : "");
+	}
+	return 0;
 }
 
 static bool parse_port(const char *arg, uint16_t *port)
@@ -304,9 +428,11 @@ static bool parse_port(const char *arg, uint16_t *port)
 
 enum {
 	OPT_PORT = 256,
+	OPT_RPORT,
 	OPT_CGROUP,
 	OPT_OLDER,
 	OPT_NETNS,
+	OPT_ALL_NETNS,
 };
 
 int cw_cmd_sockets(int argc, char **argv)
@@ -314,24 +440,28 @@ int cw_cmd_sockets(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "port", required_argument, NULL, OPT_PORT },
+		{ "remote-port", required_argument, NULL, OPT_RPORT },
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "older-than", required_argument, NULL, OPT_OLDER },
 		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
 		{ "no-process", no_argument, NULL, 'n' },
+		{ "no-header", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cw_sock_filter filter = { 0 };
+	struct cw_sockets_look look = { 0 };
 	enum cw_format fmt = CW_FMT_TABLE;
 	const char *netns = NULL;
 	struct cw_socks socks = { 0 };
 	bool scan = true;
 	struct cw_error err;
-	int opt, ret;
+	int opt, ret, nsfd = -1;
 
 	optind = 0;	/* a fresh getopt: main may have run one */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":o:nh", longopts,
+	while ((opt = getopt_long(argc, argv, ":o:nHh", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'o':
@@ -342,10 +472,15 @@ int cw_cmd_sockets(int argc, char **argv)
 				return cw_usage_error("sockets ", "-o prom: there is no per-socket Prometheus output (it would be one series per socket); use table or json, or 'cwstat prom' for the counts");
 			break;
 		case OPT_PORT:
-			if (!parse_port(optarg, &filter.port))
+		case OPT_RPORT:
+			if (!parse_port(optarg, opt == OPT_PORT ? &filter.port :
+					&filter.rport))
 				return cw_usage_error("sockets ", "bad port '%s' (1 to 65535)",
 						   optarg);
-			filter.port_set = true;
+			if (opt == OPT_PORT)
+				filter.port_set = true;
+			else
+				filter.rport_set = true;
 			break;
 		case OPT_CGROUP:
 			if (optarg[0] != '/')
@@ -361,13 +496,22 @@ int cw_cmd_sockets(int argc, char **argv)
 			break;
 		case OPT_NETNS:
 			if (!optarg[0] || !strcmp(optarg, ".") ||
-			    !strcmp(optarg, ".."))
-				return cw_usage_error("sockets ", "bad netns name '%s'",
+			    !strcmp(optarg, "..") ||
+			    (optarg[strspn(optarg, "0123456789")] == '\0' &&
+			     (strlen(optarg) > 10 ||
+			      strtoull(optarg, NULL, 10) - 1 >= UINT32_MAX)))
+				return cw_usage_error("sockets ", "bad netns '%s' (a name, a path, or an inode number)",
 						   optarg);
 			netns = optarg;
 			break;
+		case OPT_ALL_NETNS:
+			look.netns = true;
+			break;
 		case 'n':
 			scan = false;
+			break;
+		case 'H':
+			look.no_header = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -378,14 +522,36 @@ int cw_cmd_sockets(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cw_usage_error("sockets ", "unexpected argument '%s'", argv[optind]);
+	if (netns && look.netns)
+		return cw_usage_error("sockets ", "--netns and --all-netns exclude each other");
 
-	if (netns ? diag_in_netns(netns, &socks, &err) :
-		    cw_diag_sockets(&socks, &err)) {
+	if (look.netns) {
+		ret = dump_all(&socks, &err);
+	} else {
+		if (netns) {
+			nsfd = cw_netns_open(netns, &err);
+			if (nsfd < 0) {
+				cw_warn("%s", err.msg);
+				return CW_EXIT_ERROR;
+			}
+		}
+		ret = dump_in(nsfd, &socks, &err);
+		if (nsfd >= 0)
+			close(nsfd);
+	}
+	if (ret) {
+		if (netns && !strstr(err.msg, netns)) {
+			char msg[sizeof(err.msg)];
+
+			snprintf(msg, sizeof(msg), "%s", err.msg);
+			cw_error_set(&err, "--netns %s: %s", netns, msg);
+		}
 		cw_warn("%s", err.msg);
+		cw_socks_free(&socks);
 		return CW_EXIT_ERROR;
 	}
 
-	ret = cw_sockets_show(&socks, &filter, fmt, scan);
+	ret = cw_sockets_show_look(&socks, &filter, fmt, scan, &look);
 	cw_socks_free(&socks);
 	return ret;
 }
@@ -393,6 +559,16 @@ int cw_cmd_sockets(int argc, char **argv)
 int cw_sockets_show(const struct cw_socks *socks,
 		    const struct cw_sock_filter *filter, enum cw_format fmt,
 		    bool scan)
+{
+	static const struct cw_sockets_look look = { 0 };
+
+	return cw_sockets_show_look(socks, filter, fmt, scan, &look);
+}
+
+int cw_sockets_show_look(const struct cw_socks *socks,
+			 const struct cw_sock_filter *filter,
+			 enum cw_format fmt, bool scan,
+			 const struct cw_sockets_look *look)
 {
 	struct cw_owners owners = { 0 };
 	struct cw_cgmap cgmap = { 0 };
@@ -448,7 +624,7 @@ int cw_sockets_show(const struct cw_socks *socks,
 
 	if (fmt == CW_FMT_JSON)
 		print_json(stdout, rows, n, scan);
-	else if (print_table(stdout, rows, n, scan))
+	else if (print_table(stdout, rows, n, scan, look))
 		goto nomem;
 	if (fflush(stdout) || ferror(stdout)) {
 		cw_warn("write error: %s", strerror(errno));

@@ -20,4 +20,15 @@ int cw_sockets_show(const struct cw_socks *socks,
 		    const struct cw_sock_filter *filter, enum cw_format fmt,
 		    bool scan);
 
+/* How the table looks: a NETNS column first (--all-netns), a header. */
+struct cw_sockets_look {
+	bool netns;
+	bool no_header;
+};
+
+int cw_sockets_show_look(const struct cw_socks *socks,
+			 const struct cw_sock_filter *filter,
+			 enum cw_format fmt, bool scan,
+			 const struct cw_sockets_look *look);
+
 #endif

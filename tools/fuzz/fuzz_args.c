@@ -7,7 +7,7 @@
  *  - a duration that parses formats to text that parses back to no more
  *    than it, and a run of digits is that many seconds;
  *  - a range that parses alerts exactly as the plugin guidelines define
- *    it, at and around both bounds, and is consistent with itself;
+ *    it, at and around both bounds;
  *  - whatever is refused leaves no half-filled result behind that the
  *    caller could use (the parsers return an error).
  */
@@ -19,6 +19,7 @@
 #include "check.h"
 #include "cwstat.h"
 #include "duration.h"
+#include "meta.h"
 #include "rows.h"
 #include "fuzz/fuzz.h"
 
@@ -42,10 +43,20 @@ static void duration(const char *s)
 /* The plugin guidelines' definition, written apart from check.c. */
 static bool alerts(const struct cw_range *r, uint64_t v)
 {
-	bool outside = (!r->no_start && v < r->start) ||
-		       (!r->no_end && v > r->end);
+	bool outside = (!r->no_start && (double)v < r->start) ||
+		       (!r->no_end && (double)v > r->end);
 
 	return r->inside ? !outside : outside;
+}
+
+/* A count near bound @b (bounds may be negative, decimal or huge). */
+static uint64_t probe(double b)
+{
+	if (!(b > 0))
+		return 0;
+	if (b >= 18446744073709551615.0)
+		return UINT64_MAX;
+	return (uint64_t)b;
 }
 
 static void range(const char *s)
@@ -56,17 +67,16 @@ static void range(const char *s)
 
 	if (cw_range_parse(s, &r))
 		return;
-	probes[0] = r.start;
-	probes[1] = r.start - 1;
-	probes[2] = r.start + 1;
-	probes[3] = r.end;
-	probes[4] = r.end - 1;
-	probes[5] = r.end + 1;
+	probes[0] = probe(r.start);
+	probes[1] = probe(r.start) - 1;
+	probes[2] = probe(r.start) + 1;
+	probes[3] = probe(r.end);
+	probes[4] = probe(r.end) - 1;
+	probes[5] = probe(r.end) + 1;
 	probes[6] = 0;
 	probes[7] = UINT64_MAX;
 	for (i = 0; i < 8; i++)
 		ASSERT(cw_range_alerts(&r, probes[i]) == alerts(&r, probes[i]));
-	ASSERT(cw_ranges_consistent(&r, &r));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -82,7 +92,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
+	case 4: {
+		/* The runtime files' JSON reader (meta.c), on anything. */
+		static const char *const path[] = { "annotations", "x" };
+		char *v = cw_json_get(s, size - 1, path, 2);
+
+		ASSERT(!v || strlen(v) <= size);
+		free(v);
+		v = cw_json_get(s, size - 1, path, 1);
+		free(v);
+		break;
+	}
 	case 0:
 		duration(s);
 		break;

@@ -61,11 +61,17 @@ static uint64_t add(uint64_t a, uint64_t b)
 
 static void check_counts(const struct cw_counts *c)
 {
-	ASSERT(!(c->has & ~(unsigned int)(CW_HAS_SOCKETS | CW_HAS_OLDEST)));
+	size_t i;
+
+	ASSERT(!(c->has & ~(unsigned int)(CW_HAS_SOCKETS | CW_HAS_OLDEST |
+					  CW_HAS_AGES)));
 	if (!(c->has & CW_HAS_SOCKETS))
 		ASSERT(!c->sockets);
 	if (!(c->has & CW_HAS_OLDEST))
 		ASSERT(!c->oldest_s);
+	if (!(c->has & CW_HAS_AGES))
+		for (i = 0; i < CW_NR_AGES; i++)
+			ASSERT(!c->ages[i]);
 }
 
 static void check_sums(const struct cw_snapshot *s)
@@ -245,6 +251,14 @@ static void put_counts(FILE *f, const struct cw_counts *c)
 	if (c->has & CW_HAS_OLDEST)
 		fprintf(f, " " CWSTAT_KEY_OLDEST_S "=%llu",
 			(unsigned long long)c->oldest_s);
+	if (c->has & CW_HAS_AGES) {
+		static const char *const keys[CW_NR_AGES] = CWSTAT_AGE_KEYS;
+		size_t i;
+
+		for (i = 0; i < CW_NR_AGES; i++)
+			fprintf(f, " %s=%llu", keys[i],
+				(unsigned long long)c->ages[i]);
+	}
 	fputc('\n', f);
 }
 

@@ -80,6 +80,10 @@ for c in show prom check sockets reap; do
 	expect "$c -h prints its usage on stdout" 0 '^usage: cwstat' '' -- "$c" -h
 done
 expect "help check" 0 'Monitoring-plugin' '' -- help check
+expect "help show" 0 '^usage: cwstat' '' -- help show
+expect "help with no command" 0 '^usage: cwstat' '' -- help
+expect "help bogus is a usage error (2)" 2 '' "no help for 'bogus'" -- help bogus
+expect "help show extra is a usage error (2)" 2 '' "unexpected argument 'extra'" -- help show extra
 expect "an unknown command is a usage error (2)" 2 '' "unknown command 'frob'.*|Try 'cwstat --help'" -- frob
 expect "an unknown flag is a usage error (2)" 2 '' "Try 'cwstat --help'" -- --frob
 expect "an unknown output format is a usage error" 2 '' "unknown output format 'xml'" -- --input "$demo" -o xml
@@ -111,7 +115,7 @@ expect "reap: netns inode past 2^32" 2 '' "bad netns" -- reap --older-than 1h --
 expect "reap: an unknown flag" 2 '' "cwstat reap --help" -- reap --older-than 1h --frob
 expect "reap: a missing argument" 2 '' "needs an argument" -- reap --older-than
 expect "reap: an extra argument" 2 '' "unexpected argument" -- reap --older-than 1h now
-expect "reap: no module here (exit 1, says so)" 1 '' 'cwstat_reap.*(module loaded|root only)' -- reap --older-than 1h
+expect "reap: no module here (exit 1, says why and what is needed)" 1 '' 'cwstat_reap: the cwstat module is not loaded. reap needs it, in live mode \(modprobe cwstat\), for a dry run too: only the module knows how long.*cwstat sockets --older-than' -- reap --older-than 1h
 
 # ---- reading saved copies -------------------------------------------------
 expect "a missing input file: exit 1, says which" 1 '' "cannot open $tmp/nope" -- --input "$tmp/nope"
@@ -119,6 +123,8 @@ printf 'version=1\ntotal close_wait=1 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=0
 expect "an input whose rows do not add up: exit 3, file:line" 3 '' "bad-sum.txt:2:" -- --input "$tmp/bad-sum.txt"
 printf 'version=2\n' >"$tmp/v2.txt"
 expect "format version 2: exit 3, says so" 3 '' "v2.txt:1:.*version" -- --input "$tmp/v2.txt"
+printf 'version=1 mode=live\ntotal close_wait=0 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=0\n' >"$tmp/v1-more.txt"
+expect "an unknown key on the version line is ignored (format rule)" 0 '^total +0 ' '' -- --input "$tmp/v1-more.txt"
 printf 'version=1\ntotal close_wait=0 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=0' >"$tmp/trunc.txt"
 expect "a truncated input: exit 3" 3 '' "trunc.txt:2:" -- --input "$tmp/trunc.txt"
 expect "reads standard input with --input -" 0 '^total +47 ' '' -- --input - <"$demo"
@@ -184,12 +190,113 @@ for f in "$fx"/*.txt; do
 	fi
 done
 run prom --input "$demo"
-if grep -qx 'cwstat_close_wait_sockets{netns="4026532116",netns_name="",cgroup="/demo/shop",container=""} 40' <<<"$out" &&
+if grep -qx 'cwstat_close_wait_sockets{netns="4026532116",netns_name="",cgroup="/demo/shop",container_id="",pod_uid="",pod="",namespace="",container_name=""} 40' <<<"$out" &&
 	grep -qx 'cwstat_close_wait_sockets_all 47' <<<"$out"; then
 	ok "prom: the demo's samples"
 else
 	not_ok "prom: the demo's samples" "$out"
 fi
+live=$fx/live.txt
+rt=$fx/runtime
+run prom --input "$live"
+if grep -qx 'cwstat_info{version="[^"]*",mode="live",source="file"} 1' <<<"$out"; then
+	ok "prom: cwstat_info names mode and source"
+else
+	not_ok "prom: cwstat_info names mode and source" "$(grep info <<<"$out")"
+fi
+run prom --input "$demo"
+if grep -qx 'cwstat_info{version="[^"]*",mode="scan",source="file"} 1' <<<"$out" &&
+	! grep -q '_age_seconds' <<<"$out"; then
+	ok "prom: scan mode, no age histogram"
+else
+	not_ok "prom: scan mode, no age histogram" "$out"
+fi
+run prom --input "$live" --runtime-root "$rt"
+docker='container_id="docker://fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",pod_uid="",pod="",namespace="",container_name="billing-worker"'
+ctrd='container_id="containerd://0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",pod_uid="1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",pod="shop-7d9fé",namespace="prod",container_name="app"'
+ctrd=$(printf '%b' "${ctrd//\\u00e9/\\xc3\\xa9}")
+crio='container_id="cri-o://aaaabbbbccccddddeeeeffff0000111122223333444455556666777788889999",pod_uid="11111111-2222-3333-4444-555555555555",pod="front-5c6b",namespace="edge",container_name="web"'
+if grep -qF "cgroup=\"/system.slice/docker-fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210.scope\",$docker} 5" <<<"$out" &&
+	grep -qF "$ctrd} 2" <<<"$out" && grep -qF "$crio} 2" <<<"$out"; then
+	ok "prom: container_id, pod_uid and names from fake containerd, CRI-O and Docker trees"
+else
+	not_ok "prom: container_id, pod_uid and names from fake containerd, CRI-O and Docker trees" "$(grep '^cwstat_close_wait_sockets{' <<<"$out")"
+fi
+if grep -q 'container="' <<<"$out"; then
+	not_ok "prom: no 'container' label (cAdvisor's container name)" "$out"
+else
+	ok "prom: no 'container' label (cAdvisor's container name)"
+fi
+run prom --input "$live"
+if grep -qF 'container_name="unknown"} 2' <<<"$out" && grep -qF 'pod="unknown",namespace="unknown",container_name="unknown"} 2' <<<"$out"; then
+	ok "prom: without runtime files (--input) names are unknown, and nothing fails"
+else
+	not_ok "prom: without runtime files (--input) names are unknown, and nothing fails" "$out"
+fi
+run prom --input "$live" --runtime-root "$tmp/nothing-here"
+if [[ $rc -eq 0 ]] && grep -qF 'container_name="unknown"} 2' <<<"$out"; then
+	ok "prom: a runtime root that does not exist: unknown names, exit 0"
+else
+	not_ok "prom: a runtime root that does not exist: unknown names, exit 0" "rc=$rc" "$err"
+fi
+# The histogram: cumulative, +Inf and _count equal close_wait.
+run prom --input "$live" --by container --runtime-root "$rt"
+want="0 1 2 3 4 5 5"
+got=$(grep -F "$docker" <<<"$out" | grep '^cwstat_close_wait_age_seconds_' | awk '{printf "%s%s", sep, $2; sep=" "}')
+if [[ $got == "$want" ]] && grep -qF "cwstat_close_wait_age_seconds_bucket{$docker,le=\"+Inf\"} 5" <<<"$out" &&
+	grep -qx '# TYPE cwstat_close_wait_age_seconds histogram' <<<"$out"; then
+	ok "prom: age buckets as a cumulative histogram with +Inf and _count"
+else
+	not_ok "prom: age buckets as a cumulative histogram with +Inf and _count" "got:  $got" "want: $want"
+fi
+for by in tree total netns cgroup container; do
+	run prom --input "$live" --by "$by" --runtime-root "$rt"
+	if [[ $rc -eq 0 ]] && lint=$(promtool check metrics <<<"$out" 2>&1); then
+		ok "prom --by $by: promtool check metrics"
+	else
+		not_ok "prom --by $by: promtool check metrics" "rc=$rc" "$lint"
+	fi
+done
+run prom --input "$live" --by netns
+if grep -qx 'cwstat_close_wait_sockets{netns="4026531840",netns_name=""} 8' <<<"$out" && ! grep -q 'cgroup=' <<<"$out"; then
+	ok "prom --by netns: one series per netns, no cgroup label"
+else
+	not_ok "prom --by netns: one series per netns, no cgroup label" "$out"
+fi
+run prom --input "$live" --by total
+if grep -qx 'cwstat_close_wait_sockets 12' <<<"$out" && grep -qx 'cwstat_close_wait_age_seconds_bucket{le="60"} 6' <<<"$out"; then
+	ok "prom --by total: unlabelled series"
+else
+	not_ok "prom --by total: unlabelled series" "$out"
+fi
+run prom --input "$live" --by container
+if [[ $(grep -c '^cwstat_close_wait_sockets{' <<<"$out") -eq 4 ]] && ! grep -q 'cgroup=' <<<"$out" &&
+	grep -qx 'cwstat_close_wait_sockets{container_id="",pod_uid="",pod="",namespace="",container_name=""} 3' <<<"$out"; then
+	ok "prom --by container: one series per container, the rest in one"
+else
+	not_ok "prom --by container: one series per container, the rest in one" "$out"
+fi
+run --input "$live" --by container --runtime-root "$rt"
+if grep -qE '^containerd:0123456789ab prod/shop-7d9f.*/app +2 ' <<<"$out" && grep -qE '^docker:fedcba987654 billing-worker +5 ' <<<"$out" &&
+	grep -qE '^crio:aaaabbbbcccc edge/front-5c6b/web +2 ' <<<"$out"; then
+	ok "table: containers named from the runtime files"
+else
+	not_ok "table: containers named from the runtime files" "$out"
+fi
+run --input "$live"
+if [[ $(awk '{ print length }' <<<"$out" | sort -n | tail -1) -lt 80 ]] && grep -q '^  containerd:0123456789ab ' <<<"$out"; then
+	ok "table: kubelet and docker paths shortened, under 80 columns"
+else
+	not_ok "table: kubelet and docker paths shortened, under 80 columns" "$out"
+fi
+run --input "$live" -o json --runtime-root "$rt"
+got=$(jq -r '.netns[1].cgroups[0] | [.path, .container_id, .pod_uid, .pod, .namespace, .container_name] | join(" ")' <<<"$out")
+if [[ $got == /kubepods.slice/*cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope' containerd://0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef 1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d shop-7d9f'*' prod app' ]]; then
+	ok "json: the full path and the container's ids and names"
+else
+	not_ok "json: the full path and the container's ids and names" "$got"
+fi
+expect "table: RECVQ in the same units as RMEM" 0 '^total +12 +2\.0K +12\.0K ' '' -- --input "$live"
 expect "show -o prom is prom" 0 '^cwstat_close_wait_sockets_all 47$' '' -- show --input "$demo" -o prom
 run prom --input "$fx/empty.txt"
 if grep -qx 'cwstat_close_wait_sockets_all 0' <<<"$out"; then
@@ -212,15 +319,62 @@ expect "check --by cgroup: only billing over 5 when shop is allowed" 0 '^CWSTAT 
 expect "check --max-age: idle 2s over 1s warns" 1 'age above threshold' '' -- check --input "$demo" --max-age 1s
 expect "check --max-age: idle 2s under 1m is OK" 0 '^CWSTAT OK' '' -- check --input "$demo" --max-age 1m
 expect "check --max-age-crit" 2 '^CWSTAT CRITICAL' '' -- check --input "$demo" --max-age 1s --max-age-crit 1s
-expect "check: warn above crit is UNKNOWN (3)" 3 '' 'warn' -- check --input "$demo" --warn 100 --crit 50
-expect "check: a negative threshold is UNKNOWN" 3 '' 'bad threshold' -- check --input "$demo" --warn -5
-expect "check: a non-numeric threshold is UNKNOWN" 3 '' 'bad threshold' -- check --input "$demo" --crit lots
-expect "check: an unknown flag is UNKNOWN" 3 '' "cwstat check --help" -- check --input "$demo" --frob
-expect "check: no threshold at all is UNKNOWN" 3 '' 'at least one' -- check --input "$demo"
-expect "check: --by tree is not a check" 3 '' 'view' -- check --input "$demo" --by tree --warn 1
+# Monitoring Plugins guidelines: usage errors too are a status line on
+# stdout and exit 3; nothing on stderr, which monitoring systems drop.
+expect "check: warn looser than crit is accepted (-w 100 -c 50:)" 2 '^CWSTAT CRITICAL - 47 .*close_wait=47;100;50:;0 ' '' -- check --input "$demo" -w 100 -c 50:
+expect "check: warn above crit, crit fires first" 2 '^CWSTAT CRITICAL' '' -- check --input "$demo" --warn 100 --crit 40
+expect "check: warn above crit, warn alone" 0 '^CWSTAT OK' '' -- check --input "$demo" --warn 100 --crit 50
+expect "check: a negative bound (-5:) never fires for counts" 0 '^CWSTAT OK' '' -- check --input "$demo" --warn -5:
+expect "check: a decimal bound (46.5)" 1 '^CWSTAT WARNING' '' -- check --input "$demo" --warn 46.5
+expect "check: an empty range (-5) is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - bad threshold' '' -- check --input "$demo" --warn -5
+expect "check: a non-numeric threshold is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - bad threshold .lots.' '' -- check --input "$demo" --crit lots
+expect "check: an unknown flag is UNKNOWN on stdout" 3 "^CWSTAT UNKNOWN - unrecognized option '--frob'" '' -- check --input "$demo" --frob
+expect "check: an unknown short flag is UNKNOWN on stdout" 3 "^CWSTAT UNKNOWN - unknown option '-x'" '' -- check --input "$demo" -x
+expect "check: a missing argument is UNKNOWN on stdout" 3 "^CWSTAT UNKNOWN - option '--warn' needs an argument" '' -- check --input "$demo" --warn
+expect "check: an extra argument is UNKNOWN on stdout" 3 "^CWSTAT UNKNOWN - unexpected argument 'now'" '' -- check --input "$demo" -w 1 now
+expect "check: no threshold at all is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - give at least one' '' -- check --input "$demo"
+expect "check: --by tree is not a check" 3 '^CWSTAT UNKNOWN - unknown view' '' -- check --input "$demo" --by tree --warn 1
+expect "check: a bad --source is UNKNOWN on stdout" 3 "^CWSTAT UNKNOWN - unknown source 'x'" '' -- check --source x -w 1
+expect "check: --input with --source is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - --input and --source' '' -- check --input "$demo" --source diag -w 1
+expect "check: a bad --max-age is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - --max-age wants' '' -- check --input "$demo" --max-age 0
+expect "check: a bad -t is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - -t wants' '' -- check --input "$demo" -w 1 -t soon
+run check --input "$demo" --frob
+if [[ -z $err ]]; then ok "check: a usage error writes nothing on stderr"; else not_ok "check: a usage error writes nothing on stderr" "$err"; fi
+expect "check -V prints the version, exits 0" 0 '^cwstat check .+ \(format v1\)$' '' -- check -V
+expect "check --version prints the version, exits 0" 0 '^cwstat check .+ \(format v1\)$' '' -- check --version
+# -t: a source that never answers (a pipe that stays open) times out.
+start=$SECONDS
+"$cw" check --input - -w 1 -t 1 < <(sleep 6) >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [[ $rc -eq 3 && $(cat "$tmp/out") == 'CWSTAT UNKNOWN - timed out after 1s (-t)' && $((SECONDS - start)) -lt 5 ]]; then
+	ok "check -t 1: UNKNOWN after a second on a source that hangs"
+else
+	not_ok "check -t 1: UNKNOWN after a second on a source that hangs" "rc=$rc" "$(cat "$tmp/out")"
+fi
+run check --input "$demo" --by cgroup -w 5 -c 30 -v
+if [[ $rc -eq 2 && $(wc -l <<<"$out") -eq 3 && $(sed -n 2p <<<"$out") == 'CRITICAL /demo/shop: 40 in CLOSE_WAIT, idle 2s' &&
+	$(sed -n 3p <<<"$out") == 'WARNING /demo/billing: 7 in CLOSE_WAIT, idle'* ]]; then
+	ok "check -v: one line per alerting row after the status line"
+else
+	not_ok "check -v: one line per alerting row after the status line" "$out"
+fi
+run check --input "$demo" --by cgroup -w 10 -c 30 -v
+if [[ $(wc -l <<<"$out") -eq 2 ]]; then ok "check -v: OK rows are left out"; else not_ok "check -v: OK rows are left out" "$out"; fi
+run check --input "$demo" --by cgroup -w 10 -c 30 -vv
+if [[ $(sed -n 3p <<<"$out") == 'OK /demo/billing: 7 in CLOSE_WAIT'* ]]; then ok "check -vv: every row"; else not_ok "check -vv: every row" "$out"; fi
+run check --input "$demo" -w 10 -vvv
+if grep -qx 'source: a saved copy (--input)' <<<"$out"; then ok "check -vvv: names the source"; else not_ok "check -vvv: names the source" "$out"; fi
 expect "check: a missing input is UNKNOWN with a status line" 3 '^CWSTAT UNKNOWN - cannot open' '' -- check --input "$tmp/nope" --warn 1
 expect "check: a malformed input is UNKNOWN" 3 '^CWSTAT UNKNOWN - .*v2.txt:1:' '' -- check --input "$tmp/v2.txt" --warn 1
 expect "check: an empty host is OK" 0 '^CWSTAT OK - 0 sockets' '' -- check --input "$fx/empty.txt" --warn 1 --crit 2
+
+run check --input "$fx/live.txt" --runtime-root "$fx/runtime" --by container -w 1 -c 4 -v
+if [[ $rc -eq 2 ]] && grep -q '^CWSTAT CRITICAL - worst docker:fedcba987654 billing-worker: 5 in CLOSE_WAIT' <<<"$out" &&
+	grep -q '^WARNING containerd:0123456789ab prod/shop-7d9f.*/app: 2 in CLOSE_WAIT' <<<"$out"; then
+	ok "check --by container names containers by id and pod, not by path"
+else
+	not_ok "check --by container names containers by id and pod, not by path" "$out"
+fi
 
 # ---- watch on a terminal ----------------------------------------------------
 # script(1) gives the tool a terminal; sock_diag of this host is the live
@@ -234,6 +388,112 @@ if [[ $clears -ge 2 ]] && grep -aq '^NAME .* CHANGE' "$tmp/watch" &&
 else
 	not_ok "--watch on a terminal redraws in place, adds CHANGE, exits 0 on Ctrl-C" \
 		"redraws: $clears" "$(cat -v "$tmp/watch" | tail -n 8)"
+fi
+
+# ---- watch into a pipe keeps sampling, as vmstat 5 does ---------------------
+timeout --preserve-status -s INT 3.5 "$cw" --watch 1 --source diag >"$tmp/wpipe" 2>"$tmp/werr"
+rc=$?
+samples=$(grep -c '^total ' "$tmp/wpipe")
+if [[ $rc -eq 0 && $samples -ge 3 ]] && ! grep -q $'\033' "$tmp/wpipe" &&
+	[[ $(grep -c '^Every 1s: .*--watch 1 --source diag ' "$tmp/wpipe") -eq $samples ]]; then
+	ok "--watch into a pipe: a sample per second, no escapes, exit 0 on SIGINT"
+else
+	not_ok "--watch into a pipe: a sample per second, no escapes, exit 0 on SIGINT" "rc=$rc samples=$samples" "$(head -20 "$tmp/wpipe")"
+fi
+timeout --preserve-status -s TERM 2.5 "$cw" --watch 1 --source diag -o json >"$tmp/wjson" 2>/dev/null
+rc=$?
+if [[ $rc -eq 0 && $(wc -l <"$tmp/wjson") -ge 2 ]] && jq -e . "$tmp/wjson" >/dev/null 2>&1 &&
+	! grep -q '^Every' "$tmp/wjson"; then
+	ok "--watch -o json into a pipe: JSON lines"
+else
+	not_ok "--watch -o json into a pipe: JSON lines" "rc=$rc" "$(head -3 "$tmp/wjson")"
+fi
+
+# ---- sockets: ss habits, on real CLOSE_WAIT sockets of this netns -----------
+# Three connections to a listener; the clients close, so the accepted
+# sockets sit in CLOSE_WAIT until the helper exits.
+python3 - "$tmp/cwports" <<'PY' &
+import socket, sys, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(8)
+keep = []
+for _ in range(3):
+    c = socket.create_connection(srv.getsockname())
+    a, _ = srv.accept()
+    keep.append((a, c.getsockname()[1]))
+    c.close()
+open(sys.argv[1] + ".tmp", "w").write("%d %d\n" % (srv.getsockname()[1], keep[0][1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(30)
+PY
+pids+=($!)
+for _ in $(seq 50); do [[ -s $tmp/cwports ]] && break; sleep 0.1; done
+read -r lport rport <"$tmp/cwports"
+sleep 0.3
+myns=$(stat -L -c %i /proc/self/ns/net)
+run sockets -n --port "$lport"
+if [[ $rc -eq 0 && $(tail -n +2 <<<"$out" | grep -c "127.0.0.1:$lport ") -eq 3 ]] && head -1 <<<"$out" | grep -q '^LOCAL '; then
+	ok "sockets --port: the 3 CLOSE_WAIT sockets on the local port"
+else
+	not_ok "sockets --port: the 3 CLOSE_WAIT sockets on the local port" "rc=$rc" "$out" "$err"
+fi
+run sockets -n --port "$rport"
+if [[ $rc -eq 0 && $(wc -l <<<"$out") -eq 1 ]]; then
+	ok "sockets --port is the local port only, as in reap"
+else
+	not_ok "sockets --port is the local port only, as in reap" "$out"
+fi
+run sockets -n --remote-port "$rport"
+if [[ $rc -eq 0 && $(tail -n +2 <<<"$out" | wc -l) -eq 1 ]] && grep -q "127.0.0.1:$rport" <<<"$out"; then
+	ok "sockets --remote-port: the peer's port"
+else
+	not_ok "sockets --remote-port: the peer's port" "$out"
+fi
+run sockets -n -H --port "$lport"
+if [[ $rc -eq 0 && $(wc -l <<<"$out") -eq 3 ]] && ! grep -q '^LOCAL' <<<"$out"; then
+	ok "sockets -H: no header"
+else
+	not_ok "sockets -H: no header" "$out"
+fi
+run sockets -n --no-header --all-netns --port "$lport"
+if [[ $rc -eq 0 && $(grep -c "^ *$myns  127.0.0.1:$lport " <<<"$out") -eq 3 ]]; then
+	ok "sockets --all-netns: a NETNS column with each socket's netns"
+else
+	not_ok "sockets --all-netns: a NETNS column with each socket's netns" "$out" "$err"
+fi
+run sockets -n --netns "$myns" --port "$lport" -o json
+if [[ $rc -eq 0 ]] && [[ $(jq -r "[.sockets[] | select(.netns == $myns and .local_port == $lport)] | length" <<<"$out") == 3 ]]; then
+	ok "sockets --netns INUM, and netns in json"
+else
+	not_ok "sockets --netns INUM, and netns in json" "rc=$rc" "$out" "$err"
+fi
+kill "${pids[-1]}" 2>/dev/null
+expect "sockets: --netns 0 is a usage error" 2 '' "bad netns '0'" -- sockets --netns 0
+expect "sockets: --netns past 2^32 is a usage error" 2 '' "bad netns" -- sockets --netns 4294967296
+expect "sockets: an unknown netns inode: exit 1, says so" 1 '' "no netns with that inode" -- sockets --netns 12345
+expect "sockets: --netns with --all-netns" 2 '' 'exclude each other' -- sockets --netns x --all-netns
+expect "sockets: a bad --remote-port" 2 '' "bad port '0'" -- sockets --remote-port 0
+
+# ---- the sock_diag fallback's note -------------------------------------------
+# No module on this host: auto falls back and says so. Under systemd (stderr
+# is the journal, JOURNAL_STREAM names it) at debug priority, so that a
+# timer's every run does not log it at the default level.
+if [[ ! -e /proc/cwstat ]]; then
+	: >"$tmp/jerr"
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$tmp/jerr") "$cw" --no-names >/dev/null 2>>"$tmp/jerr"
+	"$cw" --no-names >/dev/null 2>"$tmp/terr"
+	if [[ $(head -1 "$tmp/jerr") == '<7>cwstat: /proc/cwstat not found (module not loaded); counting with sock_diag in '* ]] &&
+		! grep -qv '^<7>' "$tmp/jerr" &&
+		[[ $(head -1 "$tmp/terr") == 'cwstat: /proc/cwstat not found (module not loaded)'* ]]; then
+		ok "no module: the fallback note is at debug priority in the journal, plain elsewhere"
+	else
+		not_ok "no module: the fallback note is at debug priority in the journal, plain elsewhere" "$(cat "$tmp/jerr")" "$(cat "$tmp/terr")"
+	fi
+	JOURNAL_STREAM=1:1 "$cw" --no-names >/dev/null 2>"$tmp/terr"
+	if grep -q '^<' "$tmp/terr"; then
+		not_ok "a JOURNAL_STREAM that is not stderr is ignored" "$(cat "$tmp/terr")"
+	else
+		ok "a JOURNAL_STREAM that is not stderr is ignored"
+	fi
 fi
 
 # ---- man page -------------------------------------------------------------
@@ -277,7 +537,7 @@ else
 	done
 	if [[ -z $port ]]; then
 		not_ok "node_exporter serves /metrics on loopback" "$(cat "$tmp/ne.log")"
-	elif grep -qx 'cwstat_close_wait_sockets{cgroup="/demo/shop",container="",netns="4026532116",netns_name=""} 40' "$tmp/metrics" &&
+	elif grep -qx 'cwstat_close_wait_sockets{cgroup="/demo/shop",container_id="",container_name="",namespace="",netns="4026532116",netns_name="",pod="",pod_uid=""} 40' "$tmp/metrics" &&
 		grep -qx 'cwstat_close_wait_sockets_all 47' "$tmp/metrics" &&
 		grep -qx 'node_textfile_scrape_error 0' "$tmp/metrics"; then
 		ok "node_exporter's /metrics carries cwstat's samples, no scrape error"

@@ -650,6 +650,25 @@ static void test_netns_each(void)
 	CHECK(unreadable == 0, "a vanished process is not unreadable: %u",
 	      unreadable);
 
+	/* A file that cannot be opened is counted and named. */
+	snprintf(p, sizeof(p), "%s/5", proc);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/5/ns", proc);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/5/ns/net", proc);
+	CHECK(!symlink("net", p), "symlink loop %s: %s", p, strerror(errno));
+	memset(&t, 0, sizeof(t));
+	unreadable = 0;
+	ret = cw_netns_each(run, proc, ns_cb, &t, &unreadable);
+	{
+		int e;
+		const char *bad = cw_netns_unreadable(&e);
+
+		CHECK(ret == 0 && unreadable == 1 && !strcmp(bad, p) &&
+		      e == ELOOP, "the unreadable file is named: %u %s (%s)",
+		      unreadable, bad, strerror(e));
+	}
+
 	memset(&t, 0, sizeof(t));
 	t.stop_after = 2;
 	ret = cw_netns_each(run, proc, ns_cb, &t, &unreadable);
@@ -673,10 +692,24 @@ static void test_filters(void)
 	f.port_set = true;
 	f.port = 8080;
 	CHECK(cw_sock_match(&s, "/a", &f), "--port matches the local port");
+	/* As in reap (the module filters on lport) and ss's sport. */
 	f.port = 51234;
-	CHECK(cw_sock_match(&s, "/a", &f), "--port matches the remote port");
+	CHECK(!cw_sock_match(&s, "/a", &f),
+	      "--port does not match the remote port");
 	f.port = 80;
 	CHECK(!cw_sock_match(&s, "/a", &f), "--port 80 matches neither");
+	f.port_set = false;
+	f.rport_set = true;
+	f.rport = 51234;
+	CHECK(cw_sock_match(&s, "/a", &f), "--remote-port matches the remote port");
+	f.rport = 8080;
+	CHECK(!cw_sock_match(&s, "/a", &f),
+	      "--remote-port does not match the local port");
+	f.port_set = true;
+	f.port = 8080;
+	f.rport = 51234;
+	CHECK(cw_sock_match(&s, "/a", &f), "--port and --remote-port together");
+	f.rport_set = false;
 
 	memset(&f, 0, sizeof(f));
 	f.cgroup = "/system.slice";

@@ -249,6 +249,35 @@ out:
 	free(buf);
 }
 
+/* Live mode's age buckets, and keys a later module adds to line 1. */
+static void test_ages_and_version_keys(void)
+{
+	static const char in[] = "version=1 mode=live build=x_1\n"
+		"total close_wait=3 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=5 oldest_s=70 "
+		"age_le_1s=1 age_le_10s=0 age_le_60s=0 age_le_600s=2 age_le_3600s=0 age_gt_3600s=0\n"
+		"netns ns=7 close_wait=3 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=5 "
+		"age_gt_3600s=0 age_le_600s=2 age_le_1s=1\n"
+		"cgroup ns=7 id=9 path=/a close_wait=3 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=5\n";
+	struct cw_snapshot s;
+
+	if (!expect_ok("ages", in, sizeof(in) - 1, &s))
+		return;
+	CHECK(s.total.has & CW_HAS_AGES && s.total.ages[0] == 1 &&
+	      s.total.ages[3] == 2 && s.total.ages[5] == 0,
+	      "ages: total buckets");
+	CHECK(s.nnetns == 1 && s.netns[0].c.has & CW_HAS_AGES &&
+	      s.netns[0].c.ages[0] == 1 && s.netns[0].c.ages[3] == 2,
+	      "ages: netns buckets, any order, some left out");
+	cw_snapshot_free(&s);
+	expect_error("age twice", IN(V "total close_wait=0 recvq_bytes=0 rmem_bytes=0 "
+				   "oldest_idle_s=0 age_le_1s=0 age_le_1s=0\n"),
+		     "t:2:", "duplicate key");
+	expect_error("version=1 then a bare word", IN("version=1 a=1 junk\n" T0),
+		     "t:1:", "unexpected \"junk\"");
+	expect_error("version=1 then =x", IN("version=1 =x\n" T0), "t:1:",
+		     "unexpected");
+}
+
 static void test_many(void)
 {
 	static const uint64_t ns[] = {
@@ -731,6 +760,7 @@ void test_parse(void)
 	test_empty();
 	test_escapes();
 	test_future();
+	test_ages_and_version_keys();
 	test_many();
 	test_valid_edges();
 	test_bad();

@@ -80,7 +80,7 @@ static void test_filter(void)
 {
 	struct cw_sock s = { .lport = 8080, .rport = 443, .idle_ms = 120000,
 			     .cgroup_id = 77 };
-	struct cw_sock_filter f = { .local_port = true, .port_set = true,
+	struct cw_sock_filter f = { .port_set = true,
 				    .port = 443 };
 
 	CHECK(!cw_sock_match(&s, "/a", &f), "a remote port is not a local one");
@@ -94,8 +94,11 @@ static void test_filter(void)
 	CHECK(cw_sock_match(&s, "/a", &f), "the cgroup id, idle just long enough");
 	f.older_s = 121;
 	CHECK(!cw_sock_match(&s, "/a", &f), "idle not long enough");
+	/* sockets' --port means what reap's does; --remote-port the other end. */
 	f = (struct cw_sock_filter){ .port_set = true, .port = 443 };
-	CHECK(cw_sock_match(&s, "/a", &f), "sockets' --port still takes either end");
+	CHECK(!cw_sock_match(&s, "/a", &f), "sockets' --port is the local port too");
+	f = (struct cw_sock_filter){ .rport_set = true, .rport = 443 };
+	CHECK(cw_sock_match(&s, "/a", &f), "sockets' --remote-port 443");
 }
 
 void test_reap(void)
