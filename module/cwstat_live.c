@@ -176,17 +176,17 @@ static unsigned int cwstat_gen;
  */
 static bool cwstat_stopping;
 /*
- * Repairs (reconciliations asked for by misses, cwstat_repair_kick()) back
- * off: each one within CWSTAT_REPAIR_MAX of the previous waits twice as
- * long, up to CWSTAT_REPAIR_MAX. cwstat_repair_delay is written under
- * cwstat_reconcile_mutex and read with READ_ONCE() by whoever queues a
- * repair (the probe among them); cwstat_last_repair (jiffies) only under
- * the mutex.
+ * How long a repair (a reconciliation asked for by misses or unresolved
+ * sockets, cwstat_repair_kick()) waits once asked for. It doubles, up to
+ * CWSTAT_REPAIR_MAX, after each repair that left sockets untracked or
+ * unresolved (its cause is still there: a held lock, no memory), and is
+ * back to CWSTAT_REPAIR_MIN after any reconciliation that left none.
+ * Written under cwstat_reconcile_mutex, read with READ_ONCE() by whoever
+ * queues a repair (the probe among them).
  */
 #define CWSTAT_REPAIR_MIN	HZ
 #define CWSTAT_REPAIR_MAX	(64 * HZ)
 static unsigned long cwstat_repair_delay = CWSTAT_REPAIR_MIN;
-static unsigned long cwstat_last_repair;
 /*
  * Health of the newest reconciliation, for sysfs: the candidate sockets it
  * could not examine because a process owned them through every retry
@@ -826,10 +826,10 @@ static const unsigned int cwstat_retry_ms[] = { 10, 50, 200, 500 };
 #define CWSTAT_RETRY_TOTAL_MS	760
 
 /*
- * Why a reconciliation who takes a socket's lock must never sleep on it:
- * lock_sock() waits uninterruptibly for as long as the owner holds the
- * socket, which a send() from a page whose fault never resolves (a hung
- * NFS or FUSE page, userfaultfd) makes forever, with
+ * Why a reconciliation must never sleep on a socket's lock: lock_sock()
+ * waits uninterruptibly for as long as the owner holds the socket, which a
+ * send() from a page whose fault never resolves (a hung NFS or FUSE page,
+ * userfaultfd) makes forever, and it would wait with
  * cwstat_reconcile_mutex held, so that insmod, rmmod and every write to
  * "reconcile" hang in D state behind it. And owning a child still in a
  * listener's accept queue is not ours to do: inet_csk_listen_stop()
@@ -1094,19 +1094,21 @@ enum cwstat_rc_why {
 	CWSTAT_RC_REPAIR,	/* misses or unresolved sockets to repair */
 };
 
-/* After a repair: the next one within CWSTAT_REPAIR_MAX waits longer. */
-static void cwstat_repair_backoff(void)
+/*
+ * After a reconciliation of kind @why that @left_some sockets untracked or
+ * unresolved: a repair that left some makes the next one wait twice as
+ * long; any reconciliation that left none resets the wait.
+ */
+static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
 {
 	unsigned long delay = cwstat_repair_delay;
 
 	lockdep_assert_held(&cwstat_reconcile_mutex);
-	if (cwstat_last_repair &&
-	    time_before(jiffies, cwstat_last_repair + CWSTAT_REPAIR_MAX))
-		delay = min_t(unsigned long, 2 * delay, CWSTAT_REPAIR_MAX);
-	else
+	if (!left_some)
 		delay = CWSTAT_REPAIR_MIN;
+	else if (why == CWSTAT_RC_REPAIR)
+		delay = min_t(unsigned long, 2 * delay, CWSTAT_REPAIR_MAX);
 	WRITE_ONCE(cwstat_repair_delay, delay);
-	cwstat_last_repair = jiffies ?: 1;
 }
 
 /*
@@ -1212,8 +1214,6 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 	rc.strict = cwstat_strict;
 	WRITE_ONCE(cwstat_gen, rc.gen);
 	pending = atomic64_xchg(&cwstat_overflow_pending, 0);
-	if (why == CWSTAT_RC_REPAIR)
-		cwstat_repair_backoff();
 
 	/*
 	 * Room for some insertions, so most need not allocate one by one,
@@ -1278,6 +1278,7 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 	 * for what memory (not max_tracked) held us from tracking. At the
 	 * cap, cwstat_leave() asks for the repair once there is room.
 	 */
+	cwstat_repair_backoff(why, rc.untracked || rc.unresolved);
 	if (rc.unresolved || (rc.untracked && !capped))
 		cwstat_repair_kick();
 	return 0;
