@@ -221,6 +221,8 @@ enum cwstat_live_stat {
 	CWSTAT_STAT_POOL_ENTRIES,	/* entries allocated, tracked or free */
 	CWSTAT_STAT_POOL_BYTES,		/* memory of the table and the pool */
 	CWSTAT_STAT_REAPED,		/* sockets aborted by the reaper */
+	CWSTAT_STAT_UNRESOLVED,		/* last reconciliation: owned, not seen */
+	CWSTAT_STAT_CAPPED,		/* 1: at max_tracked, sockets untracked */
 	CWSTAT_STAT_NR
 };
 

@@ -8,8 +8,16 @@
  * The tracepoint fires from inet_sk_state_store() and inet_sk_set_state()
  * (net/ipv4/af_inet.c, the same on 6.1 and 6.12), which tcp_set_state() ends
  * with: before the new state is stored, with the socket lock held (owned by a
- * process, or bh_lock_sock() in softirq), in process or softirq context, and
+ * process, or its spinlock held by bh_lock_sock() while no process owns it:
+ * softirq input and timers, and in process context inet_csk_listen_stop()
+ * on children it never accepted), in process or softirq context, and
  * always with preemption disabled by the tracepoint machinery.
+ *
+ * Lock order, outermost first: a socket's spinlock (sk_lock.slock), then a
+ * bucket lock or cwstat_pool_lock, never both. The probe runs inside the
+ * first; the reconciliation takes it with bh_lock_sock() and never waits for
+ * a socket's owner (cwstat_examine()). cwstat_reconcile_mutex and
+ * cwstat_grow_mutex are taken with no socket lock held.
  */
 #include <linux/cgroup.h>
 #include <linux/delay.h>
@@ -69,7 +77,11 @@ struct cwstat_track {
  * probe runs in softirq context and could otherwise interrupt a
  * process-context holder of the same lock on the same CPU. No bucket lock is
  * ever held while another lock is taken, except cgroup_get() (per-cpu) by
- * the reader.
+ * the reader. A bucket lock may be taken inside a socket's spinlock (the
+ * probe; the reconciliation under bh_lock_sock()), never the reverse.
+ * chain is guarded by lock; an entry is linked by the probe, or by a
+ * reconciliation holding its socket's spinlock unowned, and unlinked by
+ * the probe, the sweep of a reconciliation or unload.
  *
  * Why a reader holding a bucket lock may read the fields of the sockets in
  * it (rcv_nxt, copied_seq, sk_rmem_alloc, rcv_tstamp, the cgroup):
@@ -128,7 +140,9 @@ static unsigned int cwstat_pool_nr_free;
 
 /*
  * cwstat_grow_mutex guards the chunk list and the entry count, which is
- * also read locklessly as a hint (whether growing is still possible).
+ * also read locklessly as a hint (whether growing is still possible). It
+ * is never taken with a socket lock held: growing allocates with
+ * GFP_KERNEL (see cwstat_spare()).
  */
 static DEFINE_MUTEX(cwstat_grow_mutex);
 static LIST_HEAD(cwstat_chunks);
@@ -136,20 +150,73 @@ static unsigned int cwstat_nr_chunks;
 static unsigned int cwstat_pool_nr;
 
 /*
- * cwstat_reconcile_mutex serialises reconciliations (the seeding walk is
- * one) and guards cwstat_running, true from the end of the seeding until
- * unload begins: only then may a reconciliation run. cwstat_gen, the
- * generation of the newest reconciliation, is written under it and read
- * by the probe with READ_ONCE().
+ * Reconciliation state. cwstat_reconcile_mutex serialises reconciliations
+ * (the seeding walk is the first); each field below says how it is guarded.
+ * No holder of the mutex ever waits for a socket lock (see
+ * cwstat_examine()): it holds the mutex for one walk, at most
+ * CWSTAT_RETRY_TOTAL_MS of retries and CWSTAT_SETTLE_MS, so a task that
+ * takes it (unload, a write to "reconcile") waits a bounded time.
  */
 static DEFINE_MUTEX(cwstat_reconcile_mutex);
+/*
+ * True from the end of the seeding until unload begins: only then may a
+ * reconciliation run. Under cwstat_reconcile_mutex.
+ */
 static bool cwstat_running;
+/*
+ * The generation of the newest reconciliation: written under
+ * cwstat_reconcile_mutex, read by the probe with READ_ONCE() to stamp new
+ * entries.
+ */
 static unsigned int cwstat_gen;
+/*
+ * Set by cwstat_live_stop() before it takes cwstat_reconcile_mutex, read
+ * with READ_ONCE() by the reconciliation holding it, which then cuts its
+ * walk and retries short: unload does not wait out a whole walk.
+ */
+static bool cwstat_stopping;
+/*
+ * How long a repair (a reconciliation asked for by misses or unresolved
+ * sockets, cwstat_repair_kick()) waits once asked for. It doubles, up to
+ * CWSTAT_REPAIR_MAX, after each repair that left sockets untracked or
+ * unresolved (its cause is still there: a held lock, no memory), and is
+ * back to CWSTAT_REPAIR_MIN after any reconciliation that left none.
+ * Written under cwstat_reconcile_mutex, read with READ_ONCE() by whoever
+ * queues a repair (the probe among them).
+ */
+#define CWSTAT_REPAIR_MIN	HZ
+#define CWSTAT_REPAIR_MAX	(64 * HZ)
+static unsigned long cwstat_repair_delay = CWSTAT_REPAIR_MIN;
+/*
+ * Health of the newest reconciliation, for sysfs: the candidate sockets it
+ * could not examine because a process owned them through every retry
+ * (cwstat_retry_all()). Written under cwstat_reconcile_mutex, read with
+ * READ_ONCE().
+ */
+static unsigned long cwstat_unresolved;
+/*
+ * The table is at max_tracked and sockets in CLOSE_WAIT are not in it.
+ * Set (WRITE_ONCE()) by the probe on a miss at the cap, and set or cleared
+ * by each reconciliation, under cwstat_reconcile_mutex, from what it found;
+ * read with READ_ONCE(). A probe's set racing a reconciliation's clear is
+ * right either way: that miss is as recent as the walk.
+ */
+static bool cwstat_capped;
+/*
+ * True until a reconciliation has examined every candidate socket (none
+ * unresolved), the seeding or a later one: until then an owned socket in
+ * any candidate state may hide a change into CLOSE_WAIT that began before
+ * the probe was registered (cwstat_owned()). Under cwstat_reconcile_mutex.
+ */
+static bool cwstat_strict = true;
 
 /* The tracepoint, found by name: it is not exported to modules. */
 static struct tracepoint *cwstat_tp;
 
-/* Counters; see enum cwstat_live_stat. */
+/*
+ * Counters; see enum cwstat_live_stat. Atomic, or per-cpu for the one
+ * bumped on every probe hit; each is one value, read without a lock.
+ */
 static DEFINE_PER_CPU(u64, cwstat_probe_hits);
 static atomic64_t cwstat_tracked = ATOMIC64_INIT(0);
 static atomic64_t cwstat_overflows = ATOMIC64_INIT(0);
@@ -157,13 +224,23 @@ static atomic64_t cwstat_drift = ATOMIC64_INIT(0);
 static atomic64_t cwstat_reconciles = ATOMIC64_INIT(0);
 static atomic64_t cwstat_seeded = ATOMIC64_INIT(0);
 static atomic64_t cwstat_reaped = ATOMIC64_INIT(0);
-/* Sockets missed since the last reconciliation began, which it repairs. */
+/*
+ * Sockets that may be in CLOSE_WAIT without an entry: the probe's misses
+ * since the newest reconciliation began, plus what that reconciliation left
+ * untracked or unresolved. A reconciliation takes it (atomic64_xchg()) and
+ * may explain that many insertions without calling them drift. An upper
+ * bound: a missed socket may have left CLOSE_WAIT since.
+ */
 static atomic64_t cwstat_overflow_pending = ATOMIC64_INIT(0);
 
 /* A stale entry is removed only if it is still there after this long. */
 #define CWSTAT_SETTLE_MS	1000
-/* How soon after a miss the repairing reconciliation runs. */
-#define CWSTAT_OVERFLOW_DELAY	HZ
+/*
+ * At the cap, an exit from CLOSE_WAIT asks for a repair only once this
+ * many entries (or as many as are pending, if fewer) are free: one freed
+ * entry would buy one socket for a whole walk.
+ */
+#define CWSTAT_REPAIR_ROOM	CWSTAT_CHUNK
 
 static void cwstat_refill_fn(struct work_struct *work);
 static void cwstat_period_fn(struct work_struct *work);
@@ -268,14 +345,17 @@ static struct cwstat_track *cwstat_pool_get(void)
 	return t;
 }
 
-static void cwstat_pool_put(struct cwstat_track *t)
+/* Give @t back; the number of free entries then, which costs nothing. */
+static unsigned int cwstat_pool_put(struct cwstat_track *t)
 {
 	unsigned long flags;
+	unsigned int n;
 
 	raw_spin_lock_irqsave(&cwstat_pool_lock, flags);
 	hlist_add_head(&t->node, &cwstat_pool_free);
-	cwstat_pool_nr_free++;
+	n = ++cwstat_pool_nr_free;
 	raw_spin_unlock_irqrestore(&cwstat_pool_lock, flags);
+	return n;
 }
 
 /* ---- table --------------------------------------------------------------- */
@@ -365,13 +445,32 @@ static struct cwstat_track *cwstat_unlink(const struct sock *sk)
 
 /* ---- probe --------------------------------------------------------------- */
 
+/*
+ * Ask for a repair, after the current back-off. A no-op while one is
+ * queued, so a burst of misses costs one walk. queue_delayed_work() takes
+ * only raw locks: fine with preemption off.
+ */
+static void cwstat_repair_kick(void)
+{
+	queue_delayed_work(system_unbound_wq, &cwstat_overflow_work,
+			   READ_ONCE(cwstat_repair_delay));
+}
+
 static void cwstat_overflow(void)
 {
 	atomic64_inc(&cwstat_overflows);
 	atomic64_inc(&cwstat_overflow_pending);
-	/* A no-op while pending, so a burst of misses costs one walk. */
-	queue_delayed_work(system_unbound_wq, &cwstat_overflow_work,
-			   CWSTAT_OVERFLOW_DELAY);
+	/*
+	 * At max_tracked a repair cannot help until entries are freed, which
+	 * cwstat_leave() watches for: do not re-arm on every miss.
+	 * Otherwise the pool is only waiting for its refill.
+	 */
+	if (READ_ONCE(cwstat_pool_nr) >= cwstat_max_tracked) {
+		if (!READ_ONCE(cwstat_capped))
+			WRITE_ONCE(cwstat_capped, true);
+		return;
+	}
+	cwstat_repair_kick();
 }
 
 static void cwstat_enter(const struct sock *sk)
@@ -392,15 +491,21 @@ static void cwstat_enter(const struct sock *sk)
 static void cwstat_leave(const struct sock *sk)
 {
 	struct cwstat_track *t = cwstat_unlink(sk);
+	unsigned int nr_free;
+	u64 pending;
 
 	/* No entry: the socket entered CLOSE_WAIT before the probe, or missed. */
 	if (!t)
 		return;
-	cwstat_pool_put(t);
-	/* An entry is free again: repair what was missed for the lack of one. */
-	if (unlikely(atomic64_read(&cwstat_overflow_pending)))
-		queue_delayed_work(system_unbound_wq, &cwstat_overflow_work,
-				   CWSTAT_OVERFLOW_DELAY);
+	nr_free = cwstat_pool_put(t);
+	/*
+	 * Entries are free again: repair what was missed for the lack of
+	 * them, once there is room for it (or for a good part of it).
+	 */
+	pending = atomic64_read(&cwstat_overflow_pending);
+	if (unlikely(pending) &&
+	    nr_free >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
+		cwstat_repair_kick();
 }
 
 /*
@@ -710,10 +815,48 @@ int cwstat_live_reap(const struct cwstat_reap_req *req,
 
 /* ---- seeding and reconciliation ------------------------------------------ */
 
+/*
+ * A socket a process owns is looked at again after each of these pauses, as
+ * long as it stays on the retry list (at most CWSTAT_RETRY_MAX sockets); what
+ * is still owned after the last one is unresolved. CWSTAT_RETRY_TOTAL_MS
+ * bounds the wait.
+ */
+#define CWSTAT_RETRY_MAX	256
+static const unsigned int cwstat_retry_ms[] = { 10, 50, 200, 500 };
+#define CWSTAT_RETRY_TOTAL_MS	760
+
+/*
+ * Why a reconciliation must never sleep on a socket's lock: lock_sock()
+ * waits uninterruptibly for as long as the owner holds the socket, which a
+ * send() from a page whose fault never resolves (a hung NFS or FUSE page,
+ * userfaultfd) makes forever, and it would wait with
+ * cwstat_reconcile_mutex held, so that insmod, rmmod and every write to
+ * "reconcile" hang in D state behind it. And owning a child still in a
+ * listener's accept queue is not ours to do: inet_csk_listen_stop()
+ * handles each child under bh_lock_sock() alone and WARNs if a process
+ * owns it, then disconnects it under us.
+ *
+ * So a reconciliation takes only the socket's spinlock, as a softirq does
+ * (bh_lock_sock()), and looks at sock_owned_by_user(): see cwstat_examine().
+ */
+
+/* A reconciliation in progress, on its task's stack, under the mutex. */
 struct cwstat_reconcile {
 	unsigned int gen;
+	bool seeding;
+	bool strict;		/* cwstat_strict when it began */
+	/*
+	 * An entry taken from the pool before a socket's lock, used by the
+	 * next insertion: nothing is allocated under a socket lock.
+	 */
+	struct cwstat_track *spare;
+	/* Owned sockets to look at again, each with a reference. */
+	struct sock **retry;
+	unsigned int nr_retry;
+	unsigned int retry_size;
 	u64 inserted;		/* in CLOSE_WAIT, had no entry: now has one */
 	u64 untracked;		/* in CLOSE_WAIT, had none, and none to give */
+	u64 unresolved;		/* owned through every retry, maybe untracked */
 };
 
 /*
@@ -733,58 +876,174 @@ static u64 cwstat_seed_time(const struct sock *sk)
 	return idle_ns < now ? now - idle_ns : 0;
 }
 
-/* @sk, locked by us, is in CLOSE_WAIT: mark its entry seen, or add one. */
+/*
+ * Have rc->spare filled from the pool, growing it if needed, before any
+ * socket lock is taken: cwstat_pool_grow() allocates with GFP_KERNEL and
+ * must not run while we hold a socket, which may belong to a storage
+ * transport. At max_tracked the lockless hint spares the grow mutex.
+ */
+static void cwstat_spare(struct cwstat_reconcile *rc)
+{
+	if (rc->spare)
+		return;
+	rc->spare = cwstat_pool_get();
+	if (!rc->spare &&
+	    READ_ONCE(cwstat_pool_nr) < cwstat_max_tracked &&
+	    !cwstat_pool_grow(1))
+		rc->spare = cwstat_pool_get();
+}
+
+/*
+ * @sk is in CLOSE_WAIT, and we hold its spinlock while no process owns it,
+ * so it cannot change state (see cwstat_reconcile_locked()): mark its entry
+ * seen, or link rc->spare for it. No entry can appear for it between our
+ * lookup and our link: only the probe adds one, on a state change.
+ */
 static void cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
 {
 	struct cwstat_bucket *b = cwstat_bucket_of(sk);
-	struct cwstat_track *t;
+	struct cwstat_track *t, *spare = rc->spare;
 	unsigned long flags;
 
-	sock_owned_by_me(sk);
+	/* Filled outside the bucket lock; only linked under it. */
+	if (spare)
+		cwstat_fill(spare, sk, cwstat_seed_time(sk), rc->gen);
 
 	raw_spin_lock_irqsave(&b->lock, flags);
 	t = cwstat_find(b, sk);
 	if (t)
 		t->gen = rc->gen;
+	else if (spare)
+		hlist_add_head(&spare->node, &b->chain);
 	raw_spin_unlock_irqrestore(&b->lock, flags);
+
 	if (t)
 		return;
-
-	/*
-	 * We own the socket, so it cannot change state, and the probe cannot
-	 * add an entry for it, until release_sock(): we may sleep to grow the
-	 * pool, and the entry cannot be there by the time we link ours.
-	 */
-	t = cwstat_pool_get();
-	if (!t && !cwstat_pool_grow(1))
-		t = cwstat_pool_get();
-	if (!t) {
+	if (!spare) {
 		rc->untracked++;
 		return;
 	}
-	cwstat_fill(t, sk, cwstat_seed_time(sk), rc->gen);
-	t = cwstat_link(t);
-	if (WARN_ON_ONCE(t))
-		cwstat_pool_put(t);
+	rc->spare = NULL;
 	rc->inserted++;
+	cwstat_alarm_update(atomic64_inc_return(&cwstat_tracked));
+}
+
+/* Mark @sk's entry, if it has one, seen by @gen. True if it has one. */
+static bool cwstat_mark(const struct sock *sk, unsigned int gen)
+{
+	struct cwstat_bucket *b = cwstat_bucket_of(sk);
+	struct cwstat_track *t;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&b->lock, flags);
+	t = cwstat_find(b, sk);
+	if (t)
+		t->gen = gen;
+	raw_spin_unlock_irqrestore(&b->lock, flags);
+	return t;
+}
+
+/*
+ * A process owns @sk (we hold its spinlock, but it may change state under
+ * us): decide what can be decided without waiting. True when done, false
+ * when @sk must be looked at again once its owner lets go.
+ *
+ * An owned socket that reads CLOSE_WAIT and has an entry is marked seen:
+ * if it is leaving, the probe removes the entry as usual. One without an
+ * entry may be a miss, or a socket the probe never saw enter: look again.
+ * One in another state needs nothing once every socket has been seen
+ * unowned since the probe was registered (any change into CLOSE_WAIT now
+ * calls the probe); until then (rc->strict: the seeding, and the
+ * reconciliations after one that left a socket unresolved) its owner may be
+ * storing a change into CLOSE_WAIT that the probe missed (case 1 of
+ * cwstat_reconcile_locked()): look again.
+ */
+static bool cwstat_owned(const struct sock *sk, struct cwstat_reconcile *rc)
+{
+	if (READ_ONCE(sk->sk_state) == TCP_CLOSE_WAIT)
+		return cwstat_mark(sk, rc->gen);
+	return !rc->strict;
+}
+
+/*
+ * Examine @sk, which we hold a reference on, the way the kernel's own
+ * softirq paths do: bh_lock_sock() (a spinlock, never a sleep), then
+ * sock_owned_by_user(). Not owned: no state change of @sk can run until we
+ * unlock (the protocol argued in cwstat_reconcile_locked()), so its state
+ * is checked and its entry confirmed or linked. Owned: see cwstat_owned().
+ * True when done; false to look again later.
+ */
+static bool cwstat_examine(struct sock *sk, struct cwstat_reconcile *rc)
+{
+	bool done = true;
+
+	cwstat_spare(rc);
+	local_bh_disable();
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		if (sk->sk_state == TCP_CLOSE_WAIT)
+			cwstat_confirm(sk, rc);
+	} else {
+		done = cwstat_owned(sk, rc);
+	}
+	bh_unlock_sock(sk);
+	local_bh_enable();
+	return done;
 }
 
 static int cwstat_reconcile_batch(struct cwstat_batch *batch, void *arg)
 {
 	struct cwstat_reconcile *rc = arg;
 	unsigned int i;
+	int err = 0;
 
 	for (i = 0; i < batch->nr; i++) {
 		struct sock *sk = batch->socks[i];
 
-		lock_sock(sk);
-		if (sk->sk_state == TCP_CLOSE_WAIT)
-			cwstat_confirm(sk, rc);
-		release_sock(sk);
+		/* Unload is waiting: drop the rest of the batch. */
+		if (!err && READ_ONCE(cwstat_stopping))
+			err = -ESHUTDOWN;
+		if (!err && !cwstat_examine(sk, rc)) {
+			if (rc->nr_retry < rc->retry_size) {
+				/* The list keeps our reference. */
+				rc->retry[rc->nr_retry++] = sk;
+				continue;
+			}
+			rc->unresolved++;
+		}
 		sock_put(sk);
 		cond_resched();
 	}
-	return 0;
+	return err;
+}
+
+/*
+ * Look at the retry list again after each pause of cwstat_retry_ms, until
+ * it is empty; count what is left as unresolved, and drop every reference.
+ */
+static void cwstat_retry_all(struct cwstat_reconcile *rc)
+{
+	unsigned int pass, i, n;
+
+	for (pass = 0; pass < ARRAY_SIZE(cwstat_retry_ms) && rc->nr_retry;
+	     pass++) {
+		if (READ_ONCE(cwstat_stopping))
+			break;
+		msleep(cwstat_retry_ms[pass]);
+		for (i = 0, n = 0; i < rc->nr_retry; i++) {
+			struct sock *sk = rc->retry[i];
+
+			if (cwstat_examine(sk, rc))
+				sock_put(sk);
+			else
+				rc->retry[n++] = sk;
+		}
+		rc->nr_retry = n;
+	}
+	rc->unresolved += rc->nr_retry;
+	for (i = 0; i < rc->nr_retry; i++)
+		sock_put(rc->retry[i]);
+	rc->nr_retry = 0;
 }
 
 /*
@@ -828,26 +1087,63 @@ static u64 cwstat_sweep(unsigned int gen, bool remove)
 	return n;
 }
 
+/* Why a reconciliation runs; repairs back off (cwstat_repair_delay). */
+enum cwstat_rc_why {
+	CWSTAT_RC_SEED,		/* the first, at load */
+	CWSTAT_RC_ASKED,	/* a write to "reconcile", or the period */
+	CWSTAT_RC_REPAIR,	/* misses or unresolved sockets to repair */
+};
+
 /*
- * One reconciliation (@seeding: the first, at load): walk every
- * established hash table, confirm each socket in CLOSE_WAIT under its
- * socket lock, add the ones without an entry, then remove the entries no
- * socket confirmed.
+ * After a reconciliation of kind @why that @left_some sockets untracked or
+ * unresolved: a repair that left some makes the next one wait twice as
+ * long; any reconciliation that left none resets the wait.
+ */
+static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
+{
+	unsigned long delay = cwstat_repair_delay;
+
+	lockdep_assert_held(&cwstat_reconcile_mutex);
+	if (!left_some)
+		delay = CWSTAT_REPAIR_MIN;
+	else if (why == CWSTAT_RC_REPAIR)
+		delay = min_t(unsigned long, 2 * delay, CWSTAT_REPAIR_MAX);
+	WRITE_ONCE(cwstat_repair_delay, delay);
+}
+
+/*
+ * One reconciliation: walk every established hash table, examine each
+ * candidate socket under its spinlock (cwstat_examine()), add an entry for
+ * each in CLOSE_WAIT without one, look again at the owned ones a bounded
+ * number of times, then remove the entries no socket confirmed.
  *
  * Why nothing is lost or counted twice, for a socket S (the seeding case;
  * a later reconciliation is the same with the probe long registered). Let R
  * be the probe's registration, Y the end of tracepoint_synchronize_unregister()
- * that follows it, W the moment the walk reads S's ehash chain, and L the
- * moment we hold S's socket lock; R < Y < W < L.
+ * that follows it, W the moment the walk reads S's ehash chain, and E the
+ * moment we hold S's spinlock (sk_lock.slock) and find S not owned by a
+ * process (sock_owned_by_user() false); R < Y < W < E.
  *
- *  (a) Every state change of S is made under S's socket lock (bh_lock_sock()
- *      in softirq, which defers to the backlog or a timer flag while a
- *      process owns the socket, or lock_sock() in process context), as one
- *      call: the tracepoint, then the store. While we own S, nothing
- *      changes its state.
+ *  (a) Every state change of a full TCP socket is made, the tracepoint and
+ *      then the store as one call, either by the process that owns it
+ *      (lock_sock(): owned set, spinlock dropped) or by a holder of its
+ *      spinlock that found it not owned: softirq input and timers
+ *      (bh_lock_sock(), deferring to the backlog or a flag while a process
+ *      owns it), a new child made locked by sk_clone_lock(), and, in
+ *      process context without owning, inet_csk_listen_stop() on children
+ *      in its accept queue (bh_lock_sock(), WARN if owned) and
+ *      lock_sock_fast() while it keeps the spinlock. Ownership is taken
+ *      and given back under the spinlock. So at E nothing can change S's
+ *      state until we unlock: no owner exists or can appear, and no other
+ *      holder of the spinlock runs; and every change made before E is
+ *      complete, its store included.
+ *      (The former protocol claimed S's lock_sock() excluded every change;
+ *      inet_csk_listen_stop() proves that false, and owning an unaccepted
+ *      child made it WARN and disconnect the child under us.)
  *  (b) A tracepoint call that begins after R calls the probe. After Y, no
  *      call that began before R is still inside the tracepoint; but its
- *      store may still be pending, inside the same socket lock.
+ *      store may still be pending, inside the same critical section of
+ *      (a).
  *  (c) S sits in one ehash chain from being hashed (SYN_SENT or SYN_RECV)
  *      until tcp_set_state(TCP_CLOSE) unhashes it, and enters CLOSE_WAIT
  *      only from ESTABLISHED or SYN_RECV. The walk takes every full socket
@@ -855,26 +1151,43 @@ static u64 cwstat_sweep(unsigned int gen, bool remove)
  *      read at W whose change the probe missed is still pending there.
  *
  *  1. S entered CLOSE_WAIT unseen (before R, or between R and Y without
- *     the probe) and is still in it at L: S was hashed at W in one of the
- *     candidate states; at L the store is done (a) and S has no entry, so we
- *     add one, timed from rcv_tstamp. S leaves CLOSE_WAIT after L > Y: the
- *     probe sees it (b) and removes the entry.
- *  2. S entered CLOSE_WAIT unseen and left it before L: at L it is not in
+ *     the probe) and is still in it at E: S was hashed at W in one of the
+ *     candidate states; at E the store is done (a) and S has no entry, so we
+ *     link one, timed from rcv_tstamp, before we unlock. S leaves
+ *     CLOSE_WAIT after our unlock, after Y: the probe sees it (b) and
+ *     removes the entry. An exit cannot slip between our state check and
+ *     our link (a): the entry we link always names a socket that is in
+ *     CLOSE_WAIT, so the probe will unlink it before S is freed.
+ *  2. S entered CLOSE_WAIT unseen and left it before E: at E it is not in
  *     CLOSE_WAIT and gets no entry; if the probe saw it leave, it found no
  *     entry and did nothing.
- *  3. The probe saw S enter: it added the entry, with the exact time; at L
+ *  3. The probe saw S enter: it added the entry, with the exact time; at E
  *     we find it and only mark it seen.
- *  4. S leaves CLOSE_WAIT while we process it: that needs S's lock, so it
- *     happens before L (case 2) or after our release_sock(), when the probe
- *     removes the entry we may just have added. A leave cannot interleave
+ *  4. S leaves CLOSE_WAIT while we examine it: that needs a state change,
+ *     so it happens before E (case 2) or after our unlock, when the probe
+ *     removes the entry we may just have linked. A leave cannot interleave
  *     with our insertion.
  *  5. S hashed after W: all its state changes come after R, and the probe
  *     sees them.
- *  6. One entry per socket: we add only when our lookup under the bucket
- *     lock finds none, and the probe cannot add one for S while we own it.
+ *  6. One entry per socket: we link only when our lookup under the bucket
+ *     lock finds none, and the probe cannot add one for S while we hold
+ *     S's spinlock unowned (a).
+ *  7. A process owns S at our look (there is no E yet). We never wait for
+ *     it: cwstat_owned() marks an entry it finds for S in CLOSE_WAIT (an
+ *     exit is the probe's to see), needs nothing for S in another state
+ *     once a reconciliation has seen every socket unowned after Y (then no
+ *     change from before R can still be pending, and any entry into
+ *     CLOSE_WAIT calls the probe), and otherwise puts S on the retry list,
+ *     where it is examined again; each retry is the same argument with a
+ *     later E. If the owner keeps S past
+ *     the last retry, S is unresolved: if S is in CLOSE_WAIT without an
+ *     entry it is not counted (we count less, never twice), and
+ *     "unresolved" and cwstat_overflow_pending say so until a repair finds
+ *     it free. Its entry, if any, was marked, so the sweep keeps it.
  *
  * S cannot be freed or reused between W and our sock_put(): we hold a
- * reference taken under the ehash bucket lock.
+ * reference taken under the ehash bucket lock, also while S waits on the
+ * retry list.
  *
  * Entries not seen (gen older than this walk's) were added before the walk
  * began (the probe stamps new entries with the current generation) and
@@ -883,41 +1196,65 @@ static u64 cwstat_sweep(unsigned int gen, bool remove)
  * tracepoint, with the probe about to remove the entry. So they are removed
  * only if still there CWSTAT_SETTLE_MS later.
  *
- * Misses of the probe (pool empty: cwstat_overflow_pending) explain as many
- * added entries; anything else added or removed outside the seeding is
- * drift, which must stay 0.
+ * Misses of the probe and sockets left untracked or unresolved before
+ * (cwstat_overflow_pending) explain as many added entries; anything else
+ * added or removed outside the seeding is drift, which must stay 0.
  */
-static int cwstat_reconcile_locked(bool seeding)
+static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 {
 	struct cwstat_reconcile rc = {};
 	u64 pending, stale, repaired, drift;
+	bool capped;
 	int err;
 
 	lockdep_assert_held(&cwstat_reconcile_mutex);
 
 	rc.gen = cwstat_gen + 1;
+	rc.seeding = why == CWSTAT_RC_SEED;
+	rc.strict = cwstat_strict;
 	WRITE_ONCE(cwstat_gen, rc.gen);
 	pending = atomic64_xchg(&cwstat_overflow_pending, 0);
 
-	/* Room for some insertions, so most need not allocate one by one. */
+	/*
+	 * Room for some insertions, so most need not allocate one by one,
+	 * and for the retry list; without one, owned sockets are unresolved
+	 * at once.
+	 */
 	cwstat_pool_grow(CWSTAT_POOL_HIGH);
+	rc.retry = kvmalloc_array(CWSTAT_RETRY_MAX, sizeof(*rc.retry),
+				  GFP_KERNEL);
+	if (rc.retry)
+		rc.retry_size = CWSTAT_RETRY_MAX;
 	err = cwstat_walk_candidates(cwstat_reconcile_batch, &rc);
+	cwstat_retry_all(&rc);
+	kvfree(rc.retry);
+	if (rc.spare)
+		cwstat_pool_put(rc.spare);
 	if (err) {
 		/* Unseen entries prove nothing after a partial walk. */
-		atomic64_add(pending, &cwstat_overflow_pending);
+		atomic64_add(pending + rc.untracked + rc.unresolved,
+			     &cwstat_overflow_pending);
 		return err;
 	}
 
 	stale = cwstat_sweep(rc.gen, false);
-	if (stale) {
+	if (stale && !READ_ONCE(cwstat_stopping)) {
 		msleep(CWSTAT_SETTLE_MS);
 		stale = cwstat_sweep(rc.gen, true);
+	} else {
+		stale = 0;
 	}
 
-	/* Still missed: the next reconciliation will meet them again. */
-	atomic64_add(rc.untracked, &cwstat_overflow_pending);
+	/* Still missed: a later repair will meet them again. */
+	atomic64_add(rc.untracked + rc.unresolved, &cwstat_overflow_pending);
+	WRITE_ONCE(cwstat_unresolved, rc.unresolved);
+	if (!rc.unresolved)
+		cwstat_strict = false;
+	capped = rc.untracked &&
+		 READ_ONCE(cwstat_pool_nr) >= cwstat_max_tracked;
+	WRITE_ONCE(cwstat_capped, capped);
 
-	if (seeding) {
+	if (rc.seeding) {
 		atomic64_add(rc.inserted, &cwstat_seeded);
 		repaired = rc.inserted;
 	} else {
@@ -930,32 +1267,50 @@ static int cwstat_reconcile_locked(bool seeding)
 		pr_warn_ratelimited("reconciliation corrected a drift of %llu: %llu sockets in CLOSE_WAIT were not tracked, %llu entries were stale\n",
 				    drift, rc.inserted - repaired, stale);
 	}
-	if (rc.untracked)
+	if (capped)
 		pr_warn_ratelimited("%llu sockets in CLOSE_WAIT are not tracked: max_tracked=%u is reached\n",
 				    rc.untracked, cwstat_max_tracked);
+	if (rc.unresolved)
+		pr_warn_ratelimited("%llu sockets could not be examined: a process held their lock for %u ms; they are counted when it lets go\n",
+				    rc.unresolved, CWSTAT_RETRY_TOTAL_MS);
+	/*
+	 * Look again later, backing off, for what a lock held us from, and
+	 * for what memory (not max_tracked) held us from tracking. At the
+	 * cap, cwstat_leave() asks for the repair once there is room.
+	 */
+	cwstat_repair_backoff(why, rc.untracked || rc.unresolved);
+	if (rc.unresolved || (rc.untracked && !capped))
+		cwstat_repair_kick();
 	return 0;
 }
 
 /*
- * Run a reconciliation now, in process context: for the "reconcile"
- * parameter, the period and the repair of misses. -ENODEV before the
- * seeding is done, after unload began, or in scan mode.
+ * Run a reconciliation now, in process context. -ENODEV before the
+ * seeding is done, after unload began, or in scan mode; -EINTR if the
+ * caller is killed while waiting for another one (bounded, see
+ * cwstat_reconcile_mutex).
  */
-int cwstat_live_reconcile(void)
+static int cwstat_reconcile(enum cwstat_rc_why why)
 {
 	int err = -ENODEV;
 
 	if (mutex_lock_killable(&cwstat_reconcile_mutex))
 		return -EINTR;
 	if (cwstat_running)
-		err = cwstat_reconcile_locked(false);
+		err = cwstat_reconcile_locked(why);
 	mutex_unlock(&cwstat_reconcile_mutex);
 	return err;
 }
 
+/* For the "reconcile" attribute. */
+int cwstat_live_reconcile(void)
+{
+	return cwstat_reconcile(CWSTAT_RC_ASKED);
+}
+
 static void cwstat_period_fn(struct work_struct *work)
 {
-	if (cwstat_live_reconcile() == -ENODEV)
+	if (cwstat_reconcile(CWSTAT_RC_ASKED) == -ENODEV)
 		return;
 	queue_delayed_work(system_unbound_wq, &cwstat_period_work,
 			   cwstat_reconcile_period_s * HZ);
@@ -963,7 +1318,7 @@ static void cwstat_period_fn(struct work_struct *work)
 
 static void cwstat_overflow_fn(struct work_struct *work)
 {
-	cwstat_live_reconcile();
+	cwstat_reconcile(CWSTAT_RC_REPAIR);
 }
 
 /* ---- load and unload ------------------------------------------------------ */
@@ -1051,7 +1406,7 @@ int cwstat_live_seed(void)
 		return 0;
 
 	mutex_lock(&cwstat_reconcile_mutex);
-	err = cwstat_reconcile_locked(true);
+	err = cwstat_reconcile_locked(CWSTAT_RC_SEED);
 	if (!err) {
 		cwstat_running = true;
 		if (cwstat_reconcile_period_s)
@@ -1078,7 +1433,12 @@ void cwstat_live_stop(void)
 	if (cwstat_mode != CWSTAT_MODE_LIVE)
 		return;
 
-	/* A reconciliation asked for from now on does nothing. */
+	/*
+	 * A running reconciliation cuts its walk short; one asked for from
+	 * now on does nothing. The wait for the mutex is bounded: its holder
+	 * never waits for a socket lock.
+	 */
+	WRITE_ONCE(cwstat_stopping, true);
 	mutex_lock(&cwstat_reconcile_mutex);
 	cwstat_running = false;
 	mutex_unlock(&cwstat_reconcile_mutex);
@@ -1116,6 +1476,10 @@ u64 cwstat_live_stat(enum cwstat_live_stat which)
 		return atomic64_read(&cwstat_seeded);
 	case CWSTAT_STAT_REAPED:
 		return atomic64_read(&cwstat_reaped);
+	case CWSTAT_STAT_UNRESOLVED:
+		return READ_ONCE(cwstat_unresolved);
+	case CWSTAT_STAT_CAPPED:
+		return READ_ONCE(cwstat_capped);
 	case CWSTAT_STAT_POOL_ENTRIES:
 		return READ_ONCE(cwstat_pool_nr);
 	case CWSTAT_STAT_POOL_BYTES:

@@ -224,6 +224,8 @@ CWSTAT_STAT_ATTR(seeded, CWSTAT_STAT_SEEDED);
 CWSTAT_STAT_ATTR(pool_entries, CWSTAT_STAT_POOL_ENTRIES);
 CWSTAT_STAT_ATTR(pool_bytes, CWSTAT_STAT_POOL_BYTES);
 CWSTAT_STAT_ATTR(reaped, CWSTAT_STAT_REAPED);
+CWSTAT_STAT_ATTR(unresolved, CWSTAT_STAT_UNRESOLVED);
+CWSTAT_STAT_ATTR(capped, CWSTAT_STAT_CAPPED);
 
 /* Only root on the host may tune; 0644 alone lets any uid 0 through. */
 static int cwstat_may_tune(void)
@@ -356,6 +358,8 @@ static struct attribute *cwstat_attrs[] = {
 	&cwstat_attr_pool_entries.kattr.attr,
 	&cwstat_attr_pool_bytes.kattr.attr,
 	&cwstat_attr_reaped.kattr.attr,
+	&cwstat_attr_unresolved.kattr.attr,
+	&cwstat_attr_capped.kattr.attr,
 	&cwstat_attr_max_age_ms.attr,
 	&cwstat_attr_warn.attr,
 	&cwstat_attr_crit.attr,

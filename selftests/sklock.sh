@@ -1,0 +1,146 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# cw-timeout: 150
+# cw-tier: core
+#
+# sklock (live mode): a socket whose lock a process holds for good must not
+# hang the module (issue 16). cw_lockhold holds a CLOSE_WAIT socket's lock
+# with a send() stalled in a userfault, as a hung NFS or FUSE page would.
+# While it holds it:
+#  - insmod (the seeding walk), a write to reconcile and rmmod each return
+#    within 10 s (they used to wait in D state in lock_sock())
+#  - the socket is not tracked, and the health counter "unresolved" says so
+#  - the socket's other sockets are counted as ss counts them
+# Once the lock is released, a reconciliation tracks it and unresolved is 0.
+#
+# Each step runs in the background and is waited for 10 s at most; a step
+# still blocked then fails, and the lock is released so that it ends.
+
+. "$(dirname "$0")/lib.sh"
+
+mod_unload
+ns_add k || bail "ip netns add k"
+ino=$(ns_ino k)
+factory_start other -N "$(ns_file k)" -n 3
+
+holder=
+holder_start() {
+	if [ -n "$holder" ]; then
+		kill -TERM "$holder" 2>/dev/null
+		wait "$holder" 2>/dev/null
+	fi
+	rm -f "$CW_T/hold.ready" "$CW_T/hold.ready.released"
+	"$CW_BIN/cw_lockhold" -N "$(ns_file k)" -o "$CW_T/hold.ready" -t 120 \
+		>/dev/null 2>"$CW_T/hold.err" </dev/null &
+	holder=$!
+	bg_register $holder
+	wait_until 20 test -e "$CW_T/hold.ready" ||
+		bail "cw_lockhold holds a CLOSE_WAIT socket's lock" \
+			"$(cat "$CW_T/hold.err")"
+}
+
+# released: the lock is free again (the holder keeps the socket).
+holder_release() {
+	kill -USR1 "$holder" 2>/dev/null
+	wait_until 20 test -e "$CW_T/hold.ready.released"
+}
+
+# bounded DESC CMD...: CMD returns within 10 s, with status 0.
+bounded() {
+	local desc=$1 rc pid
+	shift
+	rm -f "$CW_T/bounded.rc"
+	(
+		"$@" >"$CW_T/bounded.out" 2>&1
+		echo $? >"$CW_T/bounded.rc"
+	) &
+	pid=$!
+	if wait_until 10 test -s "$CW_T/bounded.rc"; then
+		rc=$(cat "$CW_T/bounded.rc")
+		if [ "$rc" = 0 ]; then
+			ok "$desc returns within 10 s"
+		else
+			fail "$desc returns within 10 s" "status $rc"
+			diag_file "$CW_T/bounded.out"
+		fi
+	else
+		fail "$desc returns within 10 s" "still blocked after 10 s; releasing the lock"
+		holder_release
+		wait_until 20 test -s "$CW_T/bounded.rc"
+		diag "it returned after the release: status $(cat "$CW_T/bounded.rc" 2>/dev/null)"
+		holder_start
+	fi
+	wait "$pid"
+}
+
+do_reconcile() {
+	echo 1 >/sys/kernel/cwstat/reconcile
+}
+
+holder_start
+assert_eq "ss: the held socket and 3 others in CLOSE_WAIT" \
+	"$(nsrun k ss -Htan state close-wait | wc -l)" 4
+
+t0=$(now_cs)
+bounded "insmod (seeding) with the lock held" mod_load max_age_ms=0
+mod_loaded || bail "cwstat loaded"
+is_live || skip_all "live mode only"
+diag "insmod took $(($(now_cs) - t0)) cs"
+assert_eq "seeding: the 3 free sockets tracked" "$(mod_param seeded)" 3
+assert_eq "unresolved counts the held socket after seeding" \
+	"$(mod_param unresolved 2>&1)" 1
+snap "$CW_T/s"
+format_ok "well-formed" "$CW_T/s"
+assert_eq "close_wait counts less, not more: 3" \
+	"$(cw_val "$CW_T/s" netns "ns=$ino" close_wait)" 3
+
+t0=$(now_cs)
+bounded "a write to reconcile with the lock held" do_reconcile
+diag "reconcile took $(($(now_cs) - t0)) cs"
+assert_eq "unresolved after the reconciliation" "$(mod_param unresolved 2>&1)" 1
+assert_eq "no drift" "$(mod_param drift)" 0
+
+# rmmod while a reconciliation runs: it used to wait for that one's
+# lock_sock() behind cwstat_reconcile_mutex.
+reconcile_rmmod() {
+	echo 1 >/sys/kernel/cwstat/reconcile 2>/dev/null &
+	sleep 0.3
+	mod_unload
+	wait $!
+	! mod_loaded
+}
+bounded "rmmod during a reconciliation, with the lock held" reconcile_rmmod
+check "cwstat unloaded" sh -c '! test -d /sys/module/cwstat'
+
+# Loaded again; then the lock is released and a reconciliation finds it.
+bounded "insmod again with the lock held" mod_load max_age_ms=0
+holder_release || fail "cw_lockhold released the lock" "$(cat "$CW_T/hold.err")"
+bounded "a write to reconcile after the release" do_reconcile
+assert_eq "unresolved is 0 once the lock is free" \
+	"$(mod_param unresolved 2>&1)" 0
+assert_eq "tracked: all 4" "$(mod_param tracked)" 4
+snap "$CW_T/s"
+assert_eq "close_wait=4, as ss" \
+	"$(cw_val "$CW_T/s" netns "ns=$ino" close_wait)" \
+	"$(nsrun k ss -Htan state close-wait | wc -l)"
+assert_eq "no drift: an unresolved socket is not drift" "$(mod_param drift)" 0
+
+# The same with an ESTABLISHED socket held: it cannot hang a walk either.
+kill -TERM "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+holder=
+rm -f "$CW_T/hold.ready"
+"$CW_BIN/cw_lockhold" -s est -N "$(ns_file k)" -o "$CW_T/hold.ready" -t 120 \
+	>/dev/null 2>"$CW_T/hold.err" </dev/null &
+holder=$!
+bg_register $holder
+wait_until 20 test -e "$CW_T/hold.ready" || bail "cw_lockhold -s est"
+bounded "a write to reconcile with an ESTABLISHED socket held" do_reconcile
+bounded "rmmod during a reconciliation, with an ESTABLISHED socket held" \
+	reconcile_rmmod
+bounded "insmod with an ESTABLISHED socket held" mod_load max_age_ms=0
+assert_eq "tracked: the 3" "$(mod_param tracked)" 3
+kill -TERM "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+
+cw_exit
