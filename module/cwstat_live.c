@@ -501,11 +501,14 @@ retry:
 			goto retry;
 		}
 		hlist_for_each_entry(t, &b->chain, node) {
+			/* The entry's socket is alive, and holds its netns. */
+			u64 cookie = cwstat_net_cookie(sock_net(t->sk));
 			struct cwstat_row *netns_row, *cg_row;
 			struct cwstat_counts one;
 
-			netns_row = cwstat_agg_find_or_add(agg, t->ns, 0, NULL);
-			cg_row = cwstat_agg_find_or_add(agg, t->ns,
+			netns_row = cwstat_agg_find_or_add(agg, t->ns, cookie,
+							   0, NULL);
+			cg_row = cwstat_agg_find_or_add(agg, t->ns, cookie,
 							cgroup_id(t->cgrp),
 							t->cgrp);
 			if (!netns_row || !cg_row) {

@@ -45,7 +45,8 @@ static int cwstat_selftest_agg(void)
 		err = cwstat_agg_reserve(&agg, 1);
 		if (err)
 			break;
-		row = cwstat_agg_find_or_add(&agg, 1 + i % 7, i, NULL);
+		row = cwstat_agg_find_or_add(&agg, 1 + i % 7, 1 + i % 7, i,
+					     NULL);
 		if (!row || row->cw.close_wait) {
 			err = -EINVAL;
 			break;
@@ -59,6 +60,17 @@ static int cwstat_selftest_agg(void)
 	}
 	if (!err && (agg.used != 1000 || cwstat_agg_find(&agg, 1, 1)))
 		err = -EINVAL;
+	/* One inode number, two netns (one dead): two rows, never one. */
+	if (!err)
+		err = cwstat_agg_reserve(&agg, 2);
+	if (!err) {
+		struct cwstat_row *a, *b;
+
+		a = cwstat_agg_find_or_add(&agg, 4242, 100, 0, NULL);
+		b = cwstat_agg_find_or_add(&agg, 4242, 101, 0, NULL);
+		if (!a || !b || a == b || agg.used != 1002)
+			err = -EINVAL;
+	}
 	cwstat_agg_destroy(&agg);
 	if (!CWSTAT_EXPECT(!err))
 		return -EINVAL;

@@ -39,6 +39,9 @@ int cwstat_row_cmp(const void *a, const void *b)
 		return x->netns_close_wait > y->netns_close_wait ? -1 : 1;
 	if (x->ns != y->ns)
 		return x->ns < y->ns ? -1 : 1;
+	/* Two netns with one number, in one walk: kept apart all the same. */
+	if (x->net_cookie != y->net_cookie)
+		return x->net_cookie < y->net_cookie ? -1 : 1;
 	/* The netns row itself, cgroup_id 0, comes first. */
 	if (!x->cgroup_id || !y->cgroup_id)
 		return x->cgroup_id ? 1 : (y->cgroup_id ? -1 : 0);
@@ -70,7 +73,7 @@ int cwstat_snapshot_build(struct cwstat_agg *agg, struct cwstat_snapshot *snap)
 			continue;
 		/* The walk adds a socket's netns row before its cgroup row. */
 		if (row->cgroup_id)
-			netns_row = cwstat_agg_find(agg, row->ns, 0);
+			netns_row = cwstat_agg_find(agg, row->net_cookie, 0);
 		row->netns_close_wait = netns_row->cw.close_wait;
 		rows[n++] = *row;
 	}
