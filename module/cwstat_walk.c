@@ -159,15 +159,24 @@ void cwstat_count_close_wait(struct cwstat_counts *cw, const struct sock *sk,
 			     u32 now)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
-	s32 idle = now - READ_ONCE(tp->rcv_tstamp);
+	/*
+	 * rcv_tstamp is 32-bit jiffies: an age up to 2^32 ticks (198 days at
+	 * HZ=250) is exact, and then it wraps. Not s32, which would lose the
+	 * oldest leaks, past 2^31 ticks (99 days), to 0.
+	 */
+	u32 idle = now - READ_ONCE(tp->rcv_tstamp);
 
 	*cw = (struct cwstat_counts){ .close_wait = 1 };
 	/* Read without the socket lock, as tcp_diag_get_info() does. */
 	cw->recvq_bytes = cwstat_close_wait_payload(READ_ONCE(tp->rcv_nxt),
 						    READ_ONCE(tp->copied_seq));
 	cw->rmem_bytes = sk_rmem_alloc_get(sk);
-	/* A segment that arrived after @now was read is no idle time. */
-	if (idle > 0)
+	/*
+	 * A segment that arrived after @now was read is no idle time: such a
+	 * stamp is a few ticks ahead, which reads as an age within a second
+	 * of 2^32 ticks, where the count wraps anyway.
+	 */
+	if (idle < U32_MAX - HZ)
 		cw->oldest_idle = idle;
 }
 
