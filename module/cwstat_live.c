@@ -638,13 +638,15 @@ retry:
  * The socket may leave CLOSE_WAIT on its own between the pick and
  * tcp_abort()'s lock_sock(): the application closes it, or the peer resets
  * it. We cannot hold the socket lock across tcp_abort(), which takes it,
- * so the state test below cannot close that window. What the window costs:
- * tcp_abort() leaves a socket the application closed alone (SOCK_DEAD) but
- * for tcp_write_queue_purge() (inet_diag's SOCK_DESTROY has the same
- * window), and resets again one the peer reset. What it cannot cost is the
- * count: the entry is marked before the call, and the probe credits us
- * only with the exit from CLOSE_WAIT made by this task inside the call,
- * never with one made by the application or by a softirq.
+ * so the state test below cannot close that window (inet_diag's
+ * SOCK_DESTROY has the same one). What it costs, on 6.1.192 and 6.12:
+ * tcp_abort() returns -ENOENT and touches nothing on a socket already in
+ * CLOSE (reset by the peer, or closed by the application with unread data,
+ * which sent the RST itself), and finishes with tcp_done(), without a RST,
+ * an orphan the application's close() moved to LAST_ACK. What it cannot
+ * cost is the count: the entry is marked before the call, and the probe
+ * credits us only with the exit from CLOSE_WAIT made by this task inside
+ * the call, never with one made by the application or by a softirq.
  */
 static bool cwstat_reap_one(struct sock *sk)
 {
