@@ -73,7 +73,8 @@ static const char *const cwstat_alarm_names[] = {
  * sees the new count and re-queues itself.
  *
  * cwstat_alarm_level is written only by cwstat_alarm_eval() (the work item,
- * and a threshold store, both in process context), read by anyone.
+ * a threshold store and a read of alarm, all in process context), read by
+ * anyone.
  * Notifying sleeps, and is rate-limited: cwstat_alarm_notify_work alone
  * touches cwstat_alarm_notified and cwstat_alarm_notified_at (the latter
  * also read racily, for a delay only).
@@ -81,7 +82,10 @@ static const char *const cwstat_alarm_names[] = {
 static atomic_t cwstat_alarm_level = ATOMIC_INIT(CWSTAT_ALARM_OK);
 static int cwstat_alarm_notified = CWSTAT_ALARM_OK;
 static unsigned long cwstat_alarm_notified_at;
-/* The last scan-mode walk's host-wide count; under cwstat_walk_mutex. */
+/*
+ * The last scan-mode walk's host-wide count: written by the walker under
+ * cwstat_walk_mutex, read locklessly (one value).
+ */
 static u64 cwstat_scan_close_wait;
 
 #define CWSTAT_ALARM_INTERVAL	HZ
