@@ -32,6 +32,26 @@ static inline struct inet_hashinfo *cwstat_net_ehash(struct net *net)
 #endif
 }
 
+/*
+ * A key for @net that no other netns ever has, not even after @net is gone:
+ * its inode number (the format's ns=) is handed to the next netns made.
+ * Written once, before the netns is visible to anyone.
+ */
+static inline u64 cwstat_net_cookie(const struct net *net)
+{
+#ifdef HAVE_NET_COOKIE
+	return net->net_cookie;
+#else
+	/*
+	 * Before 5.12 the cookie is made on first use, by a function modules
+	 * cannot rely on; the inode number is the only key, and a netns that
+	 * takes over a dead one's number can be served its cached rows for up
+	 * to max_age_ms. Not yet fixed on these kernels.
+	 */
+	return net->ns.inum;
+#endif
+}
+
 #ifndef HAVE_PARAM_SET_UINT_MINMAX
 static inline int param_set_uint_minmax(const char *val,
 					const struct kernel_param *kp,

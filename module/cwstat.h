@@ -44,11 +44,15 @@ struct cwstat_counts {
 
 /*
  * One row of a walk's result: a network namespace (cgroup_id == 0, cgrp ==
- * NULL) or a cgroup within one. ns == 0 marks a free slot of the aggregation
- * table: no live netns has inode number 0.
+ * NULL) or a cgroup within one. Rows are keyed and scoped by the netns's
+ * cookie, which no other netns ever gets (cwstat_net_cookie()); ns, the
+ * inode number, is only printed: a netns made after the walk may have it
+ * already, and its readers must not see these rows. ns == 0 marks a free
+ * slot of the aggregation table: no netns has inode number 0.
  */
 struct cwstat_row {
 	unsigned int ns;
+	u64 net_cookie;
 	u64 cgroup_id;
 	struct cgroup *cgrp;	/* holds a reference; NULL on a netns row */
 	struct cwstat_counts cw;
@@ -69,11 +73,11 @@ struct cwstat_agg {
 
 int cwstat_agg_reserve(struct cwstat_agg *agg, unsigned int more);
 unsigned int cwstat_agg_room(const struct cwstat_agg *agg);
-struct cwstat_row *cwstat_agg_find(struct cwstat_agg *agg, unsigned int ns,
+struct cwstat_row *cwstat_agg_find(struct cwstat_agg *agg, u64 net_cookie,
 				   u64 cgroup_id);
 struct cwstat_row *cwstat_agg_find_or_add(struct cwstat_agg *agg,
-					  unsigned int ns, u64 cgroup_id,
-					  struct cgroup *cgrp);
+					  unsigned int ns, u64 net_cookie,
+					  u64 cgroup_id, struct cgroup *cgrp);
 void cwstat_agg_destroy(struct cwstat_agg *agg);
 
 struct cwstat_walk_stats {
@@ -142,8 +146,9 @@ int cwstat_snapshot_build(struct cwstat_agg *agg,
 			  struct cwstat_snapshot *snap);
 
 /*
- * Which rows a reader may see: every netns, or only @net. The reader holds a
- * reference on @net, so its inode number cannot pass to another netns.
+ * Which rows a reader may see: every netns, or only @net's, by its cookie:
+ * a cached snapshot may hold the rows of a dead netns whose inode number
+ * @net now has.
  */
 struct cwstat_scope {
 	bool all;

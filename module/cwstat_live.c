@@ -606,11 +606,14 @@ retry:
 			goto retry;
 		}
 		hlist_for_each_entry(t, &b->chain, node) {
+			/* The entry's socket is alive, and holds its netns. */
+			u64 cookie = cwstat_net_cookie(sock_net(t->sk));
 			struct cwstat_row *netns_row, *cg_row;
 			struct cwstat_counts one;
 
-			netns_row = cwstat_agg_find_or_add(agg, t->ns, 0, NULL);
-			cg_row = cwstat_agg_find_or_add(agg, t->ns,
+			netns_row = cwstat_agg_find_or_add(agg, t->ns, cookie,
+							   0, NULL);
+			cg_row = cwstat_agg_find_or_add(agg, t->ns, cookie,
 							cgroup_id(t->cgrp),
 							t->cgrp);
 			if (!netns_row || !cg_row) {
@@ -740,13 +743,15 @@ retry:
  * The socket may leave CLOSE_WAIT on its own between the pick and
  * tcp_abort()'s lock_sock(): the application closes it, or the peer resets
  * it. We cannot hold the socket lock across tcp_abort(), which takes it,
- * so the state test below cannot close that window. What the window costs:
- * tcp_abort() leaves a socket the application closed alone (SOCK_DEAD) but
- * for tcp_write_queue_purge() (inet_diag's SOCK_DESTROY has the same
- * window), and resets again one the peer reset. What it cannot cost is the
- * count: the entry is marked before the call, and the probe credits us
- * only with the exit from CLOSE_WAIT made by this task inside the call,
- * never with one made by the application or by a softirq.
+ * so the state test below cannot close that window (inet_diag's
+ * SOCK_DESTROY has the same one). What it costs, on 6.1.192 and 6.12:
+ * tcp_abort() returns -ENOENT and touches nothing on a socket already in
+ * CLOSE (reset by the peer, or closed by the application with unread data,
+ * which sent the RST itself), and finishes with tcp_done(), without a RST,
+ * an orphan the application's close() moved to LAST_ACK. What it cannot
+ * cost is the count: the entry is marked before the call, and the probe
+ * credits us only with the exit from CLOSE_WAIT made by this task inside
+ * the call, never with one made by the application or by a softirq.
  */
 static bool cwstat_reap_one(struct sock *sk)
 {

@@ -17,13 +17,15 @@
 #include <linux/user_namespace.h>
 #include <net/net_namespace.h>
 
+#include "compat.h"
 #include "cwstat_format.h"
 #include "cwstat.h"
 
 static bool cwstat_in_scope(const struct cwstat_scope *scope,
 			    const struct cwstat_row *row)
 {
-	return scope->all || row->ns == scope->net->ns.inum;
+	/* Not ns.inum: a dead netns's number, and cached rows, pass on. */
+	return scope->all || row->net_cookie == cwstat_net_cookie(scope->net);
 }
 
 static void cwstat_show_counts(struct seq_file *m,

@@ -34,6 +34,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
+#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
@@ -41,6 +42,7 @@
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 #include <net/net_namespace.h>
+#include <net/netns/generic.h>
 
 #include "cwstat_format.h"
 #include "cwstat.h"
@@ -74,13 +76,27 @@ struct cwstat_reap_state {
 };
 
 /*
- * cwstat_reap_mutex serialises requests, host-wide: two reapers never mark
- * the same live-table entry (see cwstat_live_reap()). cwstat_reap_result_lock
- * guards the req and res of every open file, so that a read never waits
- * for a long request on another file.
+ * Two reapers must never mark the same live-table entry (see
+ * cwstat_live_reap()), yet a container's long request must not hold up
+ * the reapers of other netns. A request through a netns's own file, for
+ * that netns, can only match entries of that netns (no other live netns
+ * has its inode number): it holds cwstat_reap_rwsem for read and the
+ * netns's own cwstat_reap_net.lock. A request beyond its file's netns
+ * (ns=all, or another netns's number: root on the host, through the
+ * initial netns's file) may match any entry: it holds cwstat_reap_rwsem
+ * for write, which excludes every other request.
+ *
+ * cwstat_reap_result_lock guards the req and res of every open file, so
+ * that a read never waits for a long request on another file.
  */
-static DEFINE_MUTEX(cwstat_reap_mutex);
+static DECLARE_RWSEM(cwstat_reap_rwsem);
 static DEFINE_MUTEX(cwstat_reap_result_lock);
+
+struct cwstat_reap_net {
+	struct mutex lock;	/* serialises this netns's own requests */
+};
+
+static unsigned int cwstat_reap_net_id;
 
 enum cwstat_reap_key {
 	CWSTAT_RK_OLDER_THAN,
@@ -249,10 +265,25 @@ static int cwstat_reap_write(struct file *file, char *buf, size_t size)
 	}
 
 	req.test_delay_ms = min(reap_delay_ms, 1000U);
-	if (mutex_lock_killable(&cwstat_reap_mutex))
-		return -EINTR;
-	err = cwstat_live_reap(&req, &res);
-	mutex_unlock(&cwstat_reap_mutex);
+	if (req.all_ns || req.ns != net->ns.inum) {
+		if (down_write_killable(&cwstat_reap_rwsem))
+			return -EINTR;
+		err = cwstat_live_reap(&req, &res);
+		up_write(&cwstat_reap_rwsem);
+	} else {
+		struct cwstat_reap_net *rn;
+
+		rn = net_generic(net, cwstat_reap_net_id);
+		if (down_read_killable(&cwstat_reap_rwsem))
+			return -EINTR;
+		if (mutex_lock_killable(&rn->lock)) {
+			up_read(&cwstat_reap_rwsem);
+			return -EINTR;
+		}
+		err = cwstat_live_reap(&req, &res);
+		mutex_unlock(&rn->lock);
+		up_read(&cwstat_reap_rwsem);
+	}
 	if (err)
 		return err;
 	cwstat_reap_log(&req, &res);
@@ -333,10 +364,13 @@ static const struct seq_operations cwstat_reap_seq_ops = {
  */
 static int __net_init cwstat_reap_net_init(struct net *net)
 {
+	struct cwstat_reap_net *rn = net_generic(net, cwstat_reap_net_id);
 	kuid_t uid = make_kuid(net->user_ns, 0);
 	kgid_t gid = make_kgid(net->user_ns, 0);
 	struct proc_dir_entry *pde;
 
+	/* Before the file exists: a writer takes it at once. */
+	mutex_init(&rn->lock);
 	pde = proc_create_net_data_write(CWSTAT_REAP_NAME, 0600, net->proc_net,
 					 &cwstat_reap_seq_ops, cwstat_reap_write,
 					 sizeof(struct cwstat_reap_state), NULL);
@@ -353,9 +387,12 @@ static void __net_exit cwstat_reap_net_exit(struct net *net)
 	remove_proc_entry(CWSTAT_REAP_NAME, net->proc_net);
 }
 
+/* .size: the netns core allocates and frees our cwstat_reap_net. */
 static struct pernet_operations cwstat_reap_net_ops = {
 	.init = cwstat_reap_net_init,
 	.exit = cwstat_reap_net_exit,
+	.id = &cwstat_reap_net_id,
+	.size = sizeof(struct cwstat_reap_net),
 };
 
 int cwstat_reap_init(void)

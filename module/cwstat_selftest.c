@@ -5,6 +5,8 @@
  */
 #include <linux/sort.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
+#include <net/tcp.h>
 
 #include "cwstat.h"
 
@@ -33,6 +35,40 @@ static int cwstat_selftest_payload(void)
 	return 0;
 }
 
+/*
+ * oldest_idle from rcv_tstamp: 32-bit jiffies, so any age up to 2^32 ticks
+ * (198 days at HZ=250) must come out whole. A socket that is only a zeroed
+ * tcp_sock is enough: cwstat_count_close_wait() reads its sequence numbers,
+ * rmem and rcv_tstamp, nothing else.
+ */
+static int cwstat_selftest_idle(void)
+{
+	static const u32 ages[] = { 0, 3, 1U << 31, (1U << 31) + 5,
+				    0xc0000000U, 0xffffffffU - 2 * HZ };
+	const u32 now = 0x12345678U;
+	struct cwstat_counts cw;
+	struct tcp_sock *tp;
+	unsigned int i;
+	int err = 0;
+
+	tp = kzalloc(sizeof(*tp), GFP_KERNEL);
+	if (!tp)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(ages) && !err; i++) {
+		tp->rcv_tstamp = now - ages[i];
+		cwstat_count_close_wait(&cw, (struct sock *)tp, now);
+		if (!CWSTAT_EXPECT(cw.oldest_idle == ages[i]))
+			err = -EINVAL;
+	}
+	/* A segment that came in after @now was read: no idle time. */
+	tp->rcv_tstamp = now + 2;
+	cwstat_count_close_wait(&cw, (struct sock *)tp, now);
+	if (!err && !CWSTAT_EXPECT(cw.oldest_idle == 0))
+		err = -EINVAL;
+	kfree(tp);
+	return err;
+}
+
 static int cwstat_selftest_agg(void)
 {
 	struct cwstat_agg agg = {};
@@ -45,7 +81,8 @@ static int cwstat_selftest_agg(void)
 		err = cwstat_agg_reserve(&agg, 1);
 		if (err)
 			break;
-		row = cwstat_agg_find_or_add(&agg, 1 + i % 7, i, NULL);
+		row = cwstat_agg_find_or_add(&agg, 1 + i % 7, 1 + i % 7, i,
+					     NULL);
 		if (!row || row->cw.close_wait) {
 			err = -EINVAL;
 			break;
@@ -59,6 +96,17 @@ static int cwstat_selftest_agg(void)
 	}
 	if (!err && (agg.used != 1000 || cwstat_agg_find(&agg, 1, 1)))
 		err = -EINVAL;
+	/* One inode number, two netns (one dead): two rows, never one. */
+	if (!err)
+		err = cwstat_agg_reserve(&agg, 2);
+	if (!err) {
+		struct cwstat_row *a, *b;
+
+		a = cwstat_agg_find_or_add(&agg, 4242, 100, 0, NULL);
+		b = cwstat_agg_find_or_add(&agg, 4242, 101, 0, NULL);
+		if (!a || !b || a == b || agg.used != 1002)
+			err = -EINVAL;
+	}
 	cwstat_agg_destroy(&agg);
 	if (!CWSTAT_EXPECT(!err))
 		return -EINVAL;
@@ -100,6 +148,8 @@ int cwstat_selftest(void)
 	int err;
 
 	err = cwstat_selftest_payload();
+	if (!err)
+		err = cwstat_selftest_idle();
 	if (!err)
 		err = cwstat_selftest_agg();
 	if (!err)

@@ -12,15 +12,21 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timekeeping.h>
+#include <linux/workqueue.h>
 
 #include "cwstat.h"
 
 /*
  * cwstat_walk_mutex serialises walks and guards cwstat_cached, the newest
- * snapshot (or NULL), which holds one reference of its own.
+ * snapshot (or NULL), which holds one reference of its own. Its rows hold
+ * references on cgroups, so it is not kept past max_age_ms, when no reader
+ * could be served it any more: cwstat_expire_work drops it then, even if
+ * no reader comes, so that removed cgroups are not pinned by it.
  */
 static DEFINE_MUTEX(cwstat_walk_mutex);
 static struct cwstat_snapshot *cwstat_cached;
+static void cwstat_expire_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(cwstat_expire_work, cwstat_expire_fn);
 /*
  * Rows of the previous walk, to size the next one's table (under the walk
  * mutex) and readers' buffers (read locklessly: a hint).
@@ -39,6 +45,9 @@ int cwstat_row_cmp(const void *a, const void *b)
 		return x->netns_close_wait > y->netns_close_wait ? -1 : 1;
 	if (x->ns != y->ns)
 		return x->ns < y->ns ? -1 : 1;
+	/* Two netns with one number, in one walk: kept apart all the same. */
+	if (x->net_cookie != y->net_cookie)
+		return x->net_cookie < y->net_cookie ? -1 : 1;
 	/* The netns row itself, cgroup_id 0, comes first. */
 	if (!x->cgroup_id || !y->cgroup_id)
 		return x->cgroup_id ? 1 : (y->cgroup_id ? -1 : 0);
@@ -70,7 +79,7 @@ int cwstat_snapshot_build(struct cwstat_agg *agg, struct cwstat_snapshot *snap)
 			continue;
 		/* The walk adds a socket's netns row before its cgroup row. */
 		if (row->cgroup_id)
-			netns_row = cwstat_agg_find(agg, row->ns, 0);
+			netns_row = cwstat_agg_find(agg, row->net_cookie, 0);
 		row->netns_close_wait = netns_row->cw.close_wait;
 		rows[n++] = *row;
 	}
@@ -161,6 +170,40 @@ size_t cwstat_snapshot_size_hint(void)
 	return min_t(size_t, PAGE_SIZE + rows * 160, SZ_1M);
 }
 
+/* Time left, in jiffies, before the cached snapshot is too old to serve. */
+static unsigned long cwstat_cache_left(const struct cwstat_snapshot *snap)
+{
+	u64 max_age = (u64)READ_ONCE(cwstat_max_age_ms) * NSEC_PER_MSEC;
+	u64 now = ktime_get_ns();
+
+	if (snap->started_ns + max_age <= now)
+		return 0;
+	/* Rounded up: never drop it while a reader could still take it. */
+	return nsecs_to_jiffies(snap->started_ns + max_age - now) + 1;
+}
+
+/* Drop the cached snapshot once it is too old to serve anyone. */
+static void cwstat_expire_fn(struct work_struct *work)
+{
+	struct cwstat_snapshot *old = NULL;
+	unsigned long left;
+
+	mutex_lock(&cwstat_walk_mutex);
+	if (cwstat_cached) {
+		/* max_age_ms may have been raised since it was armed. */
+		left = cwstat_cache_left(cwstat_cached);
+		if (left) {
+			mod_delayed_work(system_wq, &cwstat_expire_work, left);
+		} else {
+			old = cwstat_cached;
+			cwstat_cached = NULL;
+		}
+	}
+	mutex_unlock(&cwstat_walk_mutex);
+	if (old)
+		cwstat_snapshot_put(old);
+}
+
 /*
  * A snapshot no older than max_age_ms at the time of the call: the cached
  * one, or a new walk's. A caller that waited for the mutex while another
@@ -184,6 +227,8 @@ struct cwstat_snapshot *cwstat_snapshot_get(void)
 		if (cwstat_cached)
 			cwstat_snapshot_put(cwstat_cached);
 		cwstat_cached = snap;
+		mod_delayed_work(system_wq, &cwstat_expire_work,
+				 cwstat_cache_left(snap));
 	}
 	kref_get(&snap->ref);
 out:
@@ -191,9 +236,13 @@ out:
 	return snap;
 }
 
-/* Drop the cache at unload, once no reader can ask for it again. */
+/*
+ * Drop the cache at unload, once no reader can ask for it again: nothing
+ * can arm the expiry any more, so cancelling it is final.
+ */
 void cwstat_snapshot_exit(void)
 {
+	cancel_delayed_work_sync(&cwstat_expire_work);
 	mutex_lock(&cwstat_walk_mutex);
 	if (cwstat_cached)
 		cwstat_snapshot_put(cwstat_cached);

@@ -56,36 +56,59 @@ static const char *const cwstat_alarm_names[] = {
 };
 
 /*
- * The current level and the count it was computed from, updated from any
- * context (a walk, a store, or in live mode the state-change tracepoint
- * with preemption off): hence atomics and no lock. Notifying sleeps, so it
- * is deferred to cwstat_alarm_work, which alone touches the two fields
- * after it: it coalesces changes and keeps to one notification a second.
+ * The alarm. Its level is always computed from the authoritative host-wide
+ * count, cwstat_alarm_total(): the live table's counter in live mode, the
+ * last walk's count in scan mode. A caller of cwstat_alarm_update() (any
+ * context: a walk, or in live mode the state-change tracepoint with
+ * preemption off) only compares the count it just produced against the
+ * level and, if they disagree, queues cwstat_alarm_eval_work, which reads
+ * the count again and sets the level. Two CPUs racing an increment and a
+ * decrement therefore cannot leave the level of the count one of them saw.
+ *
+ * Why no change is lost: an updater changes the count with a fully ordered
+ * atomic (or a write and smp_mb()) and then reads the level; the evaluator
+ * stores the level with a fully ordered atomic_xchg() and then reads the
+ * count. One of the two sees the other's write: either the updater sees the
+ * new level and queues another evaluation if it disagrees, or the evaluator
+ * sees the new count and re-queues itself.
+ *
+ * cwstat_alarm_level is written only by cwstat_alarm_eval() (the work item,
+ * a threshold store and a read of alarm, all in process context), read by
+ * anyone.
+ * Notifying sleeps, and is rate-limited: cwstat_alarm_notify_work alone
+ * touches cwstat_alarm_notified and cwstat_alarm_notified_at (the latter
+ * also read racily, for a delay only).
  */
 static atomic_t cwstat_alarm_level = ATOMIC_INIT(CWSTAT_ALARM_OK);
-static u64 cwstat_alarm_total;
 static int cwstat_alarm_notified = CWSTAT_ALARM_OK;
 static unsigned long cwstat_alarm_notified_at;
+/*
+ * The last scan-mode walk's host-wide count: written by the walker under
+ * cwstat_walk_mutex, read locklessly (one value).
+ */
+static u64 cwstat_scan_close_wait;
 
 #define CWSTAT_ALARM_INTERVAL	HZ
 
+/*
+ * Only the level goes out in the uevent. The module's kobject carries no
+ * netns tag, so the kernel broadcasts its uevents into every netns owned by
+ * the initial user namespace, most containers included; the host-wide
+ * count would undo the 0400 of the sysfs files that hold it.
+ */
 static void cwstat_alarm_notify(struct work_struct *work)
 {
 	int level = atomic_read(&cwstat_alarm_level);
-	char total_env[48];
 	char level_env[24];
-	char *envp[3];
+	char *envp[2];
 
 	/* It went back before anyone was told: nothing to say. */
 	if (level == cwstat_alarm_notified)
 		return;
 	envp[0] = level_env;
-	envp[1] = total_env;
-	envp[2] = NULL;
+	envp[1] = NULL;
 	snprintf(level_env, sizeof(level_env), "CWSTAT_ALARM=%s",
 		 cwstat_alarm_names[level]);
-	snprintf(total_env, sizeof(total_env), "CWSTAT_CLOSE_WAIT=%llu",
-		 READ_ONCE(cwstat_alarm_total));
 	sysfs_notify(cwstat_kobj, NULL, "alarm");
 	/*
 	 * A uevent needs a kset above its kobject, and /sys/kernel has none:
@@ -98,7 +121,7 @@ static void cwstat_alarm_notify(struct work_struct *work)
 	cwstat_alarm_notified_at = jiffies;
 }
 
-static DECLARE_DELAYED_WORK(cwstat_alarm_work, cwstat_alarm_notify);
+static DECLARE_DELAYED_WORK(cwstat_alarm_notify_work, cwstat_alarm_notify);
 
 static int cwstat_alarm_level_of(u64 total)
 {
@@ -111,24 +134,49 @@ static int cwstat_alarm_level_of(u64 total)
 	return CWSTAT_ALARM_OK;
 }
 
+static u64 cwstat_alarm_total(void)
+{
+	if (cwstat_mode == CWSTAT_MODE_LIVE)
+		return cwstat_live_stat(CWSTAT_STAT_TRACKED);
+	return READ_ONCE(cwstat_scan_close_wait);
+}
+
+static void cwstat_alarm_eval_fn(struct work_struct *work);
+static DECLARE_WORK(cwstat_alarm_eval_work, cwstat_alarm_eval_fn);
+
+/* Process context: set the level from the count, and notify a change. */
+static void cwstat_alarm_eval(void)
+{
+	int level = cwstat_alarm_level_of(cwstat_alarm_total());
+	unsigned long next;
+
+	if (atomic_xchg(&cwstat_alarm_level, level) != level) {
+		/* A racy read of the last time is fine: it only sets a delay. */
+		next = READ_ONCE(cwstat_alarm_notified_at) +
+		       CWSTAT_ALARM_INTERVAL;
+		queue_delayed_work(system_wq, &cwstat_alarm_notify_work,
+				   time_after(next, jiffies) ?
+				   next - jiffies : 0);
+	}
+	/* The count moved meanwhile: its updater may have seen the old level. */
+	if (cwstat_alarm_level_of(cwstat_alarm_total()) != level)
+		queue_work(system_wq, &cwstat_alarm_eval_work);
+}
+
+static void cwstat_alarm_eval_fn(struct work_struct *work)
+{
+	cwstat_alarm_eval();
+}
+
 /*
- * Evaluate the alarm for a new host-wide count. Any context; cheap when the
- * level does not change, which is nearly always.
+ * The host-wide count just changed to @total (after a fully ordered update
+ * of the authoritative count). Any context; cheap and writes nothing shared
+ * when the level does not change, which is nearly always.
  */
 void cwstat_alarm_update(u64 total)
 {
-	int level = cwstat_alarm_level_of(total);
-	unsigned long next;
-
-	WRITE_ONCE(cwstat_alarm_total, total);
-	/* Read first: the common case then writes no shared cache line. */
-	if (atomic_read(&cwstat_alarm_level) == level ||
-	    atomic_xchg(&cwstat_alarm_level, level) == level)
-		return;
-	/* A racy read of the last time is fine: it only sets a delay. */
-	next = READ_ONCE(cwstat_alarm_notified_at) + CWSTAT_ALARM_INTERVAL;
-	queue_delayed_work(system_wq, &cwstat_alarm_work,
-			   time_after(next, jiffies) ? next - jiffies : 0);
+	if (atomic_read(&cwstat_alarm_level) != cwstat_alarm_level_of(total))
+		queue_work(system_wq, &cwstat_alarm_eval_work);
 }
 
 void cwstat_health_note_walk(const struct cwstat_walk_stats *stats,
@@ -139,6 +187,9 @@ void cwstat_health_note_walk(const struct cwstat_walk_stats *stats,
 	WRITE_ONCE(cwstat_last_scan_sockets, stats->sockets);
 	WRITE_ONCE(cwstat_last_scan_buckets, stats->buckets);
 	WRITE_ONCE(cwstat_last_scan_tables, stats->tables);
+	WRITE_ONCE(cwstat_scan_close_wait, close_wait);
+	/* The count, then the level: see cwstat_alarm_level. */
+	smp_mb();
 	cwstat_alarm_update(close_wait);
 }
 
@@ -148,9 +199,11 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", CWSTAT_VERSION);
 }
 
+/* Evaluated on every read, so a reader never waits for the work item. */
 static ssize_t alarm_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
+	cwstat_alarm_eval();
 	return sysfs_emit(buf, "%s\n",
 			  cwstat_alarm_names[atomic_read(&cwstat_alarm_level)]);
 }
@@ -257,7 +310,7 @@ static ssize_t max_age_ms_store(struct kobject *kobj,
 
 /*
  * Store @buf into *@which, the warn or crit threshold, keeping warn <= crit
- * when both are set, and re-evaluate the alarm with the last count.
+ * when both are set, and re-evaluate the alarm at once from the count.
  */
 static ssize_t cwstat_threshold_store(u64 *which, const char *buf,
 				      size_t count)
@@ -279,7 +332,7 @@ static ssize_t cwstat_threshold_store(u64 *which, const char *buf,
 	WRITE_ONCE(*which, val);
 	mutex_unlock(&cwstat_threshold_mutex);
 
-	cwstat_alarm_update(READ_ONCE(cwstat_alarm_total));
+	cwstat_alarm_eval();
 	return count;
 }
 
@@ -386,11 +439,18 @@ int cwstat_sysfs_init(void)
 	return err;
 }
 
-/* After everything that can update the alarm is gone. */
+/*
+ * After everything else that can update the alarm (walks, the probe) is
+ * gone. The files go first: removing them waits for a warn or crit store in
+ * progress, which queues the alarm's work items; only then can cancelling
+ * them be final. The evaluation queues the notification, so it is
+ * cancelled first.
+ */
 void cwstat_sysfs_exit(void)
 {
-	cancel_delayed_work_sync(&cwstat_alarm_work);
 	sysfs_remove_group(cwstat_kobj, &cwstat_attr_group);
+	cancel_work_sync(&cwstat_alarm_eval_work);
+	cancel_delayed_work_sync(&cwstat_alarm_notify_work);
 	kobject_put(cwstat_kobj);
 	cwstat_kobj = NULL;
 }

@@ -38,22 +38,24 @@ unsigned int cwstat_agg_room(const struct cwstat_agg *agg)
 	return agg->size ? cwstat_agg_capacity(agg->size) - agg->used : 0;
 }
 
-static unsigned int cwstat_agg_hash(unsigned int ns, u64 cgroup_id,
+static unsigned int cwstat_agg_hash(u64 net_cookie, u64 cgroup_id,
 				    unsigned int size)
 {
-	return hash_64(((u64)ns << 32) ^ cgroup_id, ilog2(size));
+	return hash_64((net_cookie << 32) ^ (net_cookie >> 32) ^ cgroup_id,
+		       ilog2(size));
 }
 
 static struct cwstat_row *cwstat_agg_slot(struct cwstat_agg *agg,
-					  unsigned int ns, u64 cgroup_id)
+					  u64 net_cookie, u64 cgroup_id)
 {
 	unsigned int mask = agg->size - 1;
-	unsigned int i = cwstat_agg_hash(ns, cgroup_id, agg->size);
+	unsigned int i = cwstat_agg_hash(net_cookie, cgroup_id, agg->size);
 
 	for (;; i = (i + 1) & mask) {
 		struct cwstat_row *row = &agg->slots[i];
 
-		if (!row->ns || (row->ns == ns && row->cgroup_id == cgroup_id))
+		if (!row->ns || (row->net_cookie == net_cookie &&
+				 row->cgroup_id == cgroup_id))
 			return row;
 	}
 }
@@ -91,38 +93,41 @@ int cwstat_agg_reserve(struct cwstat_agg *agg, unsigned int more)
 		struct cwstat_row *row = &agg->slots[i];
 
 		if (row->ns)
-			*cwstat_agg_slot(&bigger, row->ns, row->cgroup_id) = *row;
+			*cwstat_agg_slot(&bigger, row->net_cookie,
+					 row->cgroup_id) = *row;
 	}
 	kvfree(agg->slots);
 	*agg = bigger;
 	return 0;
 }
 
-/* The row for (@ns, @cgroup_id), or NULL. */
-struct cwstat_row *cwstat_agg_find(struct cwstat_agg *agg, unsigned int ns,
+/* The row for (@net_cookie, @cgroup_id), or NULL. */
+struct cwstat_row *cwstat_agg_find(struct cwstat_agg *agg, u64 net_cookie,
 				   u64 cgroup_id)
 {
-	struct cwstat_row *row = cwstat_agg_slot(agg, ns, cgroup_id);
+	struct cwstat_row *row = cwstat_agg_slot(agg, net_cookie, cgroup_id);
 
 	return row->ns ? row : NULL;
 }
 
 /*
- * Find the row for (@ns, @cgroup_id), adding it if it is new. Adding takes a
- * reference on @cgrp, so the row can name the cgroup after the socket that
- * pinned it is gone. The caller has reserved room, so this never fails and
- * never allocates: it runs under an ehash bucket lock.
+ * Find the row for (@net_cookie, @cgroup_id), adding it, with the inode
+ * number @ns to print, if it is new. Adding takes a reference on @cgrp, so
+ * the row can name the cgroup after the socket that pinned it is gone. The
+ * caller has reserved room, so this never fails and never allocates: it
+ * runs under an ehash bucket lock.
  */
 struct cwstat_row *cwstat_agg_find_or_add(struct cwstat_agg *agg,
-					  unsigned int ns, u64 cgroup_id,
-					  struct cgroup *cgrp)
+					  unsigned int ns, u64 net_cookie,
+					  u64 cgroup_id, struct cgroup *cgrp)
 {
-	struct cwstat_row *row = cwstat_agg_slot(agg, ns, cgroup_id);
+	struct cwstat_row *row = cwstat_agg_slot(agg, net_cookie, cgroup_id);
 
 	if (!row->ns) {
 		if (WARN_ON_ONCE(agg->used >= cwstat_agg_capacity(agg->size)))
 			return NULL;
 		row->ns = ns;
+		row->net_cookie = net_cookie;
 		row->cgroup_id = cgroup_id;
 		if (cgrp) {
 			cgroup_get(cgrp);
@@ -154,15 +159,24 @@ void cwstat_count_close_wait(struct cwstat_counts *cw, const struct sock *sk,
 			     u32 now)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
-	s32 idle = now - READ_ONCE(tp->rcv_tstamp);
+	/*
+	 * rcv_tstamp is 32-bit jiffies: an age up to 2^32 ticks (198 days at
+	 * HZ=250) is exact, and then it wraps. Not s32, which would lose the
+	 * oldest leaks, past 2^31 ticks (99 days), to 0.
+	 */
+	u32 idle = now - READ_ONCE(tp->rcv_tstamp);
 
 	*cw = (struct cwstat_counts){ .close_wait = 1 };
 	/* Read without the socket lock, as tcp_diag_get_info() does. */
 	cw->recvq_bytes = cwstat_close_wait_payload(READ_ONCE(tp->rcv_nxt),
 						    READ_ONCE(tp->copied_seq));
 	cw->rmem_bytes = sk_rmem_alloc_get(sk);
-	/* A segment that arrived after @now was read is no idle time. */
-	if (idle > 0)
+	/*
+	 * A segment that arrived after @now was read is no idle time: such a
+	 * stamp is a few ticks ahead, which reads as an age within a second
+	 * of 2^32 ticks, where the count wraps anyway.
+	 */
+	if (idle < U32_MAX - HZ)
 		cw->oldest_idle = idle;
 }
 
@@ -213,12 +227,14 @@ static void cwstat_count_chain(struct cwstat_agg *agg, spinlock_t *lock,
 	lockdep_assert_held(lock);
 
 	sk_nulls_for_each(sk, node, &head->chain) {
-		unsigned int ns = sock_net(sk)->ns.inum;
+		const struct net *net = sock_net(sk);
+		u64 cookie = cwstat_net_cookie(net);
+		unsigned int ns = net->ns.inum;
 		struct cwstat_row *netns_row, *cg_row;
 		struct cwstat_counts one;
 		struct cgroup *cgrp;
 
-		netns_row = cwstat_agg_find_or_add(agg, ns, 0, NULL);
+		netns_row = cwstat_agg_find_or_add(agg, ns, cookie, 0, NULL);
 		if (!netns_row)
 			return;
 		netns_row->sockets++;
@@ -228,7 +244,8 @@ static void cwstat_count_chain(struct cwstat_agg *agg, spinlock_t *lock,
 			continue;
 
 		cgrp = sock_cgroup_ptr(&sk->sk_cgrp_data);
-		cg_row = cwstat_agg_find_or_add(agg, ns, cgroup_id(cgrp), cgrp);
+		cg_row = cwstat_agg_find_or_add(agg, ns, cookie,
+						cgroup_id(cgrp), cgrp);
 		if (!cg_row)
 			return;
 		cwstat_count_close_wait(&one, sk, now);

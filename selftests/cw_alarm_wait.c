@@ -7,7 +7,8 @@
  * for the module's KOBJ_CHANGE uevent on NETLINK_KOBJECT_UEVENT. Prints
  *   poll LEVEL                      when poll() wakes (LEVEL re-read)
  *   uevent CWSTAT_ALARM=.. CWSTAT_CLOSE_WAIT=..   for the module's uevents
- *                                   (sent by /sys/module/cwstat)
+ *                                   (sent by /sys/module/cwstat; "-" for a
+ *                                   variable the uevent does not carry)
  * and exits 0 once it has seen both, 1 on timeout (default 10 s). The
  * READY_FILE is created once both are armed, so a test knows when to act.
  */
