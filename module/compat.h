@@ -37,20 +37,31 @@ static inline struct inet_hashinfo *cwstat_net_ehash(struct net *net)
  * its inode number (the format's ns=) is handed to the next netns made.
  * Written once, before the netns is visible to anyone.
  */
+#ifdef HAVE_NET_COOKIE
 static inline u64 cwstat_net_cookie(const struct net *net)
 {
-#ifdef HAVE_NET_COOKIE
 	return net->net_cookie;
-#else
-	/*
-	 * Before 5.12 the cookie is made on first use, by a function modules
-	 * cannot rely on; the inode number is the only key, and a netns that
-	 * takes over a dead one's number can be served its cached rows for up
-	 * to max_age_ms. Not yet fixed on these kernels.
-	 */
-	return net->ns.inum;
-#endif
 }
+#else
+#include <net/netns/generic.h>
+
+/*
+ * Before 5.12 the cookie is made on first use, by a function modules
+ * cannot rely on: cwstat numbers each netns itself (cwstat_netkey.c).
+ */
+struct cwstat_netkey {
+	u64 seq;
+};
+
+extern unsigned int cwstat_netkey_id;
+
+static inline u64 cwstat_net_cookie(const struct net *net)
+{
+	const struct cwstat_netkey *key = net_generic(net, cwstat_netkey_id);
+
+	return key->seq;
+}
+#endif
 
 #ifndef HAVE_PARAM_SET_UINT_MINMAX
 static inline int param_set_uint_minmax(const char *val,

@@ -212,6 +212,10 @@ struct cwstat_reap_result {
 
 int cwstat_live_reap(const struct cwstat_reap_req *req,
 		     struct cwstat_reap_result *res);
+/* cwstat_netkey.c: each netns's key where the kernel has no cookie. */
+int cwstat_netkey_init(void);
+void cwstat_netkey_exit(void);
+
 int cwstat_reap_init(void);
 void cwstat_reap_exit(void);
 

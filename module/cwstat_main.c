@@ -156,44 +156,51 @@ static int __init cwstat_init(void)
 	if (err)
 		goto err_out;
 
+	/* Before anything that keys rows by netns, or reads them. */
 	step = 2;
-	what = "/sys/kernel/" CWSTAT_PROC_NAME;
-	err = cwstat_init_fault(step) ?: cwstat_sysfs_init();
+	what = "netns keys";
+	err = cwstat_init_fault(step) ?: cwstat_netkey_init();
 	if (err)
 		goto err_out;
 
-	/* Steps 3-5 do nothing in scan mode. */
 	step = 3;
+	what = "/sys/kernel/" CWSTAT_PROC_NAME;
+	err = cwstat_init_fault(step) ?: cwstat_sysfs_init();
+	if (err)
+		goto err_netkey;
+
+	/* Steps 4-6 do nothing in scan mode. */
+	step = 4;
 	what = "live table";
 	err = cwstat_init_fault(step) ?: cwstat_live_init();
 	if (err)
 		goto err_sysfs;
 
-	step = 4;
+	step = 5;
 	what = "tracepoint probe";
 	err = cwstat_init_fault(step) ?: cwstat_live_start();
 	if (err)
 		goto err_live_exit;
 
-	step = 5;
+	step = 6;
 	what = "seeding";
 	err = cwstat_init_fault(step) ?: cwstat_live_seed();
 	if (err)
 		goto err_live_stop;
 
-	step = 6;
+	step = 7;
 	what = "/proc/net/" CWSTAT_PROC_NAME;
 	err = cwstat_init_fault(step) ?: cwstat_proc_net_init();
 	if (err)
 		goto err_live_stop;
 
-	step = 7;
+	step = 8;
 	what = CWSTAT_REAP_PATH;
 	err = cwstat_init_fault(step) ?: cwstat_reap_init();
 	if (err)
 		goto err_proc_net;
 
-	step = 8;
+	step = 9;
 	what = "/proc/" CWSTAT_PROC_NAME;
 	err = cwstat_init_fault(step) ?: cwstat_proc_init();
 	if (err)
@@ -216,6 +223,8 @@ err_live_exit:
 	cwstat_live_exit();
 err_sysfs:
 	cwstat_sysfs_exit();
+err_netkey:
+	cwstat_netkey_exit();
 err_out:
 	pr_err("init failed at step %u (%s): error %d\n", step, what, err);
 	return err;
@@ -232,8 +241,10 @@ static void __exit cwstat_exit(void)
 	/* Readers are gone too, so the table can go once the probe has. */
 	cwstat_live_stop();
 	cwstat_live_exit();
-	/* Last: walks and the probe, which update the alarm, are over. */
+	/* Walks and the probe, which update the alarm, are over. */
 	cwstat_sysfs_exit();
+	/* Last: no row or reader is left to key. */
+	cwstat_netkey_exit();
 	pr_info("unloaded\n");
 }
 
