@@ -34,6 +34,7 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <net/inet_sock.h>
 #include <net/net_namespace.h>
@@ -153,9 +154,10 @@ static unsigned int cwstat_pool_nr;
  * Reconciliation state. cwstat_reconcile_mutex serialises reconciliations
  * (the seeding walk is the first); each field below says how it is guarded.
  * No holder of the mutex ever waits for a socket lock (see
- * cwstat_examine()): it holds the mutex for one walk, at most
- * CWSTAT_RETRY_TOTAL_MS of retries and CWSTAT_SETTLE_MS, so a task that
- * takes it (unload, a write to "reconcile") waits a bounded time.
+ * cwstat_examine()): it holds the mutex for one walk, the retry pauses
+ * (CWSTAT_RETRY_TOTAL_MS, rounded up to jiffies) and CWSTAT_SETTLE_MS, so
+ * a task that takes it (a write to "reconcile") waits a bounded time, and
+ * unload, which ends every pause at once (cwstat_pause()), one walk.
  */
 static DEFINE_MUTEX(cwstat_reconcile_mutex);
 /*
@@ -172,12 +174,14 @@ static unsigned int cwstat_gen;
 /*
  * Set by cwstat_live_stop() before it takes cwstat_reconcile_mutex, read
  * with READ_ONCE() by the reconciliation holding it, which then cuts its
- * walk and retries short: unload does not wait out a whole walk.
+ * walk and retries short: unload does not wait out a whole walk. Setting
+ * it wakes cwstat_stop_wq, which ends any pause of cwstat_pause() at once.
  */
 static bool cwstat_stopping;
+static DECLARE_WAIT_QUEUE_HEAD(cwstat_stop_wq);
 /*
  * How long a repair (a reconciliation asked for by misses or unresolved
- * sockets, cwstat_repair_kick()) waits once asked for. It doubles, up to
+ * sockets in CLOSE_WAIT, cwstat_repair_kick()) waits once asked for. It doubles, up to
  * CWSTAT_REPAIR_MAX, after each repair that left sockets untracked or
  * unresolved (its cause is still there: a held lock, no memory), and is
  * back to CWSTAT_REPAIR_MIN after any reconciliation that left none.
@@ -188,10 +192,10 @@ static bool cwstat_stopping;
 #define CWSTAT_REPAIR_MAX	(64 * HZ)
 static unsigned long cwstat_repair_delay = CWSTAT_REPAIR_MIN;
 /*
- * Health of the newest reconciliation, for sysfs: the candidate sockets it
- * could not examine because a process owned them through every retry
- * (cwstat_retry_all()). Written under cwstat_reconcile_mutex, read with
- * READ_ONCE().
+ * Health of the newest reconciliation, for sysfs: the sockets in CLOSE_WAIT
+ * without an entry that it could not examine because a process owned them
+ * at every look (cwstat_retry_all()). Written under cwstat_reconcile_mutex,
+ * read with READ_ONCE().
  */
 static unsigned long cwstat_unresolved;
 /*
@@ -203,12 +207,21 @@ static unsigned long cwstat_unresolved;
  */
 static bool cwstat_capped;
 /*
- * True until a reconciliation has examined every candidate socket (none
- * unresolved), the seeding or a later one: until then an owned socket in
- * any candidate state may hide a change into CLOSE_WAIT that began before
- * the probe was registered (cwstat_owned()). Under cwstat_reconcile_mutex.
+ * False until the follow-up, a reconciliation at least
+ * CWSTAT_FOLLOWUP_DELAY after the seeding, has walked every table: until
+ * then a walk also takes sockets that may be entering CLOSE_WAIT with a
+ * change begun before the probe was registered (case 1 of
+ * cwstat_reconcile_locked()); from then on it takes only sockets in
+ * CLOSE_WAIT. Under cwstat_reconcile_mutex.
  */
-static bool cwstat_strict = true;
+static bool cwstat_followed;
+/*
+ * The follow-up waits this long after the seeding: more than a second,
+ * when a change into CLOSE_WAIT that began before the probe's registration
+ * has long made its store (the tracepoint and the store are one critical
+ * section in which nothing sleeps).
+ */
+#define CWSTAT_FOLLOWUP_DELAY	(HZ + 1)
 
 /* The tracepoint, found by name: it is not exported to modules. */
 static struct tracepoint *cwstat_tp;
@@ -245,7 +258,9 @@ static atomic64_t cwstat_overflow_pending = ATOMIC64_INIT(0);
 static void cwstat_refill_fn(struct work_struct *work);
 static void cwstat_period_fn(struct work_struct *work);
 static void cwstat_overflow_fn(struct work_struct *work);
+static void cwstat_followup_fn(struct work_struct *work);
 static DECLARE_WORK(cwstat_refill_work, cwstat_refill_fn);
+static DECLARE_DELAYED_WORK(cwstat_followup_work, cwstat_followup_fn);
 static DECLARE_DELAYED_WORK(cwstat_period_work, cwstat_period_fn);
 static DECLARE_DELAYED_WORK(cwstat_overflow_work, cwstat_overflow_fn);
 
@@ -817,13 +832,26 @@ int cwstat_live_reap(const struct cwstat_reap_req *req,
 
 /*
  * A socket a process owns is looked at again after each of these pauses, as
- * long as it stays on the retry list (at most CWSTAT_RETRY_MAX sockets); what
- * is still owned after the last one is unresolved. CWSTAT_RETRY_TOTAL_MS
- * bounds the wait.
+ * long as it stays on the retry list (at most CWSTAT_RETRY_MAX sockets); one
+ * in CLOSE_WAIT still owned at the last look (CWSTAT_LOOKS in all) is
+ * unresolved. The pauses add up to CWSTAT_RETRY_TOTAL_MS, each rounded up
+ * to whole jiffies, and the task may be scheduled later still.
  */
 #define CWSTAT_RETRY_MAX	256
 static const unsigned int cwstat_retry_ms[] = { 10, 50, 200, 500 };
 #define CWSTAT_RETRY_TOTAL_MS	760
+#define CWSTAT_LOOKS		(1 + ARRAY_SIZE(cwstat_retry_ms))
+
+/*
+ * Sleep about @ms (rounded up to jiffies), or less if unload begins: false
+ * if it did. Process context.
+ */
+static bool cwstat_pause(unsigned int ms)
+{
+	wait_event_timeout(cwstat_stop_wq, READ_ONCE(cwstat_stopping),
+			   msecs_to_jiffies(ms));
+	return !READ_ONCE(cwstat_stopping);
+}
 
 /*
  * Why a reconciliation must never sleep on a socket's lock: lock_sock()
@@ -844,7 +872,8 @@ static const unsigned int cwstat_retry_ms[] = { 10, 50, 200, 500 };
 struct cwstat_reconcile {
 	unsigned int gen;
 	bool seeding;
-	bool strict;		/* cwstat_strict when it began */
+	/* Before the follow-up: ESTABLISHED and SYN_RECV are candidates too. */
+	bool wide;
 	/*
 	 * An entry taken from the pool before a socket's lock, used by the
 	 * next insertion: nothing is allocated under a socket lock.
@@ -856,7 +885,7 @@ struct cwstat_reconcile {
 	unsigned int retry_size;
 	u64 inserted;		/* in CLOSE_WAIT, had no entry: now has one */
 	u64 untracked;		/* in CLOSE_WAIT, had none, and none to give */
-	u64 unresolved;		/* owned through every retry, maybe untracked */
+	u64 unresolved;		/* in CLOSE_WAIT, no entry, owned at every look */
 };
 
 /*
@@ -951,18 +980,17 @@ static bool cwstat_mark(const struct sock *sk, unsigned int gen)
  * An owned socket that reads CLOSE_WAIT and has an entry is marked seen:
  * if it is leaving, the probe removes the entry as usual. One without an
  * entry may be a miss, or a socket the probe never saw enter: look again.
- * One in another state needs nothing once every socket has been seen
- * unowned since the probe was registered (any change into CLOSE_WAIT now
- * calls the probe); until then (rc->strict: the seeding, and the
- * reconciliations after one that left a socket unresolved) its owner may be
- * storing a change into CLOSE_WAIT that the probe missed (case 1 of
- * cwstat_reconcile_locked()): look again.
+ * One in another state needs nothing (any change into CLOSE_WAIT that
+ * began after the probe's registration calls the probe), except in the
+ * seeding, where its owner may be storing a change into CLOSE_WAIT that
+ * began before (case 1 of cwstat_reconcile_locked()): look again; if it is
+ * still owned at the last look, the follow-up meets it.
  */
 static bool cwstat_owned(const struct sock *sk, struct cwstat_reconcile *rc)
 {
 	if (READ_ONCE(sk->sk_state) == TCP_CLOSE_WAIT)
 		return cwstat_mark(sk, rc->gen);
-	return !rc->strict;
+	return !rc->seeding;
 }
 
 /*
@@ -991,6 +1019,17 @@ static bool cwstat_examine(struct sock *sk, struct cwstat_reconcile *rc)
 	return done;
 }
 
+/*
+ * @sk, owned at every look, is given up: counted unresolved if it was in
+ * CLOSE_WAIT at the last (owned, without an entry). In another state it
+ * was kept only by the seeding, and the follow-up meets it again.
+ */
+static void cwstat_give_up(const struct sock *sk, struct cwstat_reconcile *rc)
+{
+	if (READ_ONCE(sk->sk_state) == TCP_CLOSE_WAIT)
+		rc->unresolved++;
+}
+
 static int cwstat_reconcile_batch(struct cwstat_batch *batch, void *arg)
 {
 	struct cwstat_reconcile *rc = arg;
@@ -1009,7 +1048,7 @@ static int cwstat_reconcile_batch(struct cwstat_batch *batch, void *arg)
 				rc->retry[rc->nr_retry++] = sk;
 				continue;
 			}
-			rc->unresolved++;
+			cwstat_give_up(sk, rc);
 		}
 		sock_put(sk);
 		cond_resched();
@@ -1019,7 +1058,8 @@ static int cwstat_reconcile_batch(struct cwstat_batch *batch, void *arg)
 
 /*
  * Look at the retry list again after each pause of cwstat_retry_ms, until
- * it is empty; count what is left as unresolved, and drop every reference.
+ * it is empty; give up on what is left (cwstat_give_up()), and drop every
+ * reference. Unload ends the pauses.
  */
 static void cwstat_retry_all(struct cwstat_reconcile *rc)
 {
@@ -1027,9 +1067,8 @@ static void cwstat_retry_all(struct cwstat_reconcile *rc)
 
 	for (pass = 0; pass < ARRAY_SIZE(cwstat_retry_ms) && rc->nr_retry;
 	     pass++) {
-		if (READ_ONCE(cwstat_stopping))
+		if (!cwstat_pause(cwstat_retry_ms[pass]))
 			break;
-		msleep(cwstat_retry_ms[pass]);
 		for (i = 0, n = 0; i < rc->nr_retry; i++) {
 			struct sock *sk = rc->retry[i];
 
@@ -1040,9 +1079,10 @@ static void cwstat_retry_all(struct cwstat_reconcile *rc)
 		}
 		rc->nr_retry = n;
 	}
-	rc->unresolved += rc->nr_retry;
-	for (i = 0; i < rc->nr_retry; i++)
+	for (i = 0; i < rc->nr_retry; i++) {
+		cwstat_give_up(rc->retry[i], rc);
 		sock_put(rc->retry[i]);
+	}
 	rc->nr_retry = 0;
 }
 
@@ -1090,6 +1130,7 @@ static u64 cwstat_sweep(unsigned int gen, bool remove)
 /* Why a reconciliation runs; repairs back off (cwstat_repair_delay). */
 enum cwstat_rc_why {
 	CWSTAT_RC_SEED,		/* the first, at load */
+	CWSTAT_RC_FOLLOWUP,	/* once, CWSTAT_FOLLOWUP_DELAY after the seed */
 	CWSTAT_RC_ASKED,	/* a write to "reconcile", or the period */
 	CWSTAT_RC_REPAIR,	/* misses or unresolved sockets to repair */
 };
@@ -1115,7 +1156,9 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
  * One reconciliation: walk every established hash table, examine each
  * candidate socket under its spinlock (cwstat_examine()), add an entry for
  * each in CLOSE_WAIT without one, look again at the owned ones a bounded
- * number of times, then remove the entries no socket confirmed.
+ * number of times, then remove the entries no socket confirmed. The
+ * candidates are the full sockets in CLOSE_WAIT, and until the follow-up
+ * has run (cwstat_followed) those in ESTABLISHED or SYN_RECV too.
  *
  * Why nothing is lost or counted twice, for a socket S (the seeding case;
  * a later reconciliation is the same with the probe long registered). Let R
@@ -1136,7 +1179,9 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
  *      and given back under the spinlock. So at E nothing can change S's
  *      state until we unlock: no owner exists or can appear, and no other
  *      holder of the spinlock runs; and every change made before E is
- *      complete, its store included.
+ *      complete, its store included. Between a change's tracepoint call and
+ *      its store (inet_sk_state_store()) nothing sleeps, so a change is
+ *      complete a moment after its call, owned or not.
  *      (The former protocol claimed S's lock_sock() excluded every change;
  *      inet_csk_listen_stop() proves that false, and owning an unaccepted
  *      child made it WARN and disconnect the child under us.)
@@ -1146,14 +1191,22 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
  *      (a).
  *  (c) S sits in one ehash chain from being hashed (SYN_SENT or SYN_RECV)
  *      until tcp_set_state(TCP_CLOSE) unhashes it, and enters CLOSE_WAIT
- *      only from ESTABLISHED or SYN_RECV. The walk takes every full socket
- *      in those two states or in CLOSE_WAIT (cwstat_candidate()): a state
- *      read at W whose change the probe missed is still pending there.
+ *      only from ESTABLISHED or SYN_RECV. The seeding and the follow-up
+ *      take every full socket in those two states or in CLOSE_WAIT: a
+ *      state read at W whose change the probe missed may still be pending
+ *      there. The follow-up begins more than CWSTAT_FOLLOWUP_DELAY after Y,
+ *      when every change that began before R has made its store (a);
+ *      from then on a walk takes only full sockets in CLOSE_WAIT.
  *
  *  1. S entered CLOSE_WAIT unseen (before R, or between R and Y without
  *     the probe) and is still in it at E: S was hashed at W in one of the
- *     candidate states; at E the store is done (a) and S has no entry, so we
- *     link one, timed from rcv_tstamp, before we unlock. S leaves
+ *     candidate states (in the seeding or the follow-up, any of the three;
+ *     in a later walk the store was long done, so CLOSE_WAIT, or the
+ *     probe saw S leave and, finding no entry, did nothing); at E the
+ *     store is done (a) and S has no entry, so we link one, timed from
+ *     rcv_tstamp, before we unlock. A socket the probe missed for want of
+ *     an entry (a counted miss, which asks for a repair) is the same case
+ *     in a later walk. S leaves
  *     CLOSE_WAIT after our unlock, after Y: the probe sees it (b) and
  *     removes the entry. An exit cannot slip between our state check and
  *     our link (a): the entry we link always names a socket that is in
@@ -1174,16 +1227,18 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
  *     S's spinlock unowned (a).
  *  7. A process owns S at our look (there is no E yet). We never wait for
  *     it: cwstat_owned() marks an entry it finds for S in CLOSE_WAIT (an
- *     exit is the probe's to see), needs nothing for S in another state
- *     once a reconciliation has seen every socket unowned after Y (then no
- *     change from before R can still be pending, and any entry into
- *     CLOSE_WAIT calls the probe), and otherwise puts S on the retry list,
- *     where it is examined again; each retry is the same argument with a
- *     later E. If the owner keeps S past
- *     the last retry, S is unresolved: if S is in CLOSE_WAIT without an
- *     entry it is not counted (we count less, never twice), and
- *     "unresolved" and cwstat_overflow_pending say so until a repair finds
- *     it free. Its entry, if any, was marked, so the sweep keeps it.
+ *     exit is the probe's to see); S in another state needs nothing after
+ *     the seeding (a change from before R, if any, made its store before
+ *     the follow-up's walk, which takes S in any of the three states, and
+ *     every later entry into CLOSE_WAIT calls the probe). Otherwise (S in
+ *     CLOSE_WAIT without an entry, or in the seeding in another state)
+ *     S goes on the retry list and is examined again; each retry is the
+ *     same argument with a later E. If the owner keeps S past the last
+ *     look: in CLOSE_WAIT it is unresolved, not counted (we count less,
+ *     never twice), and "unresolved" and cwstat_overflow_pending say so
+ *     until a repair finds it free; in another state (the seeding only)
+ *     the follow-up examines it, as in 1. Its entry, if any, was marked,
+ *     so the sweep keeps it.
  *
  * S cannot be freed or reused between W and our sock_put(): we hold a
  * reference taken under the ehash bucket lock, also while S waits on the
@@ -1191,14 +1246,15 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
  *
  * Entries not seen (gen older than this walk's) were added before the walk
  * began (the probe stamps new entries with the current generation) and
- * their socket was in no chain in a candidate state: either stale, or
+ * their socket was in no chain in CLOSE_WAIT: either stale, or
  * unhashed by tcp_set_state(TCP_CLOSE), which unhashes before it fires the
  * tracepoint, with the probe about to remove the entry. So they are removed
  * only if still there CWSTAT_SETTLE_MS later.
  *
- * Misses of the probe and sockets left untracked or unresolved before
- * (cwstat_overflow_pending) explain as many added entries; anything else
- * added or removed outside the seeding is drift, which must stay 0.
+ * Misses of the probe and sockets in CLOSE_WAIT left untracked or
+ * unresolved before (cwstat_overflow_pending) explain as many added
+ * entries; anything else added or removed outside the seeding and the
+ * follow-up is drift, which must stay 0.
  */
 static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 {
@@ -1211,7 +1267,7 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 
 	rc.gen = cwstat_gen + 1;
 	rc.seeding = why == CWSTAT_RC_SEED;
-	rc.strict = cwstat_strict;
+	rc.wide = !cwstat_followed;
 	WRITE_ONCE(cwstat_gen, rc.gen);
 	pending = atomic64_xchg(&cwstat_overflow_pending, 0);
 
@@ -1225,7 +1281,7 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 				  GFP_KERNEL);
 	if (rc.retry)
 		rc.retry_size = CWSTAT_RETRY_MAX;
-	err = cwstat_walk_candidates(cwstat_reconcile_batch, &rc);
+	err = cwstat_walk_candidates(cwstat_reconcile_batch, &rc, rc.wide);
 	cwstat_retry_all(&rc);
 	kvfree(rc.retry);
 	if (rc.spare)
@@ -1238,24 +1294,27 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 	}
 
 	stale = cwstat_sweep(rc.gen, false);
-	if (stale && !READ_ONCE(cwstat_stopping)) {
-		msleep(CWSTAT_SETTLE_MS);
+	if (stale && cwstat_pause(CWSTAT_SETTLE_MS))
 		stale = cwstat_sweep(rc.gen, true);
-	} else {
+	else
 		stale = 0;
-	}
 
 	/* Still missed: a later repair will meet them again. */
 	atomic64_add(rc.untracked + rc.unresolved, &cwstat_overflow_pending);
 	WRITE_ONCE(cwstat_unresolved, rc.unresolved);
-	if (!rc.unresolved)
-		cwstat_strict = false;
+	if (why == CWSTAT_RC_FOLLOWUP)
+		cwstat_followed = true;
 	capped = rc.untracked &&
 		 READ_ONCE(cwstat_pool_nr) >= cwstat_max_tracked;
 	WRITE_ONCE(cwstat_capped, capped);
 
 	if (rc.seeding) {
 		atomic64_add(rc.inserted, &cwstat_seeded);
+		repaired = rc.inserted;
+	} else if (why == CWSTAT_RC_FOLLOWUP) {
+		/* What misses do not explain entered CLOSE_WAIT before R. */
+		atomic64_add(rc.inserted - min(rc.inserted, pending),
+			     &cwstat_seeded);
 		repaired = rc.inserted;
 	} else {
 		repaired = min(rc.inserted, pending);
@@ -1271,8 +1330,8 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 		pr_warn_ratelimited("%llu sockets in CLOSE_WAIT are not tracked: max_tracked=%u is reached\n",
 				    rc.untracked, cwstat_max_tracked);
 	if (rc.unresolved)
-		pr_warn_ratelimited("%llu sockets could not be examined: a process held their lock for %u ms; they are counted when it lets go\n",
-				    rc.unresolved, CWSTAT_RETRY_TOTAL_MS);
+		pr_warn_ratelimited("%llu sockets in CLOSE_WAIT could not be examined: a process owned them at all %zu looks; they are not counted, and a repair looks again\n",
+				    rc.unresolved, CWSTAT_LOOKS);
 	/*
 	 * Look again later, backing off, for what a lock held us from, and
 	 * for what memory (not max_tracked) held us from tracking. At the
@@ -1319,6 +1378,16 @@ static void cwstat_period_fn(struct work_struct *work)
 static void cwstat_overflow_fn(struct work_struct *work)
 {
 	cwstat_reconcile(CWSTAT_RC_REPAIR);
+}
+
+/* The follow-up; until one has walked every table, try again. */
+static void cwstat_followup_fn(struct work_struct *work)
+{
+	int err = cwstat_reconcile(CWSTAT_RC_FOLLOWUP);
+
+	if (err && err != -ENODEV && !READ_ONCE(cwstat_stopping))
+		queue_delayed_work(system_unbound_wq, &cwstat_followup_work,
+				   CWSTAT_FOLLOWUP_DELAY);
 }
 
 /* ---- load and unload ------------------------------------------------------ */
@@ -1409,6 +1478,8 @@ int cwstat_live_seed(void)
 	err = cwstat_reconcile_locked(CWSTAT_RC_SEED);
 	if (!err) {
 		cwstat_running = true;
+		queue_delayed_work(system_unbound_wq, &cwstat_followup_work,
+				   CWSTAT_FOLLOWUP_DELAY);
 		if (cwstat_reconcile_period_s)
 			queue_delayed_work(system_unbound_wq,
 					   &cwstat_period_work,
@@ -1439,6 +1510,7 @@ void cwstat_live_stop(void)
 	 * never waits for a socket lock.
 	 */
 	WRITE_ONCE(cwstat_stopping, true);
+	wake_up_all(&cwstat_stop_wq);
 	mutex_lock(&cwstat_reconcile_mutex);
 	cwstat_running = false;
 	mutex_unlock(&cwstat_reconcile_mutex);
@@ -1448,6 +1520,7 @@ void cwstat_live_stop(void)
 	WARN_ON_ONCE(err);
 	/* No probe is running, so none can queue work any more. */
 	tracepoint_synchronize_unregister();
+	cancel_delayed_work_sync(&cwstat_followup_work);
 	cancel_delayed_work_sync(&cwstat_period_work);
 	cancel_delayed_work_sync(&cwstat_overflow_work);
 	/* Last: the works above may have queued it. */

@@ -28,6 +28,7 @@ assert_eq "close_wait shows the tracked ones" \
 	"$(cw_val "$CW_T/s" netns "ns=$ino" close_wait)" 1024
 assert_eq "ss sees all 1100" "$(nsrun o ss -Htan state close-wait | wc -l)" 1100
 
+r1=$(mod_param reconciles)
 factory_stop o1
 repaired() {
 	snap "$CW_T/s"
@@ -41,7 +42,7 @@ else
 fi
 assert_eq "tracked" "$(mod_param tracked)" 100
 assert_eq "no drift: misses are not drift" "$(mod_param drift)" 0
-assert_ge "a reconciliation repaired them" "$(mod_param reconciles)" 2
+assert_ge "a reconciliation repaired them" "$(mod_param reconciles)" $((r1 + 1))
 factory_stop o2
 assert_eq "tracked back to 0" "$(mod_param tracked)" 0
 
