@@ -201,9 +201,9 @@ static unsigned long cwstat_unresolved;
 /*
  * The table is at max_tracked and sockets in CLOSE_WAIT are not in it.
  * Set (WRITE_ONCE()) by the probe on a miss at the cap, and set or cleared
- * by each reconciliation, under cwstat_reconcile_mutex, from what it found;
- * read with READ_ONCE(). A probe's set racing a reconciliation's clear is
- * right either way: that miss is as recent as the walk.
+ * by each reconciliation, under cwstat_reconcile_mutex, from what it found
+ * and from the misses made while it ran (a miss count read at its start):
+ * a miss it could not see keeps it set. Read with READ_ONCE().
  */
 static bool cwstat_capped;
 /*
@@ -255,6 +255,29 @@ static atomic64_t cwstat_overflow_pending = ATOMIC64_INIT(0);
  */
 #define CWSTAT_REPAIR_ROOM	CWSTAT_CHUNK
 
+#ifdef DEBUG
+/* Test builds only: every pool growth fails, as kvmalloc() may. */
+static bool inject_grow_fault;
+module_param(inject_grow_fault, bool, 0644);
+MODULE_PARM_DESC(inject_grow_fault,
+		 "Test builds only: make every growth of the pool fail with -ENOMEM (default N)");
+
+/* Test builds only: the pool growths the newest reconciliation tried. */
+static unsigned int grow_attempts;
+module_param(grow_attempts, uint, 0444);
+MODULE_PARM_DESC(grow_attempts,
+		 "Test builds only: growths of the pool the newest reconciliation tried");
+
+/* Test builds only: a window after the walk for a test to act in. */
+static unsigned int reconcile_delay_ms;
+module_param(reconcile_delay_ms, uint, 0644);
+MODULE_PARM_DESC(reconcile_delay_ms,
+		 "Test builds only: a reconciliation pauses this long after its walk (default 0)");
+#else
+static const bool inject_grow_fault;
+static const unsigned int reconcile_delay_ms;
+#endif
+
 static void cwstat_refill_fn(struct work_struct *work);
 static void cwstat_period_fn(struct work_struct *work);
 static void cwstat_overflow_fn(struct work_struct *work);
@@ -285,6 +308,8 @@ static int cwstat_pool_grow(unsigned int want)
 {
 	int err = 0;
 
+	if (READ_ONCE(inject_grow_fault))
+		return -ENOMEM;
 	mutex_lock(&cwstat_grow_mutex);
 	while (cwstat_pool_free_count() < want) {
 		unsigned int i, n;
@@ -875,10 +900,12 @@ struct cwstat_reconcile {
 	/* Before the follow-up: ESTABLISHED and SYN_RECV are candidates too. */
 	bool wide;
 	/*
-	 * An entry taken from the pool before a socket's lock, used by the
-	 * next insertion: nothing is allocated under a socket lock.
+	 * An entry taken from the pool, or grown, with no socket lock held,
+	 * when a socket in CLOSE_WAIT without an entry needed one; used by
+	 * the next insertion: nothing is allocated under a socket lock.
 	 */
 	struct cwstat_track *spare;
+	bool no_grow;		/* a growth failed: try none until the end */
 	/* Owned sockets to look at again, each with a reference. */
 	struct sock **retry;
 	unsigned int nr_retry;
@@ -886,6 +913,7 @@ struct cwstat_reconcile {
 	u64 inserted;		/* in CLOSE_WAIT, had no entry: now has one */
 	u64 untracked;		/* in CLOSE_WAIT, had none, and none to give */
 	u64 unresolved;		/* in CLOSE_WAIT, no entry, owned at every look */
+	unsigned int grow_attempts;	/* cwstat_pool_grow() calls */
 };
 
 /*
@@ -905,58 +933,6 @@ static u64 cwstat_seed_time(const struct sock *sk)
 	return idle_ns < now ? now - idle_ns : 0;
 }
 
-/*
- * Have rc->spare filled from the pool, growing it if needed, before any
- * socket lock is taken: cwstat_pool_grow() allocates with GFP_KERNEL and
- * must not run while we hold a socket, which may belong to a storage
- * transport. At max_tracked the lockless hint spares the grow mutex.
- */
-static void cwstat_spare(struct cwstat_reconcile *rc)
-{
-	if (rc->spare)
-		return;
-	rc->spare = cwstat_pool_get();
-	if (!rc->spare &&
-	    READ_ONCE(cwstat_pool_nr) < cwstat_max_tracked &&
-	    !cwstat_pool_grow(1))
-		rc->spare = cwstat_pool_get();
-}
-
-/*
- * @sk is in CLOSE_WAIT, and we hold its spinlock while no process owns it,
- * so it cannot change state (see cwstat_reconcile_locked()): mark its entry
- * seen, or link rc->spare for it. No entry can appear for it between our
- * lookup and our link: only the probe adds one, on a state change.
- */
-static void cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
-{
-	struct cwstat_bucket *b = cwstat_bucket_of(sk);
-	struct cwstat_track *t, *spare = rc->spare;
-	unsigned long flags;
-
-	/* Filled outside the bucket lock; only linked under it. */
-	if (spare)
-		cwstat_fill(spare, sk, cwstat_seed_time(sk), rc->gen);
-
-	raw_spin_lock_irqsave(&b->lock, flags);
-	t = cwstat_find(b, sk);
-	if (t)
-		t->gen = rc->gen;
-	else if (spare)
-		hlist_add_head(&spare->node, &b->chain);
-	raw_spin_unlock_irqrestore(&b->lock, flags);
-
-	if (t)
-		return;
-	if (!spare) {
-		rc->untracked++;
-		return;
-	}
-	rc->spare = NULL;
-	rc->inserted++;
-	cwstat_alarm_update(atomic64_inc_return(&cwstat_tracked));
-}
-
 /* Mark @sk's entry, if it has one, seen by @gen. True if it has one. */
 static bool cwstat_mark(const struct sock *sk, unsigned int gen)
 {
@@ -970,6 +946,67 @@ static bool cwstat_mark(const struct sock *sk, unsigned int gen)
 		t->gen = gen;
 	raw_spin_unlock_irqrestore(&b->lock, flags);
 	return t;
+}
+
+/*
+ * Have rc->spare filled, from the pool or by growing it, with no socket
+ * lock held: cwstat_pool_grow() allocates with GFP_KERNEL and must not run
+ * while we hold a socket, which may belong to a storage transport. Called
+ * only for a socket found in CLOSE_WAIT without an entry. Once a growth
+ * failed, none is tried again in this reconciliation: each would take the
+ * grow mutex and reclaim, once per untracked socket. At max_tracked the
+ * lockless hint spares the grow mutex. False if there is no entry to have.
+ */
+static bool cwstat_spare(struct cwstat_reconcile *rc)
+{
+	if (rc->spare)
+		return true;
+	rc->spare = cwstat_pool_get();
+	if (rc->spare || rc->no_grow ||
+	    READ_ONCE(cwstat_pool_nr) >= cwstat_max_tracked)
+		return rc->spare;
+	rc->grow_attempts++;
+	if (cwstat_pool_grow(1))
+		rc->no_grow = true;
+	else
+		rc->spare = cwstat_pool_get();
+	return rc->spare;
+}
+
+/*
+ * @sk is in CLOSE_WAIT, and we hold its spinlock while no process owns it,
+ * so it cannot change state (see cwstat_reconcile_locked()): mark its entry
+ * seen, or link rc->spare for it. No entry can appear for it between our
+ * lookup and our link: only the probe adds one, on a state change. False
+ * if it has no entry and there is no spare: the caller unlocks, gets one
+ * (cwstat_spare()) and examines @sk again.
+ */
+static bool cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
+{
+	struct cwstat_bucket *b = cwstat_bucket_of(sk);
+	struct cwstat_track *t, *spare = rc->spare;
+	unsigned long flags;
+
+	if (cwstat_mark(sk, rc->gen))
+		return true;
+	if (!spare)
+		return false;
+
+	/* Filled outside the bucket lock; only linked under it. */
+	cwstat_fill(spare, sk, cwstat_seed_time(sk), rc->gen);
+	raw_spin_lock_irqsave(&b->lock, flags);
+	t = cwstat_find(b, sk);
+	if (!t)
+		hlist_add_head(&spare->node, &b->chain);
+	raw_spin_unlock_irqrestore(&b->lock, flags);
+	/* Cannot happen (see above); if it did, keep the one entry. */
+	if (WARN_ON_ONCE(t))
+		return true;
+
+	rc->spare = NULL;
+	rc->inserted++;
+	cwstat_alarm_update(atomic64_inc_return(&cwstat_tracked));
+	return true;
 }
 
 /*
@@ -998,25 +1035,37 @@ static bool cwstat_owned(const struct sock *sk, struct cwstat_reconcile *rc)
  * softirq paths do: bh_lock_sock() (a spinlock, never a sleep), then
  * sock_owned_by_user(). Not owned: no state change of @sk can run until we
  * unlock (the protocol argued in cwstat_reconcile_locked()), so its state
- * is checked and its entry confirmed or linked. Owned: see cwstat_owned().
- * True when done; false to look again later.
+ * is checked and its entry confirmed or linked. In CLOSE_WAIT without an
+ * entry and with no spare one, we unlock, get one (cwstat_spare()) and
+ * examine @sk again from the start: it may have changed meanwhile. With
+ * none to get, @sk is untracked. Owned: see cwstat_owned(). True when
+ * done; false to look again later.
  */
 static bool cwstat_examine(struct sock *sk, struct cwstat_reconcile *rc)
 {
-	bool done = true;
+	bool done, confirmed;
 
-	cwstat_spare(rc);
-	local_bh_disable();
-	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk)) {
-		if (sk->sk_state == TCP_CLOSE_WAIT)
-			cwstat_confirm(sk, rc);
-	} else {
-		done = cwstat_owned(sk, rc);
+	for (;;) {
+		done = true;
+		confirmed = true;
+		local_bh_disable();
+		bh_lock_sock(sk);
+		if (!sock_owned_by_user(sk)) {
+			if (sk->sk_state == TCP_CLOSE_WAIT)
+				confirmed = cwstat_confirm(sk, rc);
+		} else {
+			done = cwstat_owned(sk, rc);
+		}
+		bh_unlock_sock(sk);
+		local_bh_enable();
+		/* With a spare in hand, the next pass always confirms. */
+		if (confirmed)
+			return done;
+		if (!cwstat_spare(rc)) {
+			rc->untracked++;
+			return true;
+		}
 	}
-	bh_unlock_sock(sk);
-	local_bh_enable();
-	return done;
 }
 
 /*
@@ -1259,7 +1308,7 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
 static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 {
 	struct cwstat_reconcile rc = {};
-	u64 pending, stale, repaired, drift;
+	u64 pending, stale, repaired, drift, misses;
 	bool capped;
 	int err;
 
@@ -1270,19 +1319,29 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 	rc.wide = !cwstat_followed;
 	WRITE_ONCE(cwstat_gen, rc.gen);
 	pending = atomic64_xchg(&cwstat_overflow_pending, 0);
+	/* Misses from here on are ones the walk may not see. */
+	misses = atomic64_read(&cwstat_overflows);
 
 	/*
 	 * Room for some insertions, so most need not allocate one by one,
 	 * and for the retry list; without one, owned sockets are unresolved
 	 * at once.
 	 */
-	cwstat_pool_grow(CWSTAT_POOL_HIGH);
+	if (READ_ONCE(cwstat_pool_nr) < cwstat_max_tracked) {
+		rc.grow_attempts++;
+		rc.no_grow = cwstat_pool_grow(CWSTAT_POOL_HIGH) == -ENOMEM;
+	}
 	rc.retry = kvmalloc_array(CWSTAT_RETRY_MAX, sizeof(*rc.retry),
 				  GFP_KERNEL);
 	if (rc.retry)
 		rc.retry_size = CWSTAT_RETRY_MAX;
 	err = cwstat_walk_candidates(cwstat_reconcile_batch, &rc, rc.wide);
 	cwstat_retry_all(&rc);
+	if (READ_ONCE(reconcile_delay_ms) && !err)
+		cwstat_pause(READ_ONCE(reconcile_delay_ms));
+#ifdef DEBUG
+	WRITE_ONCE(grow_attempts, rc.grow_attempts);
+#endif
 	kvfree(rc.retry);
 	if (rc.spare)
 		cwstat_pool_put(rc.spare);
@@ -1304,7 +1363,12 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 	WRITE_ONCE(cwstat_unresolved, rc.unresolved);
 	if (why == CWSTAT_RC_FOLLOWUP)
 		cwstat_followed = true;
-	capped = rc.untracked &&
+	/*
+	 * A miss at the cap while we ran (in the walk behind us, in a pause)
+	 * set capped; it names a socket we may not have seen: keep it set.
+	 */
+	misses = atomic64_read(&cwstat_overflows) - misses;
+	capped = (rc.untracked || misses) &&
 		 READ_ONCE(cwstat_pool_nr) >= cwstat_max_tracked;
 	WRITE_ONCE(cwstat_capped, capped);
 
@@ -1327,8 +1391,8 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 				    drift, rc.inserted - repaired, stale);
 	}
 	if (capped)
-		pr_warn_ratelimited("%llu sockets in CLOSE_WAIT are not tracked: max_tracked=%u is reached\n",
-				    rc.untracked, cwstat_max_tracked);
+		pr_warn_ratelimited("sockets in CLOSE_WAIT are not tracked (%llu found, %llu missed during the reconciliation): max_tracked=%u is reached\n",
+				    rc.untracked, misses, cwstat_max_tracked);
 	if (rc.unresolved)
 		pr_warn_ratelimited("%llu sockets in CLOSE_WAIT could not be examined: a process owned them at all %zu looks; they are not counted, and a repair looks again\n",
 				    rc.unresolved, CWSTAT_LOOKS);
