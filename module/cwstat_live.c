@@ -528,24 +528,27 @@ static void cwstat_enter(const struct sock *sk)
 		cwstat_pool_put(t);
 }
 
+/*
+ * @nr_free entries are free: repair what was missed for the lack of them,
+ * once there is room for it (or for a good part of it).
+ */
+static void cwstat_room_kick(unsigned int nr_free)
+{
+	u64 pending = atomic64_read(&cwstat_overflow_pending);
+
+	if (unlikely(pending) &&
+	    nr_free >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
+		cwstat_repair_kick();
+}
+
 static void cwstat_leave(const struct sock *sk)
 {
 	struct cwstat_track *t = cwstat_unlink(sk);
-	unsigned int nr_free;
-	u64 pending;
 
 	/* No entry: the socket entered CLOSE_WAIT before the probe, or missed. */
 	if (!t)
 		return;
-	nr_free = cwstat_pool_put(t);
-	/*
-	 * Entries are free again: repair what was missed for the lack of
-	 * them, once there is room for it (or for a good part of it).
-	 */
-	pending = atomic64_read(&cwstat_overflow_pending);
-	if (unlikely(pending) &&
-	    nr_free >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
-		cwstat_repair_kick();
+	cwstat_room_kick(cwstat_pool_put(t));
 }
 
 /*
@@ -1399,11 +1402,16 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 	/*
 	 * Look again later, backing off, for what a lock held us from, and
 	 * for what memory (not max_tracked) held us from tracking. At the
-	 * cap, cwstat_leave() asks for the repair once there is room.
+	 * cap, cwstat_leave() asks for the repair once there is room; but
+	 * the exits made while we ran saw cwstat_overflow_pending without
+	 * what we took at our start and add back only now: if the room is
+	 * already there, ask now, or no exit may ever ask.
 	 */
 	cwstat_repair_backoff(why, rc.untracked || rc.unresolved);
 	if (rc.unresolved || (rc.untracked && !capped))
 		cwstat_repair_kick();
+	else if (capped)
+		cwstat_room_kick(cwstat_pool_free_count());
 	return 0;
 }
 
