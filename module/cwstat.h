@@ -104,7 +104,7 @@ struct cwstat_batch {
 };
 
 int cwstat_walk_candidates(int (*fn)(struct cwstat_batch *batch, void *arg),
-			   void *arg);
+			   void *arg, bool wide);
 
 /* Unread payload of a CLOSE_WAIT socket, given rcv_nxt and copied_seq. */
 static inline u32 cwstat_close_wait_payload(u32 rcv_nxt, u32 copied_seq)

@@ -34,6 +34,7 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <net/inet_sock.h>
 #include <net/net_namespace.h>
@@ -153,9 +154,10 @@ static unsigned int cwstat_pool_nr;
  * Reconciliation state. cwstat_reconcile_mutex serialises reconciliations
  * (the seeding walk is the first); each field below says how it is guarded.
  * No holder of the mutex ever waits for a socket lock (see
- * cwstat_examine()): it holds the mutex for one walk, at most
- * CWSTAT_RETRY_TOTAL_MS of retries and CWSTAT_SETTLE_MS, so a task that
- * takes it (unload, a write to "reconcile") waits a bounded time.
+ * cwstat_examine()): it holds the mutex for one walk, the retry pauses
+ * (CWSTAT_RETRY_TOTAL_MS, rounded up to jiffies) and CWSTAT_SETTLE_MS, so
+ * a task that takes it (a write to "reconcile") waits a bounded time, and
+ * unload, which ends every pause at once (cwstat_pause()), one walk.
  */
 static DEFINE_MUTEX(cwstat_reconcile_mutex);
 /*
@@ -172,12 +174,14 @@ static unsigned int cwstat_gen;
 /*
  * Set by cwstat_live_stop() before it takes cwstat_reconcile_mutex, read
  * with READ_ONCE() by the reconciliation holding it, which then cuts its
- * walk and retries short: unload does not wait out a whole walk.
+ * walk and retries short: unload does not wait out a whole walk. Setting
+ * it wakes cwstat_stop_wq, which ends any pause of cwstat_pause() at once.
  */
 static bool cwstat_stopping;
+static DECLARE_WAIT_QUEUE_HEAD(cwstat_stop_wq);
 /*
  * How long a repair (a reconciliation asked for by misses or unresolved
- * sockets, cwstat_repair_kick()) waits once asked for. It doubles, up to
+ * sockets in CLOSE_WAIT, cwstat_repair_kick()) waits once asked for. It doubles, up to
  * CWSTAT_REPAIR_MAX, after each repair that left sockets untracked or
  * unresolved (its cause is still there: a held lock, no memory), and is
  * back to CWSTAT_REPAIR_MIN after any reconciliation that left none.
@@ -188,27 +192,36 @@ static bool cwstat_stopping;
 #define CWSTAT_REPAIR_MAX	(64 * HZ)
 static unsigned long cwstat_repair_delay = CWSTAT_REPAIR_MIN;
 /*
- * Health of the newest reconciliation, for sysfs: the candidate sockets it
- * could not examine because a process owned them through every retry
- * (cwstat_retry_all()). Written under cwstat_reconcile_mutex, read with
- * READ_ONCE().
+ * Health of the newest reconciliation, for sysfs: the sockets in CLOSE_WAIT
+ * without an entry that it could not examine because a process owned them
+ * at every look (cwstat_retry_all()). Written under cwstat_reconcile_mutex,
+ * read with READ_ONCE().
  */
 static unsigned long cwstat_unresolved;
 /*
  * The table is at max_tracked and sockets in CLOSE_WAIT are not in it.
  * Set (WRITE_ONCE()) by the probe on a miss at the cap, and set or cleared
- * by each reconciliation, under cwstat_reconcile_mutex, from what it found;
- * read with READ_ONCE(). A probe's set racing a reconciliation's clear is
- * right either way: that miss is as recent as the walk.
+ * by each reconciliation, under cwstat_reconcile_mutex, from what it found
+ * and from the misses made while it ran (a miss count read at its start):
+ * a miss it could not see keeps it set. Read with READ_ONCE().
  */
 static bool cwstat_capped;
 /*
- * True until a reconciliation has examined every candidate socket (none
- * unresolved), the seeding or a later one: until then an owned socket in
- * any candidate state may hide a change into CLOSE_WAIT that began before
- * the probe was registered (cwstat_owned()). Under cwstat_reconcile_mutex.
+ * False until the follow-up, a reconciliation at least
+ * CWSTAT_FOLLOWUP_DELAY after the seeding, has walked every table: until
+ * then a walk also takes sockets that may be entering CLOSE_WAIT with a
+ * change begun before the probe was registered (case 1 of
+ * cwstat_reconcile_locked()); from then on it takes only sockets in
+ * CLOSE_WAIT. Under cwstat_reconcile_mutex.
  */
-static bool cwstat_strict = true;
+static bool cwstat_followed;
+/*
+ * The follow-up waits this long after the seeding: more than a second,
+ * when a change into CLOSE_WAIT that began before the probe's registration
+ * has long made its store (the tracepoint and the store are one critical
+ * section in which nothing sleeps).
+ */
+#define CWSTAT_FOLLOWUP_DELAY	(HZ + 1)
 
 /* The tracepoint, found by name: it is not exported to modules. */
 static struct tracepoint *cwstat_tp;
@@ -242,10 +255,35 @@ static atomic64_t cwstat_overflow_pending = ATOMIC64_INIT(0);
  */
 #define CWSTAT_REPAIR_ROOM	CWSTAT_CHUNK
 
+#ifdef DEBUG
+/* Test builds only: every pool growth fails, as kvmalloc() may. */
+static bool inject_grow_fault;
+module_param(inject_grow_fault, bool, 0644);
+MODULE_PARM_DESC(inject_grow_fault,
+		 "Test builds only: make every growth of the pool fail with -ENOMEM (default N)");
+
+/* Test builds only: the pool growths the newest reconciliation tried. */
+static unsigned int grow_attempts;
+module_param(grow_attempts, uint, 0444);
+MODULE_PARM_DESC(grow_attempts,
+		 "Test builds only: growths of the pool the newest reconciliation tried");
+
+/* Test builds only: a window after the walk for a test to act in. */
+static unsigned int reconcile_delay_ms;
+module_param(reconcile_delay_ms, uint, 0644);
+MODULE_PARM_DESC(reconcile_delay_ms,
+		 "Test builds only: a reconciliation pauses this long after its walk (default 0)");
+#else
+static const bool inject_grow_fault;
+static const unsigned int reconcile_delay_ms;
+#endif
+
 static void cwstat_refill_fn(struct work_struct *work);
 static void cwstat_period_fn(struct work_struct *work);
 static void cwstat_overflow_fn(struct work_struct *work);
+static void cwstat_followup_fn(struct work_struct *work);
 static DECLARE_WORK(cwstat_refill_work, cwstat_refill_fn);
+static DECLARE_DELAYED_WORK(cwstat_followup_work, cwstat_followup_fn);
 static DECLARE_DELAYED_WORK(cwstat_period_work, cwstat_period_fn);
 static DECLARE_DELAYED_WORK(cwstat_overflow_work, cwstat_overflow_fn);
 
@@ -270,6 +308,8 @@ static int cwstat_pool_grow(unsigned int want)
 {
 	int err = 0;
 
+	if (READ_ONCE(inject_grow_fault))
+		return -ENOMEM;
 	mutex_lock(&cwstat_grow_mutex);
 	while (cwstat_pool_free_count() < want) {
 		unsigned int i, n;
@@ -488,24 +528,27 @@ static void cwstat_enter(const struct sock *sk)
 		cwstat_pool_put(t);
 }
 
+/*
+ * @nr_free entries are free: repair what was missed for the lack of them,
+ * once there is room for it (or for a good part of it).
+ */
+static void cwstat_room_kick(unsigned int nr_free)
+{
+	u64 pending = atomic64_read(&cwstat_overflow_pending);
+
+	if (unlikely(pending) &&
+	    nr_free >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
+		cwstat_repair_kick();
+}
+
 static void cwstat_leave(const struct sock *sk)
 {
 	struct cwstat_track *t = cwstat_unlink(sk);
-	unsigned int nr_free;
-	u64 pending;
 
 	/* No entry: the socket entered CLOSE_WAIT before the probe, or missed. */
 	if (!t)
 		return;
-	nr_free = cwstat_pool_put(t);
-	/*
-	 * Entries are free again: repair what was missed for the lack of
-	 * them, once there is room for it (or for a good part of it).
-	 */
-	pending = atomic64_read(&cwstat_overflow_pending);
-	if (unlikely(pending) &&
-	    nr_free >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
-		cwstat_repair_kick();
+	cwstat_room_kick(cwstat_pool_put(t));
 }
 
 /*
@@ -822,13 +865,26 @@ int cwstat_live_reap(const struct cwstat_reap_req *req,
 
 /*
  * A socket a process owns is looked at again after each of these pauses, as
- * long as it stays on the retry list (at most CWSTAT_RETRY_MAX sockets); what
- * is still owned after the last one is unresolved. CWSTAT_RETRY_TOTAL_MS
- * bounds the wait.
+ * long as it stays on the retry list (at most CWSTAT_RETRY_MAX sockets); one
+ * in CLOSE_WAIT still owned at the last look (CWSTAT_LOOKS in all) is
+ * unresolved. The pauses add up to CWSTAT_RETRY_TOTAL_MS, each rounded up
+ * to whole jiffies, and the task may be scheduled later still.
  */
 #define CWSTAT_RETRY_MAX	256
 static const unsigned int cwstat_retry_ms[] = { 10, 50, 200, 500 };
 #define CWSTAT_RETRY_TOTAL_MS	760
+#define CWSTAT_LOOKS		(1 + ARRAY_SIZE(cwstat_retry_ms))
+
+/*
+ * Sleep about @ms (rounded up to jiffies), or less if unload begins: false
+ * if it did. Process context.
+ */
+static bool cwstat_pause(unsigned int ms)
+{
+	wait_event_timeout(cwstat_stop_wq, READ_ONCE(cwstat_stopping),
+			   msecs_to_jiffies(ms));
+	return !READ_ONCE(cwstat_stopping);
+}
 
 /*
  * Why a reconciliation must never sleep on a socket's lock: lock_sock()
@@ -849,19 +905,23 @@ static const unsigned int cwstat_retry_ms[] = { 10, 50, 200, 500 };
 struct cwstat_reconcile {
 	unsigned int gen;
 	bool seeding;
-	bool strict;		/* cwstat_strict when it began */
+	/* Before the follow-up: ESTABLISHED and SYN_RECV are candidates too. */
+	bool wide;
 	/*
-	 * An entry taken from the pool before a socket's lock, used by the
-	 * next insertion: nothing is allocated under a socket lock.
+	 * An entry taken from the pool, or grown, with no socket lock held,
+	 * when a socket in CLOSE_WAIT without an entry needed one; used by
+	 * the next insertion: nothing is allocated under a socket lock.
 	 */
 	struct cwstat_track *spare;
+	bool no_grow;		/* a growth failed: try none until the end */
 	/* Owned sockets to look at again, each with a reference. */
 	struct sock **retry;
 	unsigned int nr_retry;
 	unsigned int retry_size;
 	u64 inserted;		/* in CLOSE_WAIT, had no entry: now has one */
 	u64 untracked;		/* in CLOSE_WAIT, had none, and none to give */
-	u64 unresolved;		/* owned through every retry, maybe untracked */
+	u64 unresolved;		/* in CLOSE_WAIT, no entry, owned at every look */
+	unsigned int grow_attempts;	/* cwstat_pool_grow() calls */
 };
 
 /*
@@ -881,58 +941,6 @@ static u64 cwstat_seed_time(const struct sock *sk)
 	return idle_ns < now ? now - idle_ns : 0;
 }
 
-/*
- * Have rc->spare filled from the pool, growing it if needed, before any
- * socket lock is taken: cwstat_pool_grow() allocates with GFP_KERNEL and
- * must not run while we hold a socket, which may belong to a storage
- * transport. At max_tracked the lockless hint spares the grow mutex.
- */
-static void cwstat_spare(struct cwstat_reconcile *rc)
-{
-	if (rc->spare)
-		return;
-	rc->spare = cwstat_pool_get();
-	if (!rc->spare &&
-	    READ_ONCE(cwstat_pool_nr) < cwstat_max_tracked &&
-	    !cwstat_pool_grow(1))
-		rc->spare = cwstat_pool_get();
-}
-
-/*
- * @sk is in CLOSE_WAIT, and we hold its spinlock while no process owns it,
- * so it cannot change state (see cwstat_reconcile_locked()): mark its entry
- * seen, or link rc->spare for it. No entry can appear for it between our
- * lookup and our link: only the probe adds one, on a state change.
- */
-static void cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
-{
-	struct cwstat_bucket *b = cwstat_bucket_of(sk);
-	struct cwstat_track *t, *spare = rc->spare;
-	unsigned long flags;
-
-	/* Filled outside the bucket lock; only linked under it. */
-	if (spare)
-		cwstat_fill(spare, sk, cwstat_seed_time(sk), rc->gen);
-
-	raw_spin_lock_irqsave(&b->lock, flags);
-	t = cwstat_find(b, sk);
-	if (t)
-		t->gen = rc->gen;
-	else if (spare)
-		hlist_add_head(&spare->node, &b->chain);
-	raw_spin_unlock_irqrestore(&b->lock, flags);
-
-	if (t)
-		return;
-	if (!spare) {
-		rc->untracked++;
-		return;
-	}
-	rc->spare = NULL;
-	rc->inserted++;
-	cwstat_alarm_update(atomic64_inc_return(&cwstat_tracked));
-}
-
 /* Mark @sk's entry, if it has one, seen by @gen. True if it has one. */
 static bool cwstat_mark(const struct sock *sk, unsigned int gen)
 {
@@ -949,6 +957,67 @@ static bool cwstat_mark(const struct sock *sk, unsigned int gen)
 }
 
 /*
+ * Have rc->spare filled, from the pool or by growing it, with no socket
+ * lock held: cwstat_pool_grow() allocates with GFP_KERNEL and must not run
+ * while we hold a socket, which may belong to a storage transport. Called
+ * only for a socket found in CLOSE_WAIT without an entry. Once a growth
+ * failed, none is tried again in this reconciliation: each would take the
+ * grow mutex and reclaim, once per untracked socket. At max_tracked the
+ * lockless hint spares the grow mutex. False if there is no entry to have.
+ */
+static bool cwstat_spare(struct cwstat_reconcile *rc)
+{
+	if (rc->spare)
+		return true;
+	rc->spare = cwstat_pool_get();
+	if (rc->spare || rc->no_grow ||
+	    READ_ONCE(cwstat_pool_nr) >= cwstat_max_tracked)
+		return rc->spare;
+	rc->grow_attempts++;
+	if (cwstat_pool_grow(1))
+		rc->no_grow = true;
+	else
+		rc->spare = cwstat_pool_get();
+	return rc->spare;
+}
+
+/*
+ * @sk is in CLOSE_WAIT, and we hold its spinlock while no process owns it,
+ * so it cannot change state (see cwstat_reconcile_locked()): mark its entry
+ * seen, or link rc->spare for it. No entry can appear for it between our
+ * lookup and our link: only the probe adds one, on a state change. False
+ * if it has no entry and there is no spare: the caller unlocks, gets one
+ * (cwstat_spare()) and examines @sk again.
+ */
+static bool cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
+{
+	struct cwstat_bucket *b = cwstat_bucket_of(sk);
+	struct cwstat_track *t, *spare = rc->spare;
+	unsigned long flags;
+
+	if (cwstat_mark(sk, rc->gen))
+		return true;
+	if (!spare)
+		return false;
+
+	/* Filled outside the bucket lock; only linked under it. */
+	cwstat_fill(spare, sk, cwstat_seed_time(sk), rc->gen);
+	raw_spin_lock_irqsave(&b->lock, flags);
+	t = cwstat_find(b, sk);
+	if (!t)
+		hlist_add_head(&spare->node, &b->chain);
+	raw_spin_unlock_irqrestore(&b->lock, flags);
+	/* Cannot happen (see above); if it did, keep the one entry. */
+	if (WARN_ON_ONCE(t))
+		return true;
+
+	rc->spare = NULL;
+	rc->inserted++;
+	cwstat_alarm_update(atomic64_inc_return(&cwstat_tracked));
+	return true;
+}
+
+/*
  * A process owns @sk (we hold its spinlock, but it may change state under
  * us): decide what can be decided without waiting. True when done, false
  * when @sk must be looked at again once its owner lets go.
@@ -956,18 +1025,17 @@ static bool cwstat_mark(const struct sock *sk, unsigned int gen)
  * An owned socket that reads CLOSE_WAIT and has an entry is marked seen:
  * if it is leaving, the probe removes the entry as usual. One without an
  * entry may be a miss, or a socket the probe never saw enter: look again.
- * One in another state needs nothing once every socket has been seen
- * unowned since the probe was registered (any change into CLOSE_WAIT now
- * calls the probe); until then (rc->strict: the seeding, and the
- * reconciliations after one that left a socket unresolved) its owner may be
- * storing a change into CLOSE_WAIT that the probe missed (case 1 of
- * cwstat_reconcile_locked()): look again.
+ * One in another state needs nothing (any change into CLOSE_WAIT that
+ * began after the probe's registration calls the probe), except in the
+ * seeding, where its owner may be storing a change into CLOSE_WAIT that
+ * began before (case 1 of cwstat_reconcile_locked()): look again; if it is
+ * still owned at the last look, the follow-up meets it.
  */
 static bool cwstat_owned(const struct sock *sk, struct cwstat_reconcile *rc)
 {
 	if (READ_ONCE(sk->sk_state) == TCP_CLOSE_WAIT)
 		return cwstat_mark(sk, rc->gen);
-	return !rc->strict;
+	return !rc->seeding;
 }
 
 /*
@@ -975,25 +1043,48 @@ static bool cwstat_owned(const struct sock *sk, struct cwstat_reconcile *rc)
  * softirq paths do: bh_lock_sock() (a spinlock, never a sleep), then
  * sock_owned_by_user(). Not owned: no state change of @sk can run until we
  * unlock (the protocol argued in cwstat_reconcile_locked()), so its state
- * is checked and its entry confirmed or linked. Owned: see cwstat_owned().
- * True when done; false to look again later.
+ * is checked and its entry confirmed or linked. In CLOSE_WAIT without an
+ * entry and with no spare one, we unlock, get one (cwstat_spare()) and
+ * examine @sk again from the start: it may have changed meanwhile. With
+ * none to get, @sk is untracked. Owned: see cwstat_owned(). True when
+ * done; false to look again later.
  */
 static bool cwstat_examine(struct sock *sk, struct cwstat_reconcile *rc)
 {
-	bool done = true;
+	bool done, confirmed;
 
-	cwstat_spare(rc);
-	local_bh_disable();
-	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk)) {
-		if (sk->sk_state == TCP_CLOSE_WAIT)
-			cwstat_confirm(sk, rc);
-	} else {
-		done = cwstat_owned(sk, rc);
+	for (;;) {
+		done = true;
+		confirmed = true;
+		local_bh_disable();
+		bh_lock_sock(sk);
+		if (!sock_owned_by_user(sk)) {
+			if (sk->sk_state == TCP_CLOSE_WAIT)
+				confirmed = cwstat_confirm(sk, rc);
+		} else {
+			done = cwstat_owned(sk, rc);
+		}
+		bh_unlock_sock(sk);
+		local_bh_enable();
+		/* With a spare in hand, the next pass always confirms. */
+		if (confirmed)
+			return done;
+		if (!cwstat_spare(rc)) {
+			rc->untracked++;
+			return true;
+		}
 	}
-	bh_unlock_sock(sk);
-	local_bh_enable();
-	return done;
+}
+
+/*
+ * @sk, owned at every look, is given up: counted unresolved if it was in
+ * CLOSE_WAIT at the last (owned, without an entry). In another state it
+ * was kept only by the seeding, and the follow-up meets it again.
+ */
+static void cwstat_give_up(const struct sock *sk, struct cwstat_reconcile *rc)
+{
+	if (READ_ONCE(sk->sk_state) == TCP_CLOSE_WAIT)
+		rc->unresolved++;
 }
 
 static int cwstat_reconcile_batch(struct cwstat_batch *batch, void *arg)
@@ -1014,7 +1105,7 @@ static int cwstat_reconcile_batch(struct cwstat_batch *batch, void *arg)
 				rc->retry[rc->nr_retry++] = sk;
 				continue;
 			}
-			rc->unresolved++;
+			cwstat_give_up(sk, rc);
 		}
 		sock_put(sk);
 		cond_resched();
@@ -1024,7 +1115,8 @@ static int cwstat_reconcile_batch(struct cwstat_batch *batch, void *arg)
 
 /*
  * Look at the retry list again after each pause of cwstat_retry_ms, until
- * it is empty; count what is left as unresolved, and drop every reference.
+ * it is empty; give up on what is left (cwstat_give_up()), and drop every
+ * reference. Unload ends the pauses.
  */
 static void cwstat_retry_all(struct cwstat_reconcile *rc)
 {
@@ -1032,9 +1124,8 @@ static void cwstat_retry_all(struct cwstat_reconcile *rc)
 
 	for (pass = 0; pass < ARRAY_SIZE(cwstat_retry_ms) && rc->nr_retry;
 	     pass++) {
-		if (READ_ONCE(cwstat_stopping))
+		if (!cwstat_pause(cwstat_retry_ms[pass]))
 			break;
-		msleep(cwstat_retry_ms[pass]);
 		for (i = 0, n = 0; i < rc->nr_retry; i++) {
 			struct sock *sk = rc->retry[i];
 
@@ -1045,9 +1136,10 @@ static void cwstat_retry_all(struct cwstat_reconcile *rc)
 		}
 		rc->nr_retry = n;
 	}
-	rc->unresolved += rc->nr_retry;
-	for (i = 0; i < rc->nr_retry; i++)
+	for (i = 0; i < rc->nr_retry; i++) {
+		cwstat_give_up(rc->retry[i], rc);
 		sock_put(rc->retry[i]);
+	}
 	rc->nr_retry = 0;
 }
 
@@ -1095,6 +1187,7 @@ static u64 cwstat_sweep(unsigned int gen, bool remove)
 /* Why a reconciliation runs; repairs back off (cwstat_repair_delay). */
 enum cwstat_rc_why {
 	CWSTAT_RC_SEED,		/* the first, at load */
+	CWSTAT_RC_FOLLOWUP,	/* once, CWSTAT_FOLLOWUP_DELAY after the seed */
 	CWSTAT_RC_ASKED,	/* a write to "reconcile", or the period */
 	CWSTAT_RC_REPAIR,	/* misses or unresolved sockets to repair */
 };
@@ -1120,7 +1213,9 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
  * One reconciliation: walk every established hash table, examine each
  * candidate socket under its spinlock (cwstat_examine()), add an entry for
  * each in CLOSE_WAIT without one, look again at the owned ones a bounded
- * number of times, then remove the entries no socket confirmed.
+ * number of times, then remove the entries no socket confirmed. The
+ * candidates are the full sockets in CLOSE_WAIT, and until the follow-up
+ * has run (cwstat_followed) those in ESTABLISHED or SYN_RECV too.
  *
  * Why nothing is lost or counted twice, for a socket S (the seeding case;
  * a later reconciliation is the same with the probe long registered). Let R
@@ -1141,7 +1236,9 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
  *      and given back under the spinlock. So at E nothing can change S's
  *      state until we unlock: no owner exists or can appear, and no other
  *      holder of the spinlock runs; and every change made before E is
- *      complete, its store included.
+ *      complete, its store included. Between a change's tracepoint call and
+ *      its store (inet_sk_state_store()) nothing sleeps, so a change is
+ *      complete a moment after its call, owned or not.
  *      (The former protocol claimed S's lock_sock() excluded every change;
  *      inet_csk_listen_stop() proves that false, and owning an unaccepted
  *      child made it WARN and disconnect the child under us.)
@@ -1151,14 +1248,22 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
  *      (a).
  *  (c) S sits in one ehash chain from being hashed (SYN_SENT or SYN_RECV)
  *      until tcp_set_state(TCP_CLOSE) unhashes it, and enters CLOSE_WAIT
- *      only from ESTABLISHED or SYN_RECV. The walk takes every full socket
- *      in those two states or in CLOSE_WAIT (cwstat_candidate()): a state
- *      read at W whose change the probe missed is still pending there.
+ *      only from ESTABLISHED or SYN_RECV. The seeding and the follow-up
+ *      take every full socket in those two states or in CLOSE_WAIT: a
+ *      state read at W whose change the probe missed may still be pending
+ *      there. The follow-up begins more than CWSTAT_FOLLOWUP_DELAY after Y,
+ *      when every change that began before R has made its store (a);
+ *      from then on a walk takes only full sockets in CLOSE_WAIT.
  *
  *  1. S entered CLOSE_WAIT unseen (before R, or between R and Y without
  *     the probe) and is still in it at E: S was hashed at W in one of the
- *     candidate states; at E the store is done (a) and S has no entry, so we
- *     link one, timed from rcv_tstamp, before we unlock. S leaves
+ *     candidate states (in the seeding or the follow-up, any of the three;
+ *     in a later walk the store was long done, so CLOSE_WAIT, or the
+ *     probe saw S leave and, finding no entry, did nothing); at E the
+ *     store is done (a) and S has no entry, so we link one, timed from
+ *     rcv_tstamp, before we unlock. A socket the probe missed for want of
+ *     an entry (a counted miss, which asks for a repair) is the same case
+ *     in a later walk. S leaves
  *     CLOSE_WAIT after our unlock, after Y: the probe sees it (b) and
  *     removes the entry. An exit cannot slip between our state check and
  *     our link (a): the entry we link always names a socket that is in
@@ -1179,16 +1284,18 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
  *     S's spinlock unowned (a).
  *  7. A process owns S at our look (there is no E yet). We never wait for
  *     it: cwstat_owned() marks an entry it finds for S in CLOSE_WAIT (an
- *     exit is the probe's to see), needs nothing for S in another state
- *     once a reconciliation has seen every socket unowned after Y (then no
- *     change from before R can still be pending, and any entry into
- *     CLOSE_WAIT calls the probe), and otherwise puts S on the retry list,
- *     where it is examined again; each retry is the same argument with a
- *     later E. If the owner keeps S past
- *     the last retry, S is unresolved: if S is in CLOSE_WAIT without an
- *     entry it is not counted (we count less, never twice), and
- *     "unresolved" and cwstat_overflow_pending say so until a repair finds
- *     it free. Its entry, if any, was marked, so the sweep keeps it.
+ *     exit is the probe's to see); S in another state needs nothing after
+ *     the seeding (a change from before R, if any, made its store before
+ *     the follow-up's walk, which takes S in any of the three states, and
+ *     every later entry into CLOSE_WAIT calls the probe). Otherwise (S in
+ *     CLOSE_WAIT without an entry, or in the seeding in another state)
+ *     S goes on the retry list and is examined again; each retry is the
+ *     same argument with a later E. If the owner keeps S past the last
+ *     look: in CLOSE_WAIT it is unresolved, not counted (we count less,
+ *     never twice), and "unresolved" and cwstat_overflow_pending say so
+ *     until a repair finds it free; in another state (the seeding only)
+ *     the follow-up examines it, as in 1. Its entry, if any, was marked,
+ *     so the sweep keeps it.
  *
  * S cannot be freed or reused between W and our sock_put(): we hold a
  * reference taken under the ehash bucket lock, also while S waits on the
@@ -1196,19 +1303,20 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
  *
  * Entries not seen (gen older than this walk's) were added before the walk
  * began (the probe stamps new entries with the current generation) and
- * their socket was in no chain in a candidate state: either stale, or
+ * their socket was in no chain in CLOSE_WAIT: either stale, or
  * unhashed by tcp_set_state(TCP_CLOSE), which unhashes before it fires the
  * tracepoint, with the probe about to remove the entry. So they are removed
  * only if still there CWSTAT_SETTLE_MS later.
  *
- * Misses of the probe and sockets left untracked or unresolved before
- * (cwstat_overflow_pending) explain as many added entries; anything else
- * added or removed outside the seeding is drift, which must stay 0.
+ * Misses of the probe and sockets in CLOSE_WAIT left untracked or
+ * unresolved before (cwstat_overflow_pending) explain as many added
+ * entries; anything else added or removed outside the seeding and the
+ * follow-up is drift, which must stay 0.
  */
 static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 {
 	struct cwstat_reconcile rc = {};
-	u64 pending, stale, repaired, drift;
+	u64 pending, stale, repaired, drift, misses;
 	bool capped;
 	int err;
 
@@ -1216,22 +1324,32 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 
 	rc.gen = cwstat_gen + 1;
 	rc.seeding = why == CWSTAT_RC_SEED;
-	rc.strict = cwstat_strict;
+	rc.wide = !cwstat_followed;
 	WRITE_ONCE(cwstat_gen, rc.gen);
 	pending = atomic64_xchg(&cwstat_overflow_pending, 0);
+	/* Misses from here on are ones the walk may not see. */
+	misses = atomic64_read(&cwstat_overflows);
 
 	/*
 	 * Room for some insertions, so most need not allocate one by one,
 	 * and for the retry list; without one, owned sockets are unresolved
 	 * at once.
 	 */
-	cwstat_pool_grow(CWSTAT_POOL_HIGH);
+	if (READ_ONCE(cwstat_pool_nr) < cwstat_max_tracked) {
+		rc.grow_attempts++;
+		rc.no_grow = cwstat_pool_grow(CWSTAT_POOL_HIGH) == -ENOMEM;
+	}
 	rc.retry = kvmalloc_array(CWSTAT_RETRY_MAX, sizeof(*rc.retry),
 				  GFP_KERNEL);
 	if (rc.retry)
 		rc.retry_size = CWSTAT_RETRY_MAX;
-	err = cwstat_walk_candidates(cwstat_reconcile_batch, &rc);
+	err = cwstat_walk_candidates(cwstat_reconcile_batch, &rc, rc.wide);
 	cwstat_retry_all(&rc);
+	if (READ_ONCE(reconcile_delay_ms) && !err)
+		cwstat_pause(READ_ONCE(reconcile_delay_ms));
+#ifdef DEBUG
+	WRITE_ONCE(grow_attempts, rc.grow_attempts);
+#endif
 	kvfree(rc.retry);
 	if (rc.spare)
 		cwstat_pool_put(rc.spare);
@@ -1243,24 +1361,32 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 	}
 
 	stale = cwstat_sweep(rc.gen, false);
-	if (stale && !READ_ONCE(cwstat_stopping)) {
-		msleep(CWSTAT_SETTLE_MS);
+	if (stale && cwstat_pause(CWSTAT_SETTLE_MS))
 		stale = cwstat_sweep(rc.gen, true);
-	} else {
+	else
 		stale = 0;
-	}
 
 	/* Still missed: a later repair will meet them again. */
 	atomic64_add(rc.untracked + rc.unresolved, &cwstat_overflow_pending);
 	WRITE_ONCE(cwstat_unresolved, rc.unresolved);
-	if (!rc.unresolved)
-		cwstat_strict = false;
-	capped = rc.untracked &&
+	if (why == CWSTAT_RC_FOLLOWUP)
+		cwstat_followed = true;
+	/*
+	 * A miss at the cap while we ran (in the walk behind us, in a pause)
+	 * set capped; it names a socket we may not have seen: keep it set.
+	 */
+	misses = atomic64_read(&cwstat_overflows) - misses;
+	capped = (rc.untracked || misses) &&
 		 READ_ONCE(cwstat_pool_nr) >= cwstat_max_tracked;
 	WRITE_ONCE(cwstat_capped, capped);
 
 	if (rc.seeding) {
 		atomic64_add(rc.inserted, &cwstat_seeded);
+		repaired = rc.inserted;
+	} else if (why == CWSTAT_RC_FOLLOWUP) {
+		/* What misses do not explain entered CLOSE_WAIT before R. */
+		atomic64_add(rc.inserted - min(rc.inserted, pending),
+			     &cwstat_seeded);
 		repaired = rc.inserted;
 	} else {
 		repaired = min(rc.inserted, pending);
@@ -1273,19 +1399,24 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 				    drift, rc.inserted - repaired, stale);
 	}
 	if (capped)
-		pr_warn_ratelimited("%llu sockets in CLOSE_WAIT are not tracked: max_tracked=%u is reached\n",
-				    rc.untracked, cwstat_max_tracked);
+		pr_warn_ratelimited("sockets in CLOSE_WAIT are not tracked (%llu found, %llu missed during the reconciliation): max_tracked=%u is reached\n",
+				    rc.untracked, misses, cwstat_max_tracked);
 	if (rc.unresolved)
-		pr_warn_ratelimited("%llu sockets could not be examined: a process held their lock for %u ms; they are counted when it lets go\n",
-				    rc.unresolved, CWSTAT_RETRY_TOTAL_MS);
+		pr_warn_ratelimited("%llu sockets in CLOSE_WAIT could not be examined: a process owned them at all %zu looks; they are not counted, and a repair looks again\n",
+				    rc.unresolved, CWSTAT_LOOKS);
 	/*
 	 * Look again later, backing off, for what a lock held us from, and
 	 * for what memory (not max_tracked) held us from tracking. At the
-	 * cap, cwstat_leave() asks for the repair once there is room.
+	 * cap, cwstat_leave() asks for the repair once there is room; but
+	 * the exits made while we ran saw cwstat_overflow_pending without
+	 * what we took at our start and add back only now: if the room is
+	 * already there, ask now, or no exit may ever ask.
 	 */
 	cwstat_repair_backoff(why, rc.untracked || rc.unresolved);
 	if (rc.unresolved || (rc.untracked && !capped))
 		cwstat_repair_kick();
+	else if (capped)
+		cwstat_room_kick(cwstat_pool_free_count());
 	return 0;
 }
 
@@ -1324,6 +1455,16 @@ static void cwstat_period_fn(struct work_struct *work)
 static void cwstat_overflow_fn(struct work_struct *work)
 {
 	cwstat_reconcile(CWSTAT_RC_REPAIR);
+}
+
+/* The follow-up; until one has walked every table, try again. */
+static void cwstat_followup_fn(struct work_struct *work)
+{
+	int err = cwstat_reconcile(CWSTAT_RC_FOLLOWUP);
+
+	if (err && err != -ENODEV && !READ_ONCE(cwstat_stopping))
+		queue_delayed_work(system_unbound_wq, &cwstat_followup_work,
+				   CWSTAT_FOLLOWUP_DELAY);
 }
 
 /* ---- load and unload ------------------------------------------------------ */
@@ -1414,6 +1555,8 @@ int cwstat_live_seed(void)
 	err = cwstat_reconcile_locked(CWSTAT_RC_SEED);
 	if (!err) {
 		cwstat_running = true;
+		queue_delayed_work(system_unbound_wq, &cwstat_followup_work,
+				   CWSTAT_FOLLOWUP_DELAY);
 		if (cwstat_reconcile_period_s)
 			queue_delayed_work(system_unbound_wq,
 					   &cwstat_period_work,
@@ -1444,6 +1587,7 @@ void cwstat_live_stop(void)
 	 * never waits for a socket lock.
 	 */
 	WRITE_ONCE(cwstat_stopping, true);
+	wake_up_all(&cwstat_stop_wq);
 	mutex_lock(&cwstat_reconcile_mutex);
 	cwstat_running = false;
 	mutex_unlock(&cwstat_reconcile_mutex);
@@ -1453,6 +1597,7 @@ void cwstat_live_stop(void)
 	WARN_ON_ONCE(err);
 	/* No probe is running, so none can queue work any more. */
 	tracepoint_synchronize_unregister();
+	cancel_delayed_work_sync(&cwstat_followup_work);
 	cancel_delayed_work_sync(&cwstat_period_work);
 	cancel_delayed_work_sync(&cwstat_overflow_work);
 	/* Last: the works above may have queued it. */

@@ -398,12 +398,13 @@ int cwstat_walk(struct cwstat_agg *agg, struct cwstat_walk_stats *stats)
 
 /*
  * A full socket that is in CLOSE_WAIT or may be about to enter it: an entry
- * that cwstat_live.c must look at under the socket lock. The two states a
- * socket enters CLOSE_WAIT from are included because the state read here,
- * under the bucket lock but not the socket lock, may be one whose change
- * is already under way (see cwstat_live_reconcile()).
+ * that cwstat_live.c must look at under the socket lock, until its
+ * follow-up. The two states a socket enters CLOSE_WAIT from are included
+ * because the state read here, under the bucket lock but not the socket
+ * lock, may be one whose change began before the probe was registered
+ * (see cwstat_reconcile_locked()).
  */
-static bool cwstat_candidate(const struct sock *sk)
+static bool cwstat_candidate_wide(const struct sock *sk)
 {
 	switch (READ_ONCE(sk->sk_state)) {
 	case TCP_CLOSE_WAIT:
@@ -413,6 +414,12 @@ static bool cwstat_candidate(const struct sock *sk)
 	default:
 		return false;
 	}
+}
+
+/* A full socket in CLOSE_WAIT: a candidate after the follow-up. */
+static bool cwstat_candidate(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_state) == TCP_CLOSE_WAIT && sk_fullsock(sk);
 }
 
 static int cwstat_batch_grow(struct cwstat_batch *batch, unsigned int want)
@@ -433,6 +440,7 @@ struct cwstat_candidates_arg {
 	struct cwstat_batch batch;
 	int (*fn)(struct cwstat_batch *batch, void *arg);
 	void *arg;
+	bool (*pick)(const struct sock *sk);
 };
 
 /*
@@ -462,7 +470,7 @@ static int cwstat_candidates_table(struct inet_hashinfo *hinfo, void *arg)
 			continue;
 retry:
 		spin_lock_bh(lock);
-		n = cwstat_chain_count(lock, head, cwstat_candidate);
+		n = cwstat_chain_count(lock, head, ca->pick);
 		if (unlikely(n > batch->size)) {
 			spin_unlock_bh(lock);
 			err = cwstat_batch_grow(batch, n);
@@ -472,7 +480,7 @@ retry:
 		}
 		batch->nr = 0;
 		sk_nulls_for_each(sk, node, &head->chain)
-			if (cwstat_candidate(sk) &&
+			if (ca->pick(sk) &&
 			    refcount_inc_not_zero(&sk->sk_refcnt))
 				batch->socks[batch->nr++] = sk;
 		spin_unlock_bh(lock);
@@ -488,14 +496,18 @@ retry:
 }
 
 /*
- * Hand every full socket of every established hash table that is in, or
- * may be entering, CLOSE_WAIT to @fn, a bucket's worth at a time, each with
- * a reference that @fn must drop (sock_put()), error or not.
+ * Hand every full socket of every established hash table that is in
+ * CLOSE_WAIT, or with @wide also in ESTABLISHED or SYN_RECV, to @fn, a
+ * bucket's worth at a time, each with a reference that @fn must drop
+ * (sock_put()), error or not.
  */
 int cwstat_walk_candidates(int (*fn)(struct cwstat_batch *batch, void *arg),
-			   void *arg)
+			   void *arg, bool wide)
 {
-	struct cwstat_candidates_arg ca = { .fn = fn, .arg = arg };
+	struct cwstat_candidates_arg ca = {
+		.fn = fn, .arg = arg,
+		.pick = wide ? cwstat_candidate_wide : cwstat_candidate,
+	};
 	int err;
 
 	err = cwstat_visit_tables(cwstat_candidates_table, &ca);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# cw-timeout: 120
+# cw-timeout: 200
 #
 # overflow (live mode): max_tracked=1024 and 1100 sockets in CLOSE_WAIT.
 # The table holds 1024, tracked_overflow counts the 76 misses, and
@@ -8,6 +8,15 @@
 # counter). Once 1000 of them close, the misses are repaired without help
 # (a freed entry schedules a reconciliation), with no drift: all 100 left
 # are counted, as ss counts them.
+#
+# Then (test builds: the inject_grow_fault, grow_attempts and
+# reconcile_delay_ms knobs):
+#  - at the cap, a miss during a reconciliation (here in a pause after its
+#    walk) leaves capped at 1: the reconciliation's end must not clear it;
+#  - rmmod ends such a pause at once;
+#  - below the cap with every growth of the pool failing, a reconciliation
+#    that meets many untracked sockets tries to grow once, not once per
+#    socket, and once growth works again a repair tracks them all.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -28,6 +37,7 @@ assert_eq "close_wait shows the tracked ones" \
 	"$(cw_val "$CW_T/s" netns "ns=$ino" close_wait)" 1024
 assert_eq "ss sees all 1100" "$(nsrun o ss -Htan state close-wait | wc -l)" 1100
 
+r1=$(mod_param reconciles)
 factory_stop o1
 repaired() {
 	snap "$CW_T/s"
@@ -41,8 +51,78 @@ else
 fi
 assert_eq "tracked" "$(mod_param tracked)" 100
 assert_eq "no drift: misses are not drift" "$(mod_param drift)" 0
-assert_ge "a reconciliation repaired them" "$(mod_param reconciles)" 2
+assert_ge "a reconciliation repaired them" "$(mod_param reconciles)" $((r1 + 1))
 factory_stop o2
 assert_eq "tracked back to 0" "$(mod_param tracked)" 0
+
+[ -e /sys/module/cwstat/parameters/inject_grow_fault ] || {
+	diag "not a test build: no fault knobs"
+	cw_exit
+}
+
+# capped: 1024 tracked (the cap), then 10 misses during a reconciliation.
+factory_start c1 -N "$(ns_file o)" -n 1024
+assert_eq "capped: the table is full, nothing missed" "$(mod_param capped)" 0
+echo 6000 >/sys/module/cwstat/parameters/reconcile_delay_ms
+echo 1 >/sys/kernel/cwstat/reconcile &
+rpid=$!
+sleep 1.5
+factory_start c2 -N "$(ns_file o)" -n 10
+wait $rpid
+echo 0 >/sys/module/cwstat/parameters/reconcile_delay_ms
+assert_eq "10 sockets missed at the cap during the reconciliation" \
+	"$(mod_param tracked)" 1024
+assert_eq "capped stays 1 after a reconciliation that met misses at the cap" \
+	"$(mod_param capped)" 1
+factory_stop c1
+factory_stop c2
+uncapped() {
+	[ "$(mod_param tracked)" = 0 ] && [ "$(mod_param capped)" = 0 ]
+}
+# Entries freed during a repair must still ask for the next one.
+if wait_until 20 uncapped; then
+	ok "capped is 0 again without help once entries are free"
+else
+	fail "capped is 0 again without help once entries are free" \
+		"capped=$(mod_param capped), tracked=$(mod_param tracked), reconciles=$(mod_param reconciles)"
+fi
+echo 1 >/sys/kernel/cwstat/reconcile
+assert_eq "capped is 0 after a reconciliation that missed nothing" \
+	"$(mod_param capped)" 0
+
+# rmmod ends a reconciliation's pause at once (here a 30 s one).
+echo 30000 >/sys/module/cwstat/parameters/reconcile_delay_ms
+echo 1 >/sys/kernel/cwstat/reconcile &
+rpid=$!
+sleep 1
+t0=$(now_cs)
+mod_unload
+t1=$(now_cs)
+wait $rpid
+diag "rmmod took $((t1 - t0)) cs"
+assert_range "rmmod during a 30 s pause returns within 5 s" \
+	"$((t1 - t0))" 0 500
+
+# Growth failing below the cap: one attempt per reconciliation.
+need_mod max_age_ms=0 max_tracked=65536
+pool=$(mod_param pool_entries)
+echo 1 >/sys/module/cwstat/parameters/inject_grow_fault
+factory_start g1 -N "$(ns_file o)" -n $((pool + 300))
+r0=$(mod_param reconciles)
+repaired_once() {
+	[ "$(mod_param reconciles)" -gt "$r0" ]
+}
+wait_until 20 repaired_once || fail "a repair ran" "reconciles=$(mod_param reconciles)"
+assert_eq "tracked: the pool of $pool" "$(mod_param tracked)" "$pool"
+assert_range "growths tried by a repair that met 300 untracked sockets" \
+	"$(mod_param grow_attempts)" 0 1
+echo 0 >/sys/module/cwstat/parameters/inject_grow_fault
+all_tracked() {
+	[ "$(mod_param tracked)" = $((pool + 300)) ]
+}
+wait_until 30 all_tracked || fail "once growth works, all are tracked" \
+	"tracked=$(mod_param tracked)"
+assert_eq "no drift after the failed growths" "$(mod_param drift)" 0
+factory_stop g1
 
 cw_exit

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# cw-timeout: 150
+# cw-timeout: 180
 # cw-tier: core
 #
 # sklock (live mode): a socket whose lock a process holds for good must not
@@ -12,6 +12,9 @@
 #  - the socket is not tracked, and the health counter "unresolved" says so
 #  - the socket's other sockets are counted as ss counts them
 # Once the lock is released, a reconciliation tracks it and unresolved is 0.
+# With an ESTABLISHED socket held from before insmod, the follow-up
+# reconciliation (1 s after the seeding) leaves nothing unresolved, and no
+# repair runs after it: a socket not in CLOSE_WAIT is nothing to repair.
 #
 # Each step runs in the background and is waited for 10 s at most; a step
 # still blocked then fails, and the lock is released so that it ends.
@@ -89,6 +92,8 @@ diag "insmod took $(($(now_cs) - t0)) cs"
 assert_eq "seeding: the 3 free sockets tracked" "$(mod_param seeded)" 3
 assert_eq "unresolved counts the held socket after seeding" \
 	"$(mod_param unresolved 2>&1)" 1
+check "dmesg: the held socket, in CLOSE_WAIT, owned at all 5 looks" \
+	sh -c 'dmesg | grep -q "1 sockets in CLOSE_WAIT could not be examined: a process owned them at all 5 looks"'
 snap "$CW_T/s"
 format_ok "well-formed" "$CW_T/s"
 assert_eq "close_wait counts less, not more: 3" \
@@ -140,6 +145,21 @@ bounded "rmmod during a reconciliation, with an ESTABLISHED socket held" \
 	reconcile_rmmod
 bounded "insmod with an ESTABLISHED socket held" mod_load max_age_ms=0
 assert_eq "tracked: the 3" "$(mod_param tracked)" 3
+# The seeding is reconciliation 1, the follow-up 1 s later the 2nd.
+followed() {
+	[ "$(mod_param reconciles)" -ge 2 ]
+}
+wait_until 20 followed || fail "the follow-up reconciliation ran" \
+	"reconciles=$(mod_param reconciles)"
+assert_eq "unresolved is 0 after the follow-up: the held socket is not in CLOSE_WAIT" \
+	"$(mod_param unresolved 2>&1)" 0
+# A reconciliation that leaves nothing resets the repair wait to 1 s, so
+# any repair still asked for would run within a few seconds, TCG or not.
+r0=$(mod_param reconciles)
+sleep 10
+assert_eq "no repair in the 10 s after the follow-up (reconciles stays $r0)" \
+	"$(mod_param reconciles)" "$r0"
+assert_eq "no drift with an ESTABLISHED socket held" "$(mod_param drift)" 0
 kill -TERM "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 
