@@ -191,6 +191,24 @@ wait_until() {
 	return 0
 }
 
+# netns_close_wait_is INO WANT: a fresh read of /proc/cwstat (into $CW_T/s)
+# gives netns INO a close_wait of WANT.
+netns_close_wait_is() {
+	snap "$CW_T/s"
+	[ "$(cw_val "$CW_T/s" netns "ns=$1" close_wait)" = "$2" ]
+}
+
+# assert_close_wait_within SECS INO WANT DESC: one check that netns INO's
+# close_wait reaches WANT within SECS (a repair, say), with what it showed
+# and the table's size if not.
+assert_close_wait_within() {
+	if wait_until "$1" netns_close_wait_is "$2" "$3"; then
+		ok "$4"
+	else
+		fail "$4" "close_wait=$(cw_val "$CW_T/s" netns "ns=$2" close_wait), tracked=$(mod_param tracked)"
+	fi
+}
+
 # ---- module ---------------------------------------------------------------
 
 mod_loaded() {

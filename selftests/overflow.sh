@@ -39,16 +39,8 @@ assert_eq "ss sees all 1100" "$(nsrun o ss -Htan state close-wait | wc -l)" 1100
 
 r1=$(mod_param reconciles)
 factory_stop o1
-repaired() {
-	snap "$CW_T/s"
-	[ "$(cw_val "$CW_T/s" netns "ns=$ino" close_wait)" = 100 ]
-}
-if wait_until 15 repaired; then
-	ok "after 1000 closed, the misses are repaired: close_wait=100"
-else
-	fail "after 1000 closed, the misses are repaired: close_wait=100" \
-		"close_wait=$(cw_val "$CW_T/s" netns "ns=$ino" close_wait), tracked=$(mod_param tracked)"
-fi
+assert_close_wait_within 15 "$ino" 100 \
+	"after 1000 closed, the misses are repaired: close_wait=100"
 assert_eq "tracked" "$(mod_param tracked)" 100
 assert_eq "no drift: misses are not drift" "$(mod_param drift)" 0
 assert_ge "a reconciliation repaired them" "$(mod_param reconciles)" $((r1 + 1))

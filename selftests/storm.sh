@@ -42,16 +42,8 @@ assert_eq "still capped" "$(mod_param capped 2>&1)" 1
 assert_eq "tracked stays max_tracked" "$(mod_param tracked)" 1024
 
 factory_stop big
-repaired() {
-	snap "$CW_T/s"
-	[ "$(cw_val "$CW_T/s" netns "ns=$ino" close_wait)" = 300 ]
-}
-if wait_until 20 repaired; then
-	ok "after 1000 closed, the misses are repaired: close_wait=300"
-else
-	fail "after 1000 closed, the misses are repaired: close_wait=300" \
-		"close_wait=$(cw_val "$CW_T/s" netns "ns=$ino" close_wait), tracked=$(mod_param tracked)"
-fi
+assert_close_wait_within 20 "$ino" 300 \
+	"after 1000 closed, the misses are repaired: close_wait=300"
 assert_eq "capped is cleared" "$(mod_param capped 2>&1)" 0
 assert_eq "no drift" "$(mod_param drift)" 0
 factory_stop small
