@@ -19,6 +19,7 @@
  * a socket's owner (cwstat_examine()). cwstat_reconcile_mutex and
  * cwstat_grow_mutex are taken with no socket lock held.
  */
+#include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/delay.h>
 #include <linux/hash.h>
@@ -256,9 +257,39 @@ static atomic64_t cwstat_overflow_pending = ATOMIC64_INIT(0);
 #define CWSTAT_REPAIR_ROOM	CWSTAT_CHUNK
 
 #ifdef DEBUG
+/*
+ * Test knobs are root on the host's only, as every other writable
+ * parameter: their 0644 alone would let any uid 0 through, a
+ * capability-less one or root of a child user namespace included
+ * (selftests/privilege.sh tries each).
+ */
+static int cwstat_knob_set_bool(const char *val, const struct kernel_param *kp)
+{
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	return param_set_bool(val, kp);
+}
+
+static const struct kernel_param_ops cwstat_knob_bool_ops = {
+	.set = cwstat_knob_set_bool,
+	.get = param_get_bool,
+};
+
+static int cwstat_knob_set_uint(const char *val, const struct kernel_param *kp)
+{
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	return param_set_uint(val, kp);
+}
+
+static const struct kernel_param_ops cwstat_knob_uint_ops = {
+	.set = cwstat_knob_set_uint,
+	.get = param_get_uint,
+};
+
 /* Test builds only: every pool growth fails, as kvmalloc() may. */
 static bool inject_grow_fault;
-module_param(inject_grow_fault, bool, 0644);
+module_param_cb(inject_grow_fault, &cwstat_knob_bool_ops, &inject_grow_fault, 0644);
 MODULE_PARM_DESC(inject_grow_fault,
 		 "Test builds only: make every growth of the pool fail with -ENOMEM (default N)");
 
@@ -270,7 +301,7 @@ MODULE_PARM_DESC(grow_attempts,
 
 /* Test builds only: a window after the walk for a test to act in. */
 static unsigned int reconcile_delay_ms;
-module_param(reconcile_delay_ms, uint, 0644);
+module_param_cb(reconcile_delay_ms, &cwstat_knob_uint_ops, &reconcile_delay_ms, 0644);
 MODULE_PARM_DESC(reconcile_delay_ms,
 		 "Test builds only: a reconciliation pauses this long after its walk (default 0)");
 #else

@@ -260,6 +260,13 @@ is_live() {
 	[ "$(mod_mode)" = live ]
 }
 
+# seeded_and_followed: live mode's two reconciliations at load have run,
+# the seeding and its follow-up 1 s later (module/cwstat_live.c), so that
+# the counters no longer move by themselves.
+seeded_and_followed() {
+	[ "$(mod_param reconciles)" -ge 2 ]
+}
+
 # reconcile: have the live table reconciled now (returns when done).
 reconcile() {
 	echo 1 >/sys/kernel/cwstat/reconcile

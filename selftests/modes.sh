@@ -88,11 +88,7 @@ if (echo live >"$params/mode") 2>/dev/null; then
 else
 	ok "mode cannot be written at run time"
 fi
-# The seeding, then its follow-up 1 s later.
-followed() {
-	[ "$(mod_param reconciles)" -ge 2 ]
-}
-wait_until 15 followed
+wait_until 15 seeded_and_followed
 assert_eq "two reconciliations at load: the seeding and its follow-up" \
 	"$(mod_param reconciles)" 2
 assert_eq "reconcile=0 is refused (EINVAL) and does nothing" \

@@ -22,6 +22,10 @@ W=$CW_BIN/cw_write
 mmode=${CW_MODE:-live}
 need_mod max_age_ms=0
 [ -x "$CW_BIN/cw_userns" ] || bail "cw_userns built"
+# The reconciliation count must stand still while writes are refused.
+if is_live; then
+	wait_until 15 seeded_and_followed || bail "the follow-up reconciliation after load"
+fi
 
 baseline() {
 	"$W" $S/max_age_ms 0 >/dev/null

@@ -145,11 +145,7 @@ bounded "rmmod during a reconciliation, with an ESTABLISHED socket held" \
 	reconcile_rmmod
 bounded "insmod with an ESTABLISHED socket held" mod_load max_age_ms=0
 assert_eq "tracked: the 3" "$(mod_param tracked)" 3
-# The seeding is reconciliation 1, the follow-up 1 s later the 2nd.
-followed() {
-	[ "$(mod_param reconciles)" -ge 2 ]
-}
-wait_until 20 followed || fail "the follow-up reconciliation ran" \
+wait_until 20 seeded_and_followed || fail "the follow-up reconciliation ran" \
 	"reconciles=$(mod_param reconciles)"
 assert_eq "unresolved is 0 after the follow-up: the held socket is not in CLOSE_WAIT" \
 	"$(mod_param unresolved 2>&1)" 0
