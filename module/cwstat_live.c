@@ -275,15 +275,22 @@ static const struct kernel_param_ops cwstat_knob_bool_ops = {
 	.get = param_get_bool,
 };
 
-static int cwstat_knob_set_uint(const char *val, const struct kernel_param *kp)
+/*
+ * At most 30 s: a reconciliation holds its mutex through the pause, and a
+ * writer of "reconcile" waiting that long already nears the hung-task
+ * detector's 120 s (sysfs_fuzz.sh's random values met it).
+ */
+#define CWSTAT_RECONCILE_DELAY_MS_MAX	30000
+
+static int cwstat_delay_ms_set(const char *val, const struct kernel_param *kp)
 {
 	if (!capable(CAP_NET_ADMIN))
 		return -EPERM;
-	return param_set_uint(val, kp);
+	return param_set_uint_minmax(val, kp, 0, CWSTAT_RECONCILE_DELAY_MS_MAX);
 }
 
-static const struct kernel_param_ops cwstat_knob_uint_ops = {
-	.set = cwstat_knob_set_uint,
+static const struct kernel_param_ops cwstat_delay_ms_ops = {
+	.set = cwstat_delay_ms_set,
 	.get = param_get_uint,
 };
 
@@ -301,9 +308,9 @@ MODULE_PARM_DESC(grow_attempts,
 
 /* Test builds only: a window after the walk for a test to act in. */
 static unsigned int reconcile_delay_ms;
-module_param_cb(reconcile_delay_ms, &cwstat_knob_uint_ops, &reconcile_delay_ms, 0644);
+module_param_cb(reconcile_delay_ms, &cwstat_delay_ms_ops, &reconcile_delay_ms, 0644);
 MODULE_PARM_DESC(reconcile_delay_ms,
-		 "Test builds only: a reconciliation pauses this long after its walk (default 0)");
+		 "Test builds only: a reconciliation pauses this long after its walk, 0-30000 ms (default 0)");
 #else
 static const bool inject_grow_fault;
 static const unsigned int reconcile_delay_ms;

@@ -52,6 +52,17 @@ assert_eq "tracked back to 0" "$(mod_param tracked)" 0
 	cw_exit
 }
 
+# The pause is bounded: a writer of "reconcile" waits through it in D
+# state, and the hung-task detector (120 s, a panic in this guest) must
+# never see that (sysfs_fuzz.sh's random values once made it 4e9 ms).
+assert_eq "reconcile_delay_ms above 30000 is refused (EINVAL)" \
+	"$("$CW_BIN/cw_write" /sys/module/cwstat/parameters/reconcile_delay_ms 4294967295)" EINVAL
+assert_eq "... and the pause is kept at 0" \
+	"$(cat /sys/module/cwstat/parameters/reconcile_delay_ms)" 0
+assert_eq "reconcile_delay_ms=30000 is taken" \
+	"$("$CW_BIN/cw_write" /sys/module/cwstat/parameters/reconcile_delay_ms 30000)" ok
+echo 0 >/sys/module/cwstat/parameters/reconcile_delay_ms
+
 # capped: 1024 tracked (the cap), then 10 misses during a reconciliation.
 factory_start c1 -N "$(ns_file o)" -n 1024
 assert_eq "capped: the table is full, nothing missed" "$(mod_param capped)" 0
