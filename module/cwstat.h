@@ -1,32 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * cwstat: count TCP sockets in CLOSE_WAIT per network namespace and cgroup.
- * Declarations shared between the module's files.
+ * Declarations shared between the module's files, by layer, lowest first.
+ * A file calls only into the layers below its own (scripts/check-layers
+ * checks the objects' symbols):
+ *
+ *   cwstat_main.c        parameters, wiring, the init/exit ladder
+ *   cwstat_selftest.c    DEBUG builds: self-tests of rows and their order
+ *   cwstat_proc.c, cwstat_sysfs.c, cwstat_reap.c      front-ends
+ *   cwstat_snapshot.c    a source's result, sorted and cached
+ *   cwstat_alarm.c       thresholds on a source's count, the level, uevents
+ *   cwstat_live.c, cwstat_scan.c                       sources
+ *   cwstat_walk.c, cwstat_netkey.c    the ehash walk, rows, netns keys
+ *
+ * Load builds the layers bottom-up; unload takes them down in reverse.
  */
 #ifndef CWSTAT_H
 #define CWSTAT_H
 
 #include <linux/kref.h>
+#include <linux/rcupdate.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct cgroup;
 struct inet_hashinfo;
+struct kobject;
 struct net;
 struct seq_file;
 struct sock;
-
-/*
- * Where the counts come from (the load-time "mode" parameter): the live
- * table fed by the state-change tracepoint, or a walk of the hash tables
- * on every (uncached) read.
- */
-enum cwstat_mode {
-	CWSTAT_MODE_LIVE,
-	CWSTAT_MODE_SCAN,
-};
-
-extern int cwstat_mode;
-const char *cwstat_mode_name(void);
 
 /* Age histogram buckets, as in cwstat_format.h: up to 1 s, 10 s, ... */
 #define CWSTAT_AGE_BUCKETS	6
@@ -119,72 +121,39 @@ static inline u32 cwstat_close_wait_payload(u32 rcv_nxt, u32 copied_seq)
 	return queued ? queued - 1 : 0;
 }
 
+/* cwstat_netkey.c: each netns's key where the kernel has no cookie. */
+int cwstat_netkey_init(void);
+void cwstat_netkey_exit(void);
+
 /*
- * The result of one walk, immutable once published. Readers hold a reference
- * while they render it, so a new walk can replace the cached one under them.
+ * ---- Sources: where the counts come from ------------------------------------
+ *
+ * One source is chosen at load (the "mode" parameter) and handed by
+ * cwstat_main.c to each layer above, which calls it only through this
+ * interface: cwstat_live.c (a table kept by the state-change tracepoint)
+ * or cwstat_scan.c (a walk of the established hash tables on each read).
  */
-struct cwstat_snapshot {
-	struct kref ref;
-	u64 started_ns;		/* ktime_get_ns() when the walk began */
-	bool live;		/* from the live table: ages, but no "sockets" */
-	struct cwstat_walk_stats stats;
-	unsigned int nr_rows;
-	struct cwstat_row *rows;	/* in output order, see cwstat_row_cmp() */
+
+/* A source's counters, for sysfs: one value each, read without a lock. */
+enum cwstat_stat {
+	CWSTAT_STAT_SCANS,		/* walks of the ehash tables */
+	CWSTAT_STAT_LAST_SCAN_NS,	/* scan: the newest walk's duration */
+	CWSTAT_STAT_LAST_SCAN_SOCKETS,	/* scan: sockets it met, any state */
+	CWSTAT_STAT_LAST_SCAN_BUCKETS,	/* scan: buckets it walked */
+	CWSTAT_STAT_TABLES,		/* scan: distinct ehash tables walked */
+	CWSTAT_STAT_TRACKED,		/* live: sockets in the table now */
+	CWSTAT_STAT_TRACKED_OVERFLOW,	/* live: entries into CLOSE_WAIT not tracked */
+	CWSTAT_STAT_PROBE_HITS,		/* live: CLOSE_WAIT entries and exits seen */
+	CWSTAT_STAT_DRIFT,		/* live: corrections made by reconciliation */
+	CWSTAT_STAT_RECONCILES,		/* live: reconciliations, seeding included */
+	CWSTAT_STAT_SEEDED,		/* live: sockets found in CLOSE_WAIT at load */
+	CWSTAT_STAT_POOL_ENTRIES,	/* live: entries allocated, tracked or free */
+	CWSTAT_STAT_POOL_BYTES,		/* live: memory of the table and the pool */
+	CWSTAT_STAT_REAPED,		/* live: sockets aborted by the reaper */
+	CWSTAT_STAT_UNRESOLVED,		/* live: last reconciliation: owned, not seen */
+	CWSTAT_STAT_CAPPED,		/* live: 1: at max_tracked, sockets untracked */
+	CWSTAT_STAT_NR
 };
-
-/* An hour: a cache older than that would make the numbers meaningless. */
-#define CWSTAT_MAX_AGE_MS_LIMIT	3600000U
-
-extern unsigned int cwstat_max_age_ms;
-
-struct cwstat_snapshot *cwstat_snapshot_get(void);
-void cwstat_snapshot_put(struct cwstat_snapshot *snap);
-void cwstat_snapshot_exit(void);
-size_t cwstat_snapshot_size_hint(void);
-int cwstat_row_cmp(const void *a, const void *b);
-int cwstat_snapshot_build(struct cwstat_agg *agg,
-			  struct cwstat_snapshot *snap);
-
-/*
- * Which rows a reader may see: every netns, or only @net's, by its cookie:
- * a cached snapshot may hold the rows of a dead netns whose inode number
- * @net now has.
- */
-struct cwstat_scope {
-	bool all;
-	struct net *net;
-};
-
-int cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
-		  const struct cwstat_scope *scope);
-int cwstat_proc_init(void);
-void cwstat_proc_exit(void);
-int cwstat_proc_net_init(void);
-void cwstat_proc_net_exit(void);
-
-int cwstat_sysfs_init(void);
-void cwstat_sysfs_exit(void);
-/* Caller holds the walk mutex (cwstat_snapshot.c): one walker at a time. */
-void cwstat_health_note_walk(const struct cwstat_walk_stats *stats,
-			     u64 close_wait);
-void cwstat_alarm_update(u64 total);
-
-/*
- * Live mode (cwstat_live.c). Load: cwstat_live_init() (the table and a
- * first pool), cwstat_live_start() (the tracepoint probe), cwstat_live_seed()
- * (the sockets already in CLOSE_WAIT). Unload: cwstat_live_stop(), then
- * cwstat_live_exit().
- */
-extern unsigned int cwstat_max_tracked;
-extern unsigned int cwstat_reconcile_period_s;
-
-int cwstat_live_init(void);
-int cwstat_live_start(void);
-int cwstat_live_seed(void);
-void cwstat_live_stop(void);
-void cwstat_live_exit(void);
-int cwstat_live_reconcile(void);
-int cwstat_live_collect(struct cwstat_agg *agg, struct cwstat_walk_stats *stats);
 
 /*
  * A reap request (cwstat_reap.c), parsed and allowed: abort the tracked
@@ -210,32 +179,176 @@ struct cwstat_reap_result {
 	u64 skipped_max;	/* matched beyond max: left alone */
 };
 
-int cwstat_live_reap(const struct cwstat_reap_req *req,
-		     struct cwstat_reap_result *res);
-/* cwstat_netkey.c: each netns's key where the kernel has no cookie. */
-int cwstat_netkey_init(void);
-void cwstat_netkey_exit(void);
-
-int cwstat_reap_init(void);
-void cwstat_reap_exit(void);
-
-/* Counters of the live table, for cwstat_live_stat(). */
-enum cwstat_live_stat {
-	CWSTAT_STAT_TRACKED,		/* sockets in the table now */
-	CWSTAT_STAT_TRACKED_OVERFLOW,	/* entries into CLOSE_WAIT not tracked */
-	CWSTAT_STAT_PROBE_HITS,		/* CLOSE_WAIT entries and exits seen */
-	CWSTAT_STAT_DRIFT,		/* corrections made by reconciliation */
-	CWSTAT_STAT_RECONCILES,		/* reconciliations run, seeding included */
-	CWSTAT_STAT_SEEDED,		/* sockets found in CLOSE_WAIT at load */
-	CWSTAT_STAT_POOL_ENTRIES,	/* entries allocated, tracked or free */
-	CWSTAT_STAT_POOL_BYTES,		/* memory of the table and the pool */
-	CWSTAT_STAT_REAPED,		/* sockets aborted by the reaper */
-	CWSTAT_STAT_UNRESOLVED,		/* last reconciliation: owned, not seen */
-	CWSTAT_STAT_CAPPED,		/* 1: at max_tracked, sockets untracked */
-	CWSTAT_STAT_NR
+/*
+ * The alarm's watch on a source's host-wide count. The alarm (the layer
+ * above) publishes the band of counts in which its level holds and the
+ * work that re-evaluates it; a source whose count leaves the band queues
+ * the work. A source never calls up: it compares two numbers and queues
+ * a work item, in any context, and writes nothing shared while the count
+ * stays in the band (always, while no threshold is set).
+ *
+ * low and high are written by the alarm's evaluation, which then issues a
+ * full barrier and reads the count again; a source changes the count with
+ * a fully ordered atomic (or a store and smp_mb()) before it reads them.
+ * So either the source sees the new band, or the evaluation sees the new
+ * count (and re-queues itself if it is out of the band): no change is lost.
+ */
+struct cwstat_watch {
+	u64 low;		/* the level holds while low <= count < high */
+	u64 high;
+	struct work_struct *eval;
 };
 
-u64 cwstat_live_stat(enum cwstat_live_stat which);
+/*
+ * A source's count moved to @count (after a fully ordered update): queue
+ * the evaluation of the watch in @slot, if any, when @count left its band.
+ * Any context; queue_work() takes only raw locks.
+ */
+static inline void cwstat_watch_check(struct cwstat_watch __rcu **slot,
+				      u64 count)
+{
+	const struct cwstat_watch *w;
+
+	rcu_read_lock();
+	w = rcu_dereference(*slot);
+	if (w && unlikely(count < READ_ONCE(w->low) ||
+			  count >= READ_ONCE(w->high)))
+		queue_work(system_wq, w->eval);
+	rcu_read_unlock();
+}
+
+/*
+ * Set the watch in @slot (a source's watch op). Clearing it waits until no
+ * cwstat_watch_check() can still use the old one. Process context.
+ */
+static inline void cwstat_watch_set(struct cwstat_watch __rcu **slot,
+				    struct cwstat_watch *w)
+{
+	rcu_assign_pointer(*slot, w);
+	if (!w)
+		synchronize_rcu();
+}
+
+struct cwstat_source {
+	const char *name;	/* the mode parameter's value */
+	bool ages;		/* rows carry time in CLOSE_WAIT, not "sockets" */
+	/* Load, in this order; unload: stop, then exit. Process context. */
+	int (*init)(void);	/* memory: the table, a first pool */
+	int (*start)(void);	/* attach to the kernel: the probe */
+	int (*seed)(void);	/* what was already there at load */
+	/*
+	 * Unload has begun: end early what a front-end may be waiting for
+	 * (a reconciliation), and start nothing new. Idempotent.
+	 */
+	void (*quiesce)(void);
+	void (*stop)(void);	/* after this, nothing runs or is queued */
+	void (*exit)(void);	/* free what init made */
+	/* Sum every socket in CLOSE_WAIT into @agg. Sleeps. */
+	int (*collect)(struct cwstat_agg *agg, struct cwstat_walk_stats *stats);
+	/* The host-wide count the alarm watches: authoritative, cheap. */
+	u64 (*count)(void);
+	/*
+	 * Watch the count with @w; NULL stops it. After watch(NULL)
+	 * returns, the source neither reads the old watch nor queues its
+	 * work any more.
+	 */
+	void (*watch)(struct cwstat_watch *w);
+	u64 (*stat)(enum cwstat_stat which);
+	/* A reconciliation now; -ENODEV where there is none to run. */
+	int (*reconcile)(void);
+	/* -EOPNOTSUPP where there is no time in CLOSE_WAIT to reap by. */
+	int (*reap)(const struct cwstat_reap_req *req,
+		    struct cwstat_reap_result *res);
+};
+
+extern const struct cwstat_source cwstat_live_source;
+extern const struct cwstat_source cwstat_scan_source;
+
+/* Live mode's parameters (cwstat_main.c sets them before init). */
+extern unsigned int cwstat_max_tracked;
+extern unsigned int cwstat_reconcile_period_s;
+
+/*
+ * ---- The alarm: thresholds on a source's count -------------------------------
+ * (cwstat_alarm.c). It owns the warn and crit thresholds, the level and its
+ * notification: poll() on /sys/kernel/cwstat/alarm, and a uevent.
+ */
+enum cwstat_alarm_level {
+	CWSTAT_ALARM_OK,
+	CWSTAT_ALARM_WARN,
+	CWSTAT_ALARM_CRIT,
+};
+
+enum cwstat_threshold {
+	CWSTAT_WARN,
+	CWSTAT_CRIT,
+};
+
+int cwstat_alarm_init(const struct cwstat_source *src);
+void cwstat_alarm_exit(void);
+/* Where poll() on "alarm" is woken: the sysfs front-end's kobject, or NULL. */
+void cwstat_alarm_attach(struct kobject *kobj);
+enum cwstat_alarm_level cwstat_alarm_level(void);
+const char *cwstat_alarm_level_name(enum cwstat_alarm_level level);
+u64 cwstat_alarm_threshold(enum cwstat_threshold which);
+int cwstat_alarm_set_threshold(enum cwstat_threshold which, u64 val);
+
+/*
+ * ---- Snapshots: a source's result, sorted and cached --------------------------
+ * (cwstat_snapshot.c).
+ *
+ * The result of one collection, immutable once published. Readers hold a
+ * reference while they render it, so a new one can replace the cached one
+ * under them.
+ */
+struct cwstat_snapshot {
+	struct kref ref;
+	u64 started_ns;		/* ktime_get_ns() when the walk began */
+	bool live;		/* from the live table: ages, but no "sockets" */
+	struct cwstat_walk_stats stats;
+	unsigned int nr_rows;
+	struct cwstat_row *rows;	/* in output order, see cwstat_row_cmp() */
+};
+
+/* An hour: a cache older than that would make the numbers meaningless. */
+#define CWSTAT_MAX_AGE_MS_LIMIT	3600000U
+
+/* How long a snapshot is served: a parameter, and a sysfs tunable. */
+extern unsigned int cwstat_max_age_ms;
+
+int cwstat_snapshot_init(const struct cwstat_source *src);
+struct cwstat_snapshot *cwstat_snapshot_get(void);
+void cwstat_snapshot_put(struct cwstat_snapshot *snap);
+void cwstat_snapshot_exit(void);
+size_t cwstat_snapshot_size_hint(void);
+int cwstat_row_cmp(const void *a, const void *b);
+int cwstat_snapshot_build(struct cwstat_agg *agg,
+			  struct cwstat_snapshot *snap);
+
+/*
+ * ---- Front-ends: /proc, /sys, the reaper --------------------------------------
+ *
+ * Which rows a reader may see: every netns, or only @net's, by its cookie:
+ * a cached snapshot may hold the rows of a dead netns whose inode number
+ * @net now has.
+ */
+struct cwstat_scope {
+	bool all;
+	struct net *net;
+};
+
+int cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
+		  const struct cwstat_scope *scope);
+int cwstat_proc_init(void);
+void cwstat_proc_exit(void);
+int cwstat_proc_net_init(void);
+void cwstat_proc_net_exit(void);
+
+int cwstat_sysfs_init(const struct cwstat_source *src);
+void cwstat_sysfs_exit(void);
+
+int cwstat_reap_init(const struct cwstat_source *src);
+void cwstat_reap_exit(void);
 
 #ifdef DEBUG
 int cwstat_selftest(void);

@@ -224,11 +224,18 @@ static bool cwstat_followed;
  */
 #define CWSTAT_FOLLOWUP_DELAY	(HZ + 1)
 
+/*
+ * The parameters (cwstat_main.c): set at load, before cwstat_live_init(),
+ * and constant from then on.
+ */
+unsigned int cwstat_max_tracked = 262144;
+unsigned int cwstat_reconcile_period_s;
+
 /* The tracepoint, found by name: it is not exported to modules. */
 static struct tracepoint *cwstat_tp;
 
 /*
- * Counters; see enum cwstat_live_stat. Atomic, or per-cpu for the one
+ * Counters; see enum cwstat_stat. Atomic, or per-cpu for the one
  * bumped on every probe hit; each is one value, read without a lock.
  */
 static DEFINE_PER_CPU(u64, cwstat_probe_hits);
@@ -246,6 +253,15 @@ static atomic64_t cwstat_reaped = ATOMIC64_INIT(0);
  * bound: a missed socket may have left CLOSE_WAIT since.
  */
 static atomic64_t cwstat_overflow_pending = ATOMIC64_INIT(0);
+
+/* The alarm's watch on cwstat_tracked; see struct cwstat_watch. */
+static struct cwstat_watch __rcu *cwstat_live_watch;
+
+/* The tracked count moved to @count, by a fully ordered atomic. */
+static void cwstat_count_moved(u64 count)
+{
+	cwstat_watch_check(&cwstat_live_watch, count);
+}
 
 /* A stale entry is removed only if it is still there after this long. */
 #define CWSTAT_SETTLE_MS	1000
@@ -489,7 +505,7 @@ static struct cwstat_track *cwstat_link(struct cwstat_track *t)
 	if (old)
 		atomic64_inc(&cwstat_drift);
 	else
-		cwstat_alarm_update(atomic64_inc_return(&cwstat_tracked));
+		cwstat_count_moved(atomic64_inc_return(&cwstat_tracked));
 	return old;
 }
 
@@ -517,7 +533,7 @@ static struct cwstat_track *cwstat_unlink(const struct sock *sk)
 	raw_spin_unlock_irqrestore(&b->lock, flags);
 
 	if (t)
-		cwstat_alarm_update(atomic64_dec_return(&cwstat_tracked));
+		cwstat_count_moved(atomic64_dec_return(&cwstat_tracked));
 	return t;
 }
 
@@ -655,7 +671,8 @@ static unsigned int cwstat_chain_len(struct cwstat_bucket *b)
  * two rows per entry is made before a bucket lock is taken (the agg grows
  * with GFP_KERNEL), as in the walk.
  */
-int cwstat_live_collect(struct cwstat_agg *agg, struct cwstat_walk_stats *stats)
+static int cwstat_live_collect(struct cwstat_agg *agg,
+			       struct cwstat_walk_stats *stats)
 {
 	u64 start = ktime_get_ns(), now_ns = ktime_get_coarse_boottime_ns();
 	unsigned int i, nr = 1U << cwstat_table_bits;
@@ -868,16 +885,14 @@ static bool cwstat_reap_one(struct sock *sk)
  * two reapers mark the same entry. The table lives while we run: the reap
  * file is removed, which waits for its writers, before cwstat_live_stop().
  */
-int cwstat_live_reap(const struct cwstat_reap_req *req,
-		     struct cwstat_reap_result *res)
+static int cwstat_live_reap(const struct cwstat_reap_req *req,
+			    struct cwstat_reap_result *res)
 {
 	struct cwstat_batch batch = {};
 	unsigned int i;
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	if (cwstat_mode != CWSTAT_MODE_LIVE)
-		return -EOPNOTSUPP;
 
 	err = cwstat_reap_pick(req, &batch, res);
 	for (i = 0; i < batch.nr; i++) {
@@ -1051,7 +1066,7 @@ static bool cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
 
 	rc->spare = NULL;
 	rc->inserted++;
-	cwstat_alarm_update(atomic64_inc_return(&cwstat_tracked));
+	cwstat_count_moved(atomic64_inc_return(&cwstat_tracked));
 	return true;
 }
 
@@ -1215,7 +1230,7 @@ static u64 cwstat_sweep(unsigned int gen, bool remove)
 		raw_spin_unlock_irqrestore(&b->lock, flags);
 		hlist_for_each_entry_safe(t, tmp, &dead, node) {
 			hlist_del(&t->node);
-			cwstat_alarm_update(atomic64_dec_return(&cwstat_tracked));
+			cwstat_count_moved(atomic64_dec_return(&cwstat_tracked));
 			cwstat_pool_put(t);
 		}
 	}
@@ -1460,7 +1475,7 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 
 /*
  * Run a reconciliation now, in process context. -ENODEV before the
- * seeding is done, after unload began, or in scan mode; -EINTR if the
+ * seeding is done, or after unload began; -EINTR if the
  * caller is killed while waiting for another one (bounded, see
  * cwstat_reconcile_mutex).
  */
@@ -1477,7 +1492,7 @@ static int cwstat_reconcile(enum cwstat_rc_why why)
 }
 
 /* For the "reconcile" attribute. */
-int cwstat_live_reconcile(void)
+static int cwstat_live_reconcile(void)
 {
 	return cwstat_reconcile(CWSTAT_RC_ASKED);
 }
@@ -1507,14 +1522,19 @@ static void cwstat_followup_fn(struct work_struct *work)
 
 /* ---- load and unload ------------------------------------------------------ */
 
+static void cwstat_live_exit(void)
+{
+	/* The probe is gone: nothing links or unlinks any more. */
+	cwstat_pool_destroy();
+	kvfree(cwstat_table);
+	cwstat_table = NULL;
+}
+
 /* The table and a first pool. */
-int cwstat_live_init(void)
+static int cwstat_live_init(void)
 {
 	unsigned int i, nr;
 	int err;
-
-	if (cwstat_mode != CWSTAT_MODE_LIVE)
-		return 0;
 
 	/* About 16 entries per bucket when max_tracked sockets are tracked. */
 	nr = max_t(unsigned int, 256U, roundup_pow_of_two(cwstat_max_tracked) / 16);
@@ -1535,16 +1555,6 @@ int cwstat_live_init(void)
 	return 0;
 }
 
-void cwstat_live_exit(void)
-{
-	if (cwstat_mode != CWSTAT_MODE_LIVE)
-		return;
-	/* The probe is gone: nothing links or unlinks any more. */
-	cwstat_pool_destroy();
-	kvfree(cwstat_table);
-	cwstat_table = NULL;
-}
-
 static void cwstat_find_tp(struct tracepoint *tp, void *priv)
 {
 	struct tracepoint **found = priv;
@@ -1554,12 +1564,9 @@ static void cwstat_find_tp(struct tracepoint *tp, void *priv)
 }
 
 /* Find the tracepoint and attach the probe. */
-int cwstat_live_start(void)
+static int cwstat_live_start(void)
 {
 	int err;
-
-	if (cwstat_mode != CWSTAT_MODE_LIVE)
-		return 0;
 
 	/* Fails the build if the kernel's prototype differs from ours. */
 	check_trace_callback_type_inet_sock_set_state(cwstat_probe);
@@ -1582,12 +1589,9 @@ int cwstat_live_start(void)
 }
 
 /* Track the sockets already in CLOSE_WAIT; see cwstat_reconcile_locked(). */
-int cwstat_live_seed(void)
+static int cwstat_live_seed(void)
 {
 	int err;
-
-	if (cwstat_mode != CWSTAT_MODE_LIVE)
-		return 0;
 
 	mutex_lock(&cwstat_reconcile_mutex);
 	err = cwstat_reconcile_locked(CWSTAT_RC_SEED);
@@ -1609,23 +1613,30 @@ int cwstat_live_seed(void)
 }
 
 /*
+ * Unload begins: a reconciliation in progress cuts its walk and its pauses
+ * short, so that a writer of "reconcile" waiting for it returns at once
+ * and the sysfs files can go; none runs any more. The probe goes on.
+ */
+static void cwstat_live_quiesce(void)
+{
+	WRITE_ONCE(cwstat_stopping, true);
+	wake_up_all(&cwstat_stop_wq);
+}
+
+/*
  * Detach the probe and stop every work. After this, nothing touches the
  * table until cwstat_live_exit() frees it.
  */
-void cwstat_live_stop(void)
+static void cwstat_live_stop(void)
 {
 	int err;
-
-	if (cwstat_mode != CWSTAT_MODE_LIVE)
-		return;
 
 	/*
 	 * A running reconciliation cuts its walk short; one asked for from
 	 * now on does nothing. The wait for the mutex is bounded: its holder
 	 * never waits for a socket lock.
 	 */
-	WRITE_ONCE(cwstat_stopping, true);
-	wake_up_all(&cwstat_stop_wq);
+	cwstat_live_quiesce();
 	mutex_lock(&cwstat_reconcile_mutex);
 	cwstat_running = false;
 	mutex_unlock(&cwstat_reconcile_mutex);
@@ -1642,12 +1653,16 @@ void cwstat_live_stop(void)
 	cancel_work_sync(&cwstat_refill_work);
 }
 
-u64 cwstat_live_stat(enum cwstat_live_stat which)
+static u64 cwstat_live_stat(enum cwstat_stat which)
 {
 	u64 sum = 0;
 	int cpu;
 
 	switch (which) {
+	/* A live source walks the ehash only to reconcile. */
+	case CWSTAT_STAT_SCANS:
+	case CWSTAT_STAT_RECONCILES:
+		return atomic64_read(&cwstat_reconciles);
 	case CWSTAT_STAT_TRACKED:
 		return atomic64_read(&cwstat_tracked);
 	case CWSTAT_STAT_TRACKED_OVERFLOW:
@@ -1658,8 +1673,6 @@ u64 cwstat_live_stat(enum cwstat_live_stat which)
 		return sum;
 	case CWSTAT_STAT_DRIFT:
 		return atomic64_read(&cwstat_drift);
-	case CWSTAT_STAT_RECONCILES:
-		return atomic64_read(&cwstat_reconciles);
 	case CWSTAT_STAT_SEEDED:
 		return atomic64_read(&cwstat_seeded);
 	case CWSTAT_STAT_REAPED:
@@ -1680,3 +1693,30 @@ u64 cwstat_live_stat(enum cwstat_live_stat which)
 		return 0;
 	}
 }
+
+static u64 cwstat_live_count(void)
+{
+	return atomic64_read(&cwstat_tracked);
+}
+
+static void cwstat_live_set_watch(struct cwstat_watch *w)
+{
+	cwstat_watch_set(&cwstat_live_watch, w);
+}
+
+const struct cwstat_source cwstat_live_source = {
+	.name		= "live",
+	.ages		= true,
+	.init		= cwstat_live_init,
+	.start		= cwstat_live_start,
+	.seed		= cwstat_live_seed,
+	.quiesce	= cwstat_live_quiesce,
+	.stop		= cwstat_live_stop,
+	.exit		= cwstat_live_exit,
+	.collect	= cwstat_live_collect,
+	.count		= cwstat_live_count,
+	.watch		= cwstat_live_set_watch,
+	.stat		= cwstat_live_stat,
+	.reconcile	= cwstat_live_reconcile,
+	.reap		= cwstat_live_reap,
+};

@@ -13,7 +13,10 @@
 #include "cwstat_format.h"
 #include "cwstat.h"
 
-unsigned int cwstat_max_age_ms = 1000;
+/*
+ * The parameters. Each is stored by the layer that reads it (cwstat.h
+ * declares it there); this file only declares and checks them.
+ */
 
 static int cwstat_max_age_ms_set(const char *val, const struct kernel_param *kp)
 {
@@ -41,33 +44,30 @@ MODULE_PARM_DESC(max_age_ms,
  * table kept by the state-change tracepoint; reads cost the CLOSE_WAIT
  * sockets and report their age. "scan": a walk of every TCP socket.
  */
-int cwstat_mode = CWSTAT_MODE_LIVE;
-
-static const char * const cwstat_mode_names[] = {
-	[CWSTAT_MODE_LIVE] = "live",
-	[CWSTAT_MODE_SCAN] = "scan",
+static const struct cwstat_source *const cwstat_sources[] = {
+	&cwstat_live_source,
+	&cwstat_scan_source,
 };
 
-const char *cwstat_mode_name(void)
-{
-	return cwstat_mode_names[cwstat_mode];
-}
+static const struct cwstat_source *cwstat_source = &cwstat_live_source;
 
 static int cwstat_mode_set(const char *val, const struct kernel_param *kp)
 {
-	int mode = sysfs_match_string(cwstat_mode_names, val);
+	unsigned int i;
 
-	if (mode < 0) {
-		pr_err("mode=%s: must be live or scan\n", val);
-		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(cwstat_sources); i++) {
+		if (sysfs_streq(val, cwstat_sources[i]->name)) {
+			cwstat_source = cwstat_sources[i];
+			return 0;
+		}
 	}
-	*(int *)kp->arg = mode;
-	return 0;
+	pr_err("mode=%s: must be live or scan\n", val);
+	return -EINVAL;
 }
 
 static int cwstat_mode_get(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "%s\n", cwstat_mode_names[*(int *)kp->arg]);
+	return sysfs_emit(buf, "%s\n", cwstat_source->name);
 }
 
 static const struct kernel_param_ops cwstat_mode_ops = {
@@ -75,15 +75,13 @@ static const struct kernel_param_ops cwstat_mode_ops = {
 	.get = cwstat_mode_get,
 };
 
-module_param_cb(mode, &cwstat_mode_ops, &cwstat_mode, 0444);
+module_param_cb(mode, &cwstat_mode_ops, NULL, 0444);
 MODULE_PARM_DESC(mode,
 		 "live (default: a table kept by the inet_sock_set_state tracepoint) or scan (walk every TCP socket on read); load time only");
 
 /* Live mode's bound on tracked sockets, and so on its memory. */
 #define CWSTAT_MAX_TRACKED_MIN	1024U
 #define CWSTAT_MAX_TRACKED_MAX	(16U << 20)
-
-unsigned int cwstat_max_tracked = 262144;
 
 static int cwstat_max_tracked_set(const char *val,
 				  const struct kernel_param *kp)
@@ -109,8 +107,6 @@ MODULE_PARM_DESC(max_tracked,
 
 /* A day: a longer period is as good as none. */
 #define CWSTAT_RECONCILE_PERIOD_MAX	86400U
-
-unsigned int cwstat_reconcile_period_s;
 
 static int cwstat_period_set(const char *val, const struct kernel_param *kp)
 {
@@ -144,8 +140,14 @@ static int cwstat_init_fault(unsigned int step)
 }
 #endif
 
+/*
+ * Load: the layers of cwstat.h bottom-up, the source first, then what
+ * reads it, then the files. Each step that fails undoes the ones before
+ * it, in reverse, exactly as unload does.
+ */
 static int __init cwstat_init(void)
 {
+	const struct cwstat_source *src = cwstat_source;
 	const char *what;
 	unsigned int step;
 	int err;
@@ -163,51 +165,62 @@ static int __init cwstat_init(void)
 	if (err)
 		goto err_out;
 
+	/* Steps 3-5 do nothing in scan mode. */
 	step = 3;
-	what = "/sys/kernel/" CWSTAT_PROC_NAME;
-	err = cwstat_init_fault(step) ?: cwstat_sysfs_init();
+	what = "live table";
+	err = cwstat_init_fault(step) ?: src->init();
 	if (err)
 		goto err_netkey;
 
-	/* Steps 4-6 do nothing in scan mode. */
 	step = 4;
-	what = "live table";
-	err = cwstat_init_fault(step) ?: cwstat_live_init();
+	what = "tracepoint probe";
+	err = cwstat_init_fault(step) ?: src->start();
 	if (err)
-		goto err_sysfs;
+		goto err_src_exit;
 
 	step = 5;
-	what = "tracepoint probe";
-	err = cwstat_init_fault(step) ?: cwstat_live_start();
+	what = "seeding";
+	err = cwstat_init_fault(step) ?: src->seed();
 	if (err)
-		goto err_live_exit;
+		goto err_src_stop;
 
 	step = 6;
-	what = "seeding";
-	err = cwstat_init_fault(step) ?: cwstat_live_seed();
+	what = "alarm";
+	err = cwstat_init_fault(step) ?: cwstat_alarm_init(src);
 	if (err)
-		goto err_live_stop;
+		goto err_src_stop;
 
 	step = 7;
+	what = "snapshots";
+	err = cwstat_init_fault(step) ?: cwstat_snapshot_init(src);
+	if (err)
+		goto err_alarm;
+
+	step = 8;
+	what = "/sys/kernel/" CWSTAT_PROC_NAME;
+	err = cwstat_init_fault(step) ?: cwstat_sysfs_init(src);
+	if (err)
+		goto err_snapshot;
+
+	step = 9;
 	what = "/proc/net/" CWSTAT_PROC_NAME;
 	err = cwstat_init_fault(step) ?: cwstat_proc_net_init();
 	if (err)
-		goto err_live_stop;
+		goto err_sysfs;
 
-	step = 8;
+	step = 10;
 	what = CWSTAT_REAP_PATH;
-	err = cwstat_init_fault(step) ?: cwstat_reap_init();
+	err = cwstat_init_fault(step) ?: cwstat_reap_init(src);
 	if (err)
 		goto err_proc_net;
 
-	step = 9;
+	step = 11;
 	what = "/proc/" CWSTAT_PROC_NAME;
 	err = cwstat_init_fault(step) ?: cwstat_proc_init();
 	if (err)
 		goto err_reap;
 
-	pr_info("version %s loaded, mode=%s\n", CWSTAT_VERSION,
-		cwstat_mode_names[cwstat_mode]);
+	pr_info("version %s loaded, mode=%s\n", CWSTAT_VERSION, src->name);
 	return 0;
 
 err_reap:
@@ -215,14 +228,19 @@ err_reap:
 	cwstat_reap_exit();
 err_proc_net:
 	cwstat_proc_net_exit();
+err_sysfs:
+	/* Removing "reconcile" waits for its writers: let them go first. */
+	src->quiesce();
+	cwstat_sysfs_exit();
+err_snapshot:
 	/* A reader of /proc/net/cwstat may have filled the cache already. */
 	cwstat_snapshot_exit();
-err_live_stop:
-	cwstat_live_stop();
-err_live_exit:
-	cwstat_live_exit();
-err_sysfs:
-	cwstat_sysfs_exit();
+err_alarm:
+	cwstat_alarm_exit();
+err_src_stop:
+	src->stop();
+err_src_exit:
+	src->exit();
 err_netkey:
 	cwstat_netkey_exit();
 err_out:
@@ -230,19 +248,25 @@ err_out:
 	return err;
 }
 
+/* Unload: cwstat_init()'s ladder, from the top. */
 static void __exit cwstat_exit(void)
 {
+	const struct cwstat_source *src = cwstat_source;
+
 	cwstat_proc_exit();
 	/* Waits for reapers: they need the live table, stopped below. */
 	cwstat_reap_exit();
 	cwstat_proc_net_exit();
+	/* Removing "reconcile" waits for its writers: let them go first. */
+	src->quiesce();
+	cwstat_sysfs_exit();
 	/* The readers that could still hold the cache are gone. */
 	cwstat_snapshot_exit();
+	/* No threshold store or read of the level is left. */
+	cwstat_alarm_exit();
 	/* Readers are gone too, so the table can go once the probe has. */
-	cwstat_live_stop();
-	cwstat_live_exit();
-	/* Walks and the probe, which update the alarm, are over. */
-	cwstat_sysfs_exit();
+	src->stop();
+	src->exit();
 	/* Last: no row or reader is left to key. */
 	cwstat_netkey_exit();
 	pr_info("unloaded\n");

@@ -47,6 +47,9 @@
 #include "cwstat_format.h"
 #include "cwstat.h"
 
+/* The source chosen at load, which does the aborting; set before the files. */
+static const struct cwstat_source *cwstat_reap_src;
+
 #ifdef DEBUG
 /* Test builds only: ages of 60 s and more are slow to make in a VM. */
 static unsigned int reap_min_age_s = CWSTAT_REAP_MIN_AGE_S;
@@ -76,9 +79,9 @@ struct cwstat_reap_state {
 };
 
 /*
- * Two reapers must never mark the same live-table entry (see
- * cwstat_live_reap()), yet a container's long request must not hold up
- * the reapers of other netns. A request through a netns's own file, for
+ * Two reapers must never mark the same live-table entry (the live
+ * source marks each entry it aborts), yet a container's long request must
+ * not hold up the reapers of other netns. A request through a netns's own file, for
  * that netns, can only match entries of that netns (no other live netns
  * has its inode number): it holds cwstat_reap_rwsem for read and the
  * netns's own cwstat_reap_net.lock. A request beyond its file's netns
@@ -259,8 +262,9 @@ static int cwstat_reap_write(struct file *file, char *buf, size_t size)
 			return -EPERM;
 	}
 
-	if (cwstat_mode != CWSTAT_MODE_LIVE) {
-		pr_info_ratelimited("reap: refused, mode=scan has no time in CLOSE_WAIT; load with mode=live\n");
+	if (!cwstat_reap_src->ages) {
+		pr_info_ratelimited("reap: refused, mode=%s has no time in CLOSE_WAIT; load with mode=live\n",
+				    cwstat_reap_src->name);
 		return -EOPNOTSUPP;
 	}
 
@@ -268,7 +272,7 @@ static int cwstat_reap_write(struct file *file, char *buf, size_t size)
 	if (req.all_ns || req.ns != net->ns.inum) {
 		if (down_write_killable(&cwstat_reap_rwsem))
 			return -EINTR;
-		err = cwstat_live_reap(&req, &res);
+		err = cwstat_reap_src->reap(&req, &res);
 		up_write(&cwstat_reap_rwsem);
 	} else {
 		struct cwstat_reap_net *rn;
@@ -280,7 +284,7 @@ static int cwstat_reap_write(struct file *file, char *buf, size_t size)
 			up_read(&cwstat_reap_rwsem);
 			return -EINTR;
 		}
-		err = cwstat_live_reap(&req, &res);
+		err = cwstat_reap_src->reap(&req, &res);
 		mutex_unlock(&rn->lock);
 		up_read(&cwstat_reap_rwsem);
 	}
@@ -395,8 +399,9 @@ static struct pernet_operations cwstat_reap_net_ops = {
 	.size = sizeof(struct cwstat_reap_net),
 };
 
-int cwstat_reap_init(void)
+int cwstat_reap_init(const struct cwstat_source *src)
 {
+	cwstat_reap_src = src;
 	return register_pernet_subsys(&cwstat_reap_net_ops);
 }
 

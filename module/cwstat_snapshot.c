@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Snapshots: the sorted result of one walk (scan mode) or one pass over the
- * live table (live mode), cached for max_age_ms and shared by every reader
- * that arrives meanwhile, so that many monitoring agents reading at once
- * cost one walk, not one each.
+ * Snapshots: the sorted result of one collection by the source, a walk
+ * (scan mode) or one pass over the live table (live mode), cached for
+ * max_age_ms and shared by every reader that arrives meanwhile, so that
+ * many monitoring agents reading at once cost one walk, not one each.
  */
 #include <linux/cgroup.h>
 #include <linux/mm.h>
@@ -15,6 +15,12 @@
 #include <linux/workqueue.h>
 
 #include "cwstat.h"
+
+/* How long a snapshot is served (main's parameter, sysfs's tunable). */
+unsigned int cwstat_max_age_ms = 1000;
+
+/* The source chosen at load, set before any reader can come. */
+static const struct cwstat_source *cwstat_snapshot_src;
 
 /*
  * cwstat_walk_mutex serialises walks and guards cwstat_cached, the newest
@@ -92,18 +98,6 @@ int cwstat_snapshot_build(struct cwstat_agg *agg, struct cwstat_snapshot *snap)
 	return 0;
 }
 
-/* Every netns walked, whoever reads: the host-wide count. */
-static u64 cwstat_snapshot_close_wait(const struct cwstat_snapshot *snap)
-{
-	u64 sum = 0;
-	unsigned int i;
-
-	for (i = 0; i < snap->nr_rows; i++)
-		if (!snap->rows[i].cgroup_id)
-			sum += snap->rows[i].cw.close_wait;
-	return sum;
-}
-
 static void cwstat_snapshot_release(struct kref *ref)
 {
 	struct cwstat_snapshot *snap =
@@ -137,12 +131,9 @@ static struct cwstat_snapshot *cwstat_snapshot_take(void)
 	snap->started_ns = ktime_get_ns();
 
 	/* Room for as many rows as last time, which fit then. */
-	snap->live = cwstat_mode == CWSTAT_MODE_LIVE;
-	err = cwstat_agg_reserve(&agg, cwstat_last_rows);
-	if (!err && snap->live)
-		err = cwstat_live_collect(&agg, &snap->stats);
-	else if (!err)
-		err = cwstat_walk(&agg, &snap->stats);
+	snap->live = cwstat_snapshot_src->ages;
+	err = cwstat_agg_reserve(&agg, cwstat_last_rows) ?:
+	      cwstat_snapshot_src->collect(&agg, &snap->stats);
 	if (!err)
 		err = cwstat_snapshot_build(&agg, snap);
 	if (err) {
@@ -151,10 +142,6 @@ static struct cwstat_snapshot *cwstat_snapshot_take(void)
 		return ERR_PTR(err);
 	}
 	WRITE_ONCE(cwstat_last_rows, snap->nr_rows);
-	/* Live mode reads the table, not the ehash; its probe sets the alarm. */
-	if (!snap->live)
-		cwstat_health_note_walk(&snap->stats,
-					cwstat_snapshot_close_wait(snap));
 	return snap;
 }
 
@@ -234,6 +221,12 @@ struct cwstat_snapshot *cwstat_snapshot_get(void)
 out:
 	mutex_unlock(&cwstat_walk_mutex);
 	return snap;
+}
+
+int cwstat_snapshot_init(const struct cwstat_source *src)
+{
+	cwstat_snapshot_src = src;
+	return 0;
 }
 
 /*

@@ -11,7 +11,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-MAX_STEPS=10
+MAX_STEPS=12
 
 mod_unload
 netns_sleeper x

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The alarm: the warn and crit thresholds on a source's host-wide
+ * CLOSE_WAIT count, the level they give (ok, warn, crit), and the
+ * notification of each change, so that a monitoring agent can sleep in
+ * poll() on /sys/kernel/cwstat/alarm, or a udev rule can act, instead of
+ * reading the counts in a loop.
+ *
+ * The source never calls in here: it holds a struct cwstat_watch, which
+ * says in what band of counts the level holds, and queues the evaluation
+ * when its count leaves the band (cwstat_watch_check()). While no
+ * threshold is set the band is every count, and the source's hot path
+ * writes nothing of ours.
+ */
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/kobject.h>
+#include <linux/limits.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sysfs.h>
+#include <linux/workqueue.h>
+
+#include "cwstat.h"
+
+static const struct cwstat_source *cwstat_alarm_src;
+
+/*
+ * cwstat_alarm_mutex guards the thresholds (so that warn <= crit holds
+ * whenever both are set), the watch's band and the writes of the level:
+ * every evaluation runs under it, in process context (the work item, a
+ * threshold store, a read of the level). The thresholds and the level are
+ * also read locklessly, one value at a time.
+ */
+static DEFINE_MUTEX(cwstat_alarm_mutex);
+static u64 cwstat_thresholds[2];	/* [CWSTAT_WARN], [CWSTAT_CRIT]; 0 = off */
+static enum cwstat_alarm_level cwstat_level = CWSTAT_ALARM_OK;
+
+static void cwstat_alarm_eval_fn(struct work_struct *work);
+static DECLARE_WORK(cwstat_alarm_eval_work, cwstat_alarm_eval_fn);
+
+/* Every count at first: nothing to evaluate until a threshold is set. */
+static struct cwstat_watch cwstat_alarm_watch = {
+	.low = 0,
+	.high = U64_MAX,
+	.eval = &cwstat_alarm_eval_work,
+};
+
+/*
+ * Notifying sleeps, and is rate-limited to one per CWSTAT_ALARM_INTERVAL:
+ * cwstat_alarm_notify_work alone touches cwstat_notified and
+ * cwstat_notified_at (the latter also read racily, for a delay only).
+ * cwstat_alarm_kobj, whose "alarm" file poll() waits on, is set and
+ * cleared by the sysfs front-end under cwstat_kobj_mutex, which the
+ * notification holds while it uses it.
+ */
+#define CWSTAT_ALARM_INTERVAL	HZ
+static enum cwstat_alarm_level cwstat_notified = CWSTAT_ALARM_OK;
+static unsigned long cwstat_notified_at;
+static DEFINE_MUTEX(cwstat_kobj_mutex);
+static struct kobject *cwstat_alarm_kobj;
+
+static const char *const cwstat_alarm_names[] = {
+	[CWSTAT_ALARM_OK] = "ok",
+	[CWSTAT_ALARM_WARN] = "warn",
+	[CWSTAT_ALARM_CRIT] = "crit",
+};
+
+const char *cwstat_alarm_level_name(enum cwstat_alarm_level level)
+{
+	return cwstat_alarm_names[level];
+}
+
+/*
+ * Only the level goes out in the uevent. The module's kobject carries no
+ * netns tag, so the kernel broadcasts its uevents into every netns owned by
+ * the initial user namespace, most containers included; the host-wide
+ * count would undo the 0400 of the sysfs files that hold it.
+ */
+static void cwstat_alarm_notify(struct work_struct *work)
+{
+	enum cwstat_alarm_level level = READ_ONCE(cwstat_level);
+	char level_env[24];
+	char *envp[2];
+
+	/* It went back before anyone was told: nothing to say. */
+	if (level == cwstat_notified)
+		return;
+	envp[0] = level_env;
+	envp[1] = NULL;
+	snprintf(level_env, sizeof(level_env), "CWSTAT_ALARM=%s",
+		 cwstat_alarm_names[level]);
+	mutex_lock(&cwstat_kobj_mutex);
+	if (cwstat_alarm_kobj)
+		sysfs_notify(cwstat_alarm_kobj, NULL, "alarm");
+	mutex_unlock(&cwstat_kobj_mutex);
+	/*
+	 * A uevent needs a kset above its kobject, and /sys/kernel has none:
+	 * the module's own kobject (/sys/module/cwstat, in module_kset) sends
+	 * it, which is also what a udev rule matches on: SUBSYSTEM=="module",
+	 * KERNEL=="cwstat".
+	 */
+	kobject_uevent_env(&THIS_MODULE->mkobj.kobj, KOBJ_CHANGE, envp);
+	cwstat_notified = level;
+	cwstat_notified_at = jiffies;
+}
+
+static DECLARE_DELAYED_WORK(cwstat_alarm_notify_work, cwstat_alarm_notify);
+
+static enum cwstat_alarm_level cwstat_alarm_level_of(u64 count)
+{
+	u64 warn = cwstat_thresholds[CWSTAT_WARN];
+	u64 crit = cwstat_thresholds[CWSTAT_CRIT];
+
+	lockdep_assert_held(&cwstat_alarm_mutex);
+	if (crit && count >= crit)
+		return CWSTAT_ALARM_CRIT;
+	if (warn && count >= warn)
+		return CWSTAT_ALARM_WARN;
+	return CWSTAT_ALARM_OK;
+}
+
+/* The counts in which @level holds, into the watch. */
+static void cwstat_alarm_set_band(enum cwstat_alarm_level level)
+{
+	u64 warn = cwstat_thresholds[CWSTAT_WARN];
+	u64 crit = cwstat_thresholds[CWSTAT_CRIT];
+	u64 low = 0, high = U64_MAX;
+
+	switch (level) {
+	case CWSTAT_ALARM_OK:
+		high = min(warn ?: U64_MAX, crit ?: U64_MAX);
+		break;
+	case CWSTAT_ALARM_WARN:
+		low = warn;
+		high = crit ?: U64_MAX;
+		break;
+	case CWSTAT_ALARM_CRIT:
+		low = crit;
+		break;
+	}
+	WRITE_ONCE(cwstat_alarm_watch.low, low);
+	WRITE_ONCE(cwstat_alarm_watch.high, high);
+}
+
+/*
+ * Set the level, and its band, from the source's count; notify a change.
+ * The band is written, then a full barrier, then the count is read again:
+ * a source that changed the count meanwhile either saw the new band or
+ * left a count this second read sees (struct cwstat_watch).
+ */
+static void cwstat_alarm_eval(void)
+{
+	enum cwstat_alarm_level level, old = cwstat_level;
+	unsigned long next;
+
+	lockdep_assert_held(&cwstat_alarm_mutex);
+	level = cwstat_alarm_level_of(cwstat_alarm_src->count());
+	cwstat_alarm_set_band(level);
+	/* The band, then the count: pairs with the source's ordered update. */
+	smp_mb();
+	if (level != old) {
+		WRITE_ONCE(cwstat_level, level);
+		/* A racy read of the last time is fine: it only sets a delay. */
+		next = READ_ONCE(cwstat_notified_at) + CWSTAT_ALARM_INTERVAL;
+		queue_delayed_work(system_wq, &cwstat_alarm_notify_work,
+				   time_after(next, jiffies) ?
+				   next - jiffies : 0);
+	}
+	if (cwstat_alarm_level_of(cwstat_alarm_src->count()) != level)
+		queue_work(system_wq, &cwstat_alarm_eval_work);
+}
+
+static void cwstat_alarm_eval_fn(struct work_struct *work)
+{
+	mutex_lock(&cwstat_alarm_mutex);
+	cwstat_alarm_eval();
+	mutex_unlock(&cwstat_alarm_mutex);
+}
+
+/* The level now: evaluated, so that a reader never waits for the work. */
+enum cwstat_alarm_level cwstat_alarm_level(void)
+{
+	enum cwstat_alarm_level level;
+
+	mutex_lock(&cwstat_alarm_mutex);
+	cwstat_alarm_eval();
+	level = cwstat_level;
+	mutex_unlock(&cwstat_alarm_mutex);
+	return level;
+}
+
+u64 cwstat_alarm_threshold(enum cwstat_threshold which)
+{
+	return READ_ONCE(cwstat_thresholds[which]);
+}
+
+/*
+ * Set a threshold (0 = off), keeping warn <= crit when both are set:
+ * -EINVAL otherwise, changing nothing. The level follows at once.
+ */
+int cwstat_alarm_set_threshold(enum cwstat_threshold which, u64 val)
+{
+	u64 warn, crit;
+	int err = 0;
+
+	mutex_lock(&cwstat_alarm_mutex);
+	warn = which == CWSTAT_WARN ? val : cwstat_thresholds[CWSTAT_WARN];
+	crit = which == CWSTAT_CRIT ? val : cwstat_thresholds[CWSTAT_CRIT];
+	if (warn && crit && warn > crit) {
+		err = -EINVAL;
+	} else {
+		WRITE_ONCE(cwstat_thresholds[which], val);
+		cwstat_alarm_eval();
+	}
+	mutex_unlock(&cwstat_alarm_mutex);
+	return err;
+}
+
+void cwstat_alarm_attach(struct kobject *kobj)
+{
+	mutex_lock(&cwstat_kobj_mutex);
+	cwstat_alarm_kobj = kobj;
+	mutex_unlock(&cwstat_kobj_mutex);
+}
+
+/* Watch @src's count; it is running (seeded) already. */
+int cwstat_alarm_init(const struct cwstat_source *src)
+{
+	cwstat_alarm_src = src;
+	src->watch(&cwstat_alarm_watch);
+	/* Changes made before the watch was set are seen here. */
+	mutex_lock(&cwstat_alarm_mutex);
+	cwstat_alarm_eval();
+	mutex_unlock(&cwstat_alarm_mutex);
+	return 0;
+}
+
+/*
+ * After the front-ends are gone, so that no threshold store or read of the
+ * level can run. Once the source no longer uses the watch, nothing can
+ * queue the evaluation; the evaluation queues the notification, so it is
+ * cancelled first.
+ */
+void cwstat_alarm_exit(void)
+{
+	cwstat_alarm_src->watch(NULL);
+	cancel_work_sync(&cwstat_alarm_eval_work);
+	cancel_delayed_work_sync(&cwstat_alarm_notify_work);
+	cwstat_alarm_src = NULL;
+}
