@@ -97,5 +97,7 @@
 #define CWSTAT_REAP_ABORTED		"aborted"	/* 0 in a dry run */
 #define CWSTAT_REAP_SKIPPED_STATE	"skipped_state"	/* left CLOSE_WAIT first */
 #define CWSTAT_REAP_SKIPPED_MAX		"skipped_max"	/* matched beyond max */
+/* A process held its lock: not waited for. Older modules lack it. */
+#define CWSTAT_REAP_SKIPPED_BUSY	"skipped_busy"
 
 #endif /* CWSTAT_FORMAT_H */

@@ -831,12 +831,45 @@ retry:
 	return 0;
 }
 
+/* What became of one picked socket. */
+enum cwstat_pick_outcome {
+	CWSTAT_PICK_ABORTED,	/* our tcp_abort() took it out of CLOSE_WAIT */
+	CWSTAT_PICK_GONE,	/* it left CLOSE_WAIT on its own first */
+	CWSTAT_PICK_BUSY,	/* a process owned it: not waited for */
+};
+
+/*
+ * Whether a process owns @sk now, read as the kernel's softirq paths read
+ * it: under the socket's spinlock.
+ */
+static bool cwstat_sock_busy(struct sock *sk)
+{
+	bool owned;
+
+	local_bh_disable();
+	bh_lock_sock(sk);
+	owned = sock_owned_by_user(sk);
+	bh_unlock_sock(sk);
+	local_bh_enable();
+	return owned;
+}
+
 /*
  * Abort @sk, picked in CLOSE_WAIT, with tcp_abort(), as the destroy path of
  * inet_diag does (sock_diag_destroy() -> tcp_diag_destroy() -> tcp_abort()):
  * it takes the socket lock itself, sends a RST, purges the queues and
  * moves the socket to CLOSE; the application's fd stays open and its next
- * call fails with ECONNABORTED. True if our call took it out of CLOSE_WAIT.
+ * call fails with ECONNABORTED.
+ *
+ * tcp_abort() takes the lock with lock_sock(), which sleeps, uninterruptibly,
+ * for as long as a process owns the socket: forever, for a send() stalled
+ * on a page whose fault never resolves (a hung NFS or FUSE mount,
+ * userfaultfd), and the request, and rmmod behind it, would wait with it.
+ * So a socket a process owns is skipped, not waited for: the operator sees
+ * skipped_busy and can ask again. The check cannot close the window in
+ * which an owner takes the lock between it and tcp_abort()'s lock_sock();
+ * it makes waiting for an owner that holds on for good need that owner to
+ * arrive within a few instructions of our look, instead of at any time.
  *
  * The socket may leave CLOSE_WAIT on its own between the pick and
  * tcp_abort()'s lock_sock(): the application closes it, or the peer resets
@@ -851,12 +884,13 @@ retry:
  * credits us only with the exit from CLOSE_WAIT made by this task inside
  * the call, never with one made by the application or by a softirq.
  */
-static bool cwstat_reap_one(struct sock *sk)
+static enum cwstat_pick_outcome cwstat_reap_one(struct sock *sk)
 {
 	struct cwstat_reaper me = { .task = current };
 	struct cwstat_bucket *b = cwstat_bucket_of(sk);
 	struct cwstat_track *t;
 	unsigned long flags;
+	bool busy;
 
 	raw_spin_lock_irqsave(&b->lock, flags);
 	t = cwstat_find(b, sk);
@@ -867,9 +901,11 @@ static bool cwstat_reap_one(struct sock *sk)
 		t = NULL;
 	raw_spin_unlock_irqrestore(&b->lock, flags);
 	if (!t)
-		return false;
+		return CWSTAT_PICK_GONE;
 
-	tcp_abort(sk, ECONNABORTED);
+	busy = cwstat_sock_busy(sk);
+	if (!busy)
+		tcp_abort(sk, ECONNABORTED);
 
 	/* Still linked: the abort did not take it out; unmark it. */
 	raw_spin_lock_irqsave(&b->lock, flags);
@@ -877,7 +913,9 @@ static bool cwstat_reap_one(struct sock *sk)
 	if (t && t->reaper == &me)
 		t->reaper = NULL;
 	raw_spin_unlock_irqrestore(&b->lock, flags);
-	return me.hits;
+	if (me.hits)
+		return CWSTAT_PICK_ABORTED;
+	return busy ? CWSTAT_PICK_BUSY : CWSTAT_PICK_GONE;
 }
 
 /*
@@ -899,10 +937,17 @@ static int cwstat_live_reap(const struct cwstat_reap_req *req,
 		struct sock *sk = batch.socks[i];
 
 		if (!err && !req->dry_run) {
-			if (cwstat_reap_one(sk))
+			switch (cwstat_reap_one(sk)) {
+			case CWSTAT_PICK_ABORTED:
 				res->aborted++;
-			else
+				break;
+			case CWSTAT_PICK_GONE:
 				res->skipped_state++;
+				break;
+			case CWSTAT_PICK_BUSY:
+				res->skipped_busy++;
+				break;
+			}
 			if (req->test_delay_ms)
 				msleep(req->test_delay_ms);
 		}

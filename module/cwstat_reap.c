@@ -225,10 +225,13 @@ static void cwstat_reap_log(const struct cwstat_reap_req *req,
 		strscpy(ns, CWSTAT_REAP_NS_ALL, sizeof(ns));
 	else
 		snprintf(ns, sizeof(ns), "%u", req->ns);
-	pr_info_ratelimited("reap%s: %llu aborted, %llu matched, %llu skipped (%llu left CLOSE_WAIT first, %llu beyond max=%u); older_than=%us ns=%s cgroup=%llu lport=%u; by pid %d (%s)\n",
+	pr_info_ratelimited("reap%s: %llu aborted, %llu matched, %llu skipped (%llu left CLOSE_WAIT first, %llu beyond max=%u, %llu busy); older_than=%us ns=%s cgroup=%llu lport=%u; by pid %d (%s)\n",
 			    req->dry_run ? " (dry run)" : "", res->aborted,
-			    res->matched, res->skipped_state + res->skipped_max,
+			    res->matched,
+			    res->skipped_state + res->skipped_max +
+			    res->skipped_busy,
 			    res->skipped_state, res->skipped_max, req->max,
+			    res->skipped_busy,
 			    req->older_than_s, ns, req->cgroup_id, req->lport,
 			    task_tgid_nr(current), current->comm);
 }
@@ -334,6 +337,7 @@ static int cwstat_reap_show(struct seq_file *m, void *v)
 	seq_printf(m, CWSTAT_REAP_ABORTED " %llu\n", res.aborted);
 	seq_printf(m, CWSTAT_REAP_SKIPPED_STATE " %llu\n", res.skipped_state);
 	seq_printf(m, CWSTAT_REAP_SKIPPED_MAX " %llu\n", res.skipped_max);
+	seq_printf(m, CWSTAT_REAP_SKIPPED_BUSY " %llu\n", res.skipped_busy);
 	seq_printf(m, CWSTAT_REAP_DRY_RUN " %u\n", req.dry_run);
 	seq_printf(m, CWSTAT_REAP_OLDER_THAN " %u\n", req.older_than_s);
 	if (req.all_ns)

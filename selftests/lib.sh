@@ -504,6 +504,73 @@ bg_register() {
 	echo "$1" >>"$CW_STATE/pids"
 }
 
+# ---- a socket whose lock a process holds --------------------------------------
+# The userfaultfd lock-holder (cw_lockhold): one loopback connection in netns
+# NS whose accepted socket is owned by a send() stalled in a fault, as a hung
+# NFS or FUSE page would hold it. LOCKHOLD_PID, LOCKHOLD_PORT are its pid and
+# the held socket's local port.
+
+# lockhold_start NS [STATE]: hold a socket in STATE (cw, the default, or est).
+lockhold_start() {
+	lockhold_stop
+	rm -f "$CW_T/hold.ready" "$CW_T/hold.ready.released"
+	"$CW_BIN/cw_lockhold" -s "${2:-cw}" -N "$(ns_file "$1")" \
+		-o "$CW_T/hold.ready" -t 120 \
+		>/dev/null 2>"$CW_T/hold.err" </dev/null &
+	LOCKHOLD_PID=$!
+	bg_register $LOCKHOLD_PID
+	LOCKHOLD_NS=$1
+	LOCKHOLD_STATE=${2:-cw}
+	wait_until 20 test -e "$CW_T/hold.ready" ||
+		bail "cw_lockhold holds a socket's lock" "$(cat "$CW_T/hold.err")"
+	LOCKHOLD_PORT=$(sed -n 's/.* port=\([0-9]*\).*/\1/p' "$CW_T/hold.ready")
+}
+
+# lockhold_release: the lock is free again (the holder keeps the socket).
+lockhold_release() {
+	[ -n "${LOCKHOLD_PID:-}" ] || return 0
+	kill -USR1 "$LOCKHOLD_PID" 2>/dev/null
+	wait_until 20 test -e "$CW_T/hold.ready.released"
+}
+
+# lockhold_stop: the holder exits, its sockets closed.
+lockhold_stop() {
+	[ -n "${LOCKHOLD_PID:-}" ] || return 0
+	kill -TERM "$LOCKHOLD_PID" 2>/dev/null
+	wait "$LOCKHOLD_PID" 2>/dev/null
+	LOCKHOLD_PID=
+}
+
+# bounded DESC CMD...: CMD returns within 10 s, with status 0. If it is
+# still blocked then, the lock is released so that it ends, and taken again
+# (same netns and state) for the steps that follow.
+bounded() {
+	local desc=$1 rc pid
+	shift
+	rm -f "$CW_T/bounded.rc"
+	(
+		"$@" >"$CW_T/bounded.out" 2>&1
+		echo $? >"$CW_T/bounded.rc"
+	) &
+	pid=$!
+	if wait_until 10 test -s "$CW_T/bounded.rc"; then
+		rc=$(cat "$CW_T/bounded.rc")
+		if [ "$rc" = 0 ]; then
+			ok "$desc returns within 10 s"
+		else
+			fail "$desc returns within 10 s" "status $rc"
+			diag_file "$CW_T/bounded.out"
+		fi
+	else
+		fail "$desc returns within 10 s" "still blocked after 10 s; releasing the lock"
+		lockhold_release
+		wait_until 20 test -s "$CW_T/bounded.rc"
+		diag "it returned after the release: status $(cat "$CW_T/bounded.rc" 2>/dev/null)"
+		lockhold_start "$LOCKHOLD_NS" "$LOCKHOLD_STATE"
+	fi
+	wait "$pid"
+}
+
 # ---- reading cwstat ---------------------------------------------------------
 
 # snap OUT [NS]: /proc/cwstat as root in the init netns or in netns NS.

@@ -16,8 +16,9 @@
 # reconciliation (1 s after the seeding) leaves nothing unresolved, and no
 # repair runs after it: a socket not in CLOSE_WAIT is nothing to repair.
 #
-# Each step runs in the background and is waited for 10 s at most; a step
-# still blocked then fails, and the lock is released so that it ends.
+# Each step runs in the background and is waited for 10 s at most
+# (bounded, in lib.sh); a step still blocked then fails, and the lock is
+# released so that it ends.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -26,61 +27,11 @@ ns_add k || bail "ip netns add k"
 ino=$(ns_ino k)
 factory_start other -N "$(ns_file k)" -n 3
 
-holder=
-holder_start() {
-	if [ -n "$holder" ]; then
-		kill -TERM "$holder" 2>/dev/null
-		wait "$holder" 2>/dev/null
-	fi
-	rm -f "$CW_T/hold.ready" "$CW_T/hold.ready.released"
-	"$CW_BIN/cw_lockhold" -N "$(ns_file k)" -o "$CW_T/hold.ready" -t 120 \
-		>/dev/null 2>"$CW_T/hold.err" </dev/null &
-	holder=$!
-	bg_register $holder
-	wait_until 20 test -e "$CW_T/hold.ready" ||
-		bail "cw_lockhold holds a CLOSE_WAIT socket's lock" \
-			"$(cat "$CW_T/hold.err")"
-}
-
-# released: the lock is free again (the holder keeps the socket).
-holder_release() {
-	kill -USR1 "$holder" 2>/dev/null
-	wait_until 20 test -e "$CW_T/hold.ready.released"
-}
-
-# bounded DESC CMD...: CMD returns within 10 s, with status 0.
-bounded() {
-	local desc=$1 rc pid
-	shift
-	rm -f "$CW_T/bounded.rc"
-	(
-		"$@" >"$CW_T/bounded.out" 2>&1
-		echo $? >"$CW_T/bounded.rc"
-	) &
-	pid=$!
-	if wait_until 10 test -s "$CW_T/bounded.rc"; then
-		rc=$(cat "$CW_T/bounded.rc")
-		if [ "$rc" = 0 ]; then
-			ok "$desc returns within 10 s"
-		else
-			fail "$desc returns within 10 s" "status $rc"
-			diag_file "$CW_T/bounded.out"
-		fi
-	else
-		fail "$desc returns within 10 s" "still blocked after 10 s; releasing the lock"
-		holder_release
-		wait_until 20 test -s "$CW_T/bounded.rc"
-		diag "it returned after the release: status $(cat "$CW_T/bounded.rc" 2>/dev/null)"
-		holder_start
-	fi
-	wait "$pid"
-}
-
 do_reconcile() {
 	echo 1 >/sys/kernel/cwstat/reconcile
 }
 
-holder_start
+lockhold_start k
 assert_eq "ss: the held socket and 3 others in CLOSE_WAIT" \
 	"$(nsrun k ss -Htan state close-wait | wc -l)" 4
 
@@ -119,7 +70,7 @@ check "cwstat unloaded" sh -c '! test -d /sys/module/cwstat'
 
 # Loaded again; then the lock is released and a reconciliation finds it.
 bounded "insmod again with the lock held" mod_load max_age_ms=0
-holder_release || fail "cw_lockhold released the lock" "$(cat "$CW_T/hold.err")"
+lockhold_release || fail "cw_lockhold released the lock" "$(cat "$CW_T/hold.err")"
 bounded "a write to reconcile after the release" do_reconcile
 assert_eq "unresolved is 0 once the lock is free" \
 	"$(mod_param unresolved 2>&1)" 0
@@ -131,15 +82,7 @@ assert_eq "close_wait=4, as ss" \
 assert_eq "no drift: an unresolved socket is not drift" "$(mod_param drift)" 0
 
 # The same with an ESTABLISHED socket held: it cannot hang a walk either.
-kill -TERM "$holder" 2>/dev/null
-wait "$holder" 2>/dev/null
-holder=
-rm -f "$CW_T/hold.ready"
-"$CW_BIN/cw_lockhold" -s est -N "$(ns_file k)" -o "$CW_T/hold.ready" -t 120 \
-	>/dev/null 2>"$CW_T/hold.err" </dev/null &
-holder=$!
-bg_register $holder
-wait_until 20 test -e "$CW_T/hold.ready" || bail "cw_lockhold -s est"
+lockhold_start k est
 bounded "a write to reconcile with an ESTABLISHED socket held" do_reconcile
 bounded "rmmod during a reconciliation, with an ESTABLISHED socket held" \
 	reconcile_rmmod
@@ -156,7 +99,6 @@ sleep 10
 assert_eq "no repair in the 10 s after the follow-up (reconciles stays $r0)" \
 	"$(mod_param reconciles)" "$r0"
 assert_eq "no drift with an ESTABLISHED socket held" "$(mod_param drift)" 0
-kill -TERM "$holder" 2>/dev/null
-wait "$holder" 2>/dev/null
+lockhold_stop
 
 cw_exit

@@ -84,12 +84,16 @@ int cw_reap_format(char *buf, size_t len, const struct cw_reap_req *r)
 
 int cw_reap_parse_result(const char *text, struct cw_reap_res *r)
 {
+	/* The first four are required; older modules lack skipped_busy. */
 	static const char *const keys[] = {
 		CWSTAT_REAP_MATCHED, CWSTAT_REAP_ABORTED,
 		CWSTAT_REAP_SKIPPED_STATE, CWSTAT_REAP_SKIPPED_MAX,
+		CWSTAT_REAP_SKIPPED_BUSY,
 	};
+	const unsigned int required = (1U << 4) - 1;
 	uint64_t *vals[] = {
 		&r->matched, &r->aborted, &r->skipped_state, &r->skipped_max,
+		&r->skipped_busy,
 	};
 	unsigned int seen = 0;
 	const char *line = text;
@@ -123,7 +127,7 @@ int cw_reap_parse_result(const char *text, struct cw_reap_res *r)
 		if (*line)
 			line++;
 	}
-	return seen == (1U << (sizeof(keys) / sizeof(keys[0]))) - 1 ? 0 : -1;
+	return (seen & required) == required ? 0 : -1;
 }
 
 static bool all_digits(const char *s)
@@ -393,6 +397,9 @@ int cw_cmd_reap(int argc, char **argv)
 			printf(" (%" PRIu64 " left CLOSE_WAIT first, %" PRIu64 " beyond --max %" PRIu32 ")",
 			       res.skipped_state, res.skipped_max, r.max);
 		printf("\n");
+		if (res.skipped_busy)
+			printf("%" PRIu64 " were left alone: a process held their lock (a send or receive in progress, or stuck); run the request again.\n",
+			       res.skipped_busy);
 		if (res.aborted)
 			printf("Their applications' fds stay open until they close them; a send() on one fails with ECONNABORTED.\n");
 		ret = fflush(stdout) ? CW_EXIT_ERROR : CW_EXIT_OK;

@@ -25,6 +25,7 @@ int cw_reap_format(char *buf, size_t len, const struct cw_reap_req *r);
 
 struct cw_reap_res {
 	uint64_t matched, aborted, skipped_state, skipped_max;
+	uint64_t skipped_busy;	/* 0 from an older module, which lacks it */
 };
 
 /*

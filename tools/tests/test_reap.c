@@ -57,6 +57,15 @@ static void test_result(void)
 	CHECK(!cw_reap_parse_result("matched 1\naborted 1\nskipped_state 0\n"
 				    "skipped_max 0\nfuture_key 7\n", &r),
 	      "unknown keys are ignored");
+	CHECK(!cw_reap_parse_result("matched 2\naborted 1\nskipped_state 0\n"
+				    "skipped_max 0\nskipped_busy 1\n", &r) &&
+	      r.skipped_busy == 1, "skipped_busy is read");
+	CHECK(!cw_reap_parse_result("matched 1\naborted 1\nskipped_state 0\n"
+				    "skipped_max 0\n", &r) && r.skipped_busy == 0,
+	      "an older module without skipped_busy: 0");
+	CHECK(cw_reap_parse_result("matched 1\naborted 1\nskipped_state 0\n"
+				   "skipped_max 0\nskipped_busy 1\nskipped_busy 1\n",
+				   &r) == -1, "skipped_busy twice");
 	CHECK(cw_reap_parse_result("", &r) == -1, "empty: no request yet");
 	CHECK(cw_reap_parse_result("matched 1\naborted 1\nskipped_state 0\n",
 				   &r) == -1, "a missing count");
