@@ -11,8 +11,15 @@
 #include <net/net_namespace.h>
 #include <net/tcp.h>
 
+/*
+ * dkms.conf's BUILD_EXCLUSIVE_CONFIG, for whoever builds without a dkms
+ * that honours it (dkms before 3.0.3, Debian 11's 2.8.4 among them).
+ */
 #ifndef CONFIG_SOCK_CGROUP_DATA
 #error "cwstat needs CONFIG_SOCK_CGROUP_DATA to attribute sockets to cgroups"
+#endif
+#ifndef CONFIG_TRACEPOINTS
+#error "cwstat needs CONFIG_TRACEPOINTS: live mode tracks CLOSE_WAIT from sock:inet_sock_set_state"
 #endif
 
 /*
