@@ -322,6 +322,16 @@ module_param(grow_attempts, uint, 0444);
 MODULE_PARM_DESC(grow_attempts,
 		 "Test builds only: growths of the pool the newest reconciliation tried");
 
+/*
+ * Test builds only: a known cost planted in the probe, for the benchmark to
+ * prove it measures one (scripts/bench/run --icount): each CLOSE_WAIT
+ * entry and exit spins this many iterations of an empty loop.
+ */
+static unsigned int probe_spin;
+module_param(probe_spin, uint, 0444);
+MODULE_PARM_DESC(probe_spin,
+		 "Test builds only: spin this many loop iterations in the probe on each CLOSE_WAIT entry and exit (default 0)");
+
 /* Test builds only: a window after the walk for a test to act in. */
 static unsigned int reconcile_delay_ms;
 module_param_cb(reconcile_delay_ms, &cwstat_delay_ms_ops, &reconcile_delay_ms, 0644);
@@ -330,6 +340,7 @@ MODULE_PARM_DESC(reconcile_delay_ms,
 #else
 static const bool inject_grow_fault;
 static const unsigned int reconcile_delay_ms;
+static const unsigned int probe_spin;
 #endif
 
 static void cwstat_refill_fn(struct work_struct *work);
@@ -620,6 +631,13 @@ static void cwstat_probe(void *data, const struct sock *sk,
 		return;
 
 	this_cpu_inc(cwstat_probe_hits);
+	if (unlikely(probe_spin)) {
+		unsigned int i;
+
+		/* The barrier keeps the compiler from folding the loop. */
+		for (i = 0; i < probe_spin; i++)
+			barrier();
+	}
 	if (oldstate == TCP_CLOSE_WAIT)
 		cwstat_leave(sk);
 	else
