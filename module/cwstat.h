@@ -95,9 +95,6 @@ void cwstat_count_close_wait(struct cwstat_counts *cw, const struct sock *sk,
 void cwstat_counts_add(struct cwstat_counts *sum,
 		       const struct cwstat_counts *cw);
 
-int cwstat_visit_tables(int (*fn)(struct inet_hashinfo *hinfo, void *arg),
-			void *arg);
-
 /* Sockets taken from one ehash chain, each with a reference. */
 struct cwstat_batch {
 	struct sock **socks;
@@ -184,43 +181,50 @@ struct cwstat_reap_result {
  * The alarm's watch on a source's host-wide count. The alarm (the layer
  * above) publishes the band of counts in which its level holds and the
  * work that re-evaluates it; a source whose count leaves the band queues
- * the work. A source never calls up: it compares two numbers and queues
- * a work item, in any context, and writes nothing shared while the count
- * stays in the band (always, while no threshold is set).
+ * the work. A source never calls up: it compares numbers and queues a work
+ * item, in any context. While no threshold is set the watch is not armed,
+ * and a source's whole cost is one load of this read-mostly structure.
  *
- * low and high are written by the alarm's evaluation, which then issues a
- * full barrier and reads the count again; a source changes the count with
- * a fully ordered atomic (or a store and smp_mb()) before it reads them.
- * So either the source sees the new band, or the evaluation sees the new
- * count (and re-queues itself if it is out of the band): no change is lost.
+ * Why no change is lost. The evaluation writes the band, issues a full
+ * barrier and reads the count again; a source that changes its count and
+ * finds the watch armed issues a full barrier (cwstat_watch_armed()) and
+ * then reads the band. So either the source sees the new band, or the
+ * evaluation sees the new count (and re-queues itself if it is out of the
+ * band). A source that found the watch not armed issued no barrier: so the
+ * evaluation that arms it waits for a grace period before it reads the
+ * count (cwstat_alarm_eval()), and a source updates its count and looks at
+ * the watch inside one RCU read-side section. Either that section ended
+ * before the grace period did, and its update is visible to the count's
+ * read, or it began after the grace period began, and it sees the watch
+ * armed.
  */
 struct cwstat_watch {
-	u64 low;		/* the level holds while low <= count < high */
-	u64 high;
+	bool armed;		/* a threshold is set: the band means something */
+	s64 low;		/* the level holds while low <= count < high */
+	s64 high;		/* S64_MAX: no upper bound */
 	struct work_struct *eval;
 };
 
 /*
- * A source's count moved to @count (after a fully ordered update): queue
- * the evaluation of the watch in @slot, if any, when @count left its band.
- * Any context; queue_work() takes only raw locks.
+ * The watch in @slot if it is armed, for a source that has just changed
+ * its count, inside the same RCU read-side section as the change; else
+ * NULL, which is nearly always when no threshold is set.
  */
-static inline void cwstat_watch_check(struct cwstat_watch __rcu **slot,
-				      u64 count)
+static inline const struct cwstat_watch *
+cwstat_watch_armed(struct cwstat_watch __rcu **slot)
 {
-	const struct cwstat_watch *w;
+	const struct cwstat_watch *w = rcu_dereference(*slot);
 
-	rcu_read_lock();
-	w = rcu_dereference(*slot);
-	if (w && unlikely(count < READ_ONCE(w->low) ||
-			  count >= READ_ONCE(w->high)))
-		queue_work(system_wq, w->eval);
-	rcu_read_unlock();
+	if (likely(!w || !READ_ONCE(w->armed)))
+		return NULL;
+	/* The count's update, then the band: see struct cwstat_watch. */
+	smp_mb();
+	return w;
 }
 
 /*
  * Set the watch in @slot (a source's watch op). Clearing it waits until no
- * cwstat_watch_check() can still use the old one. Process context.
+ * source can still use the old one. Process context.
  */
 static inline void cwstat_watch_set(struct cwstat_watch __rcu **slot,
 				    struct cwstat_watch *w)
@@ -233,7 +237,10 @@ static inline void cwstat_watch_set(struct cwstat_watch __rcu **slot,
 struct cwstat_source {
 	const char *name;	/* the mode parameter's value */
 	bool ages;		/* rows carry time in CLOSE_WAIT, not "sockets" */
-	/* Load, in this order; unload: stop, then exit. Process context. */
+	/*
+	 * Load, in this order; unload: quiesce, stop, then exit. Process
+	 * context.
+	 */
 	int (*init)(void);	/* memory: the table, a first pool */
 	int (*start)(void);	/* attach to the kernel: the probe */
 	int (*seed)(void);	/* what was already there at load */
@@ -244,7 +251,11 @@ struct cwstat_source {
 	void (*quiesce)(void);
 	void (*stop)(void);	/* after this, nothing runs or is queued */
 	void (*exit)(void);	/* free what init made */
-	/* Sum every socket in CLOSE_WAIT into @agg. Sleeps. */
+	/*
+	 * Sum every socket in CLOSE_WAIT into @agg. Sleeps. Callers serialise
+	 * collections (the snapshot's walk mutex): a source may keep the
+	 * health of its walks in plain variables.
+	 */
 	int (*collect)(struct cwstat_agg *agg, struct cwstat_walk_stats *stats);
 	/* The host-wide count the alarm watches: authoritative, cheap. */
 	u64 (*count)(void);
@@ -305,7 +316,7 @@ int cwstat_alarm_set_threshold(enum cwstat_threshold which, u64 val);
 struct cwstat_snapshot {
 	struct kref ref;
 	u64 started_ns;		/* ktime_get_ns() when the walk began */
-	bool live;		/* from the live table: ages, but no "sockets" */
+	bool ages;		/* from the live table: ages, but no "sockets" */
 	struct cwstat_walk_stats stats;
 	unsigned int nr_rows;
 	struct cwstat_row *rows;	/* in output order, see cwstat_row_cmp() */
@@ -323,8 +334,6 @@ void cwstat_snapshot_put(struct cwstat_snapshot *snap);
 void cwstat_snapshot_exit(void);
 size_t cwstat_snapshot_size_hint(void);
 int cwstat_row_cmp(const void *a, const void *b);
-int cwstat_snapshot_build(struct cwstat_agg *agg,
-			  struct cwstat_snapshot *snap);
 
 /*
  * ---- Front-ends: /proc, /sys, the reaper --------------------------------------
@@ -338,8 +347,6 @@ struct cwstat_scope {
 	struct net *net;
 };
 
-int cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
-		  const struct cwstat_scope *scope);
 int cwstat_proc_init(void);
 void cwstat_proc_exit(void);
 int cwstat_proc_net_init(void);

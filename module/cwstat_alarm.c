@@ -18,6 +18,7 @@
 #include <linux/limits.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
 
@@ -39,10 +40,11 @@ static enum cwstat_alarm_level cwstat_level = CWSTAT_ALARM_OK;
 static void cwstat_alarm_eval_fn(struct work_struct *work);
 static DECLARE_WORK(cwstat_alarm_eval_work, cwstat_alarm_eval_fn);
 
-/* Every count at first: nothing to evaluate until a threshold is set. */
+/* Not armed until a threshold is set: a source then only loads .armed. */
 static struct cwstat_watch cwstat_alarm_watch = {
+	.armed = false,
 	.low = 0,
-	.high = U64_MAX,
+	.high = S64_MAX,
 	.eval = &cwstat_alarm_eval_work,
 };
 
@@ -102,7 +104,7 @@ static void cwstat_alarm_notify(struct work_struct *work)
 	 */
 	kobject_uevent_env(&THIS_MODULE->mkobj.kobj, KOBJ_CHANGE, envp);
 	cwstat_notified = level;
-	cwstat_notified_at = jiffies;
+	WRITE_ONCE(cwstat_notified_at, jiffies);
 }
 
 static DECLARE_DELAYED_WORK(cwstat_alarm_notify_work, cwstat_alarm_notify);
@@ -120,27 +122,41 @@ static enum cwstat_alarm_level cwstat_alarm_level_of(u64 count)
 	return CWSTAT_ALARM_OK;
 }
 
-/* The counts in which @level holds, into the watch. */
-static void cwstat_alarm_set_band(enum cwstat_alarm_level level)
+/* A threshold as a bound of the band: 0 (off) and beyond s64 are none. */
+static s64 cwstat_alarm_bound(u64 threshold)
+{
+	return threshold && threshold < S64_MAX ? threshold : S64_MAX;
+}
+
+/*
+ * The counts in which @level holds, into the watch, armed if a threshold
+ * is set. True if this arms a watch that was not armed: the caller must
+ * then wait for a grace period before it reads the count (struct
+ * cwstat_watch).
+ */
+static bool cwstat_alarm_set_band(enum cwstat_alarm_level level)
 {
 	u64 warn = cwstat_thresholds[CWSTAT_WARN];
 	u64 crit = cwstat_thresholds[CWSTAT_CRIT];
-	u64 low = 0, high = U64_MAX;
+	bool armed = warn || crit, was = cwstat_alarm_watch.armed;
+	s64 low = 0, high = S64_MAX;
 
 	switch (level) {
 	case CWSTAT_ALARM_OK:
-		high = min(warn ?: U64_MAX, crit ?: U64_MAX);
+		high = min(cwstat_alarm_bound(warn), cwstat_alarm_bound(crit));
 		break;
 	case CWSTAT_ALARM_WARN:
-		low = warn;
-		high = crit ?: U64_MAX;
+		low = cwstat_alarm_bound(warn);
+		high = cwstat_alarm_bound(crit);
 		break;
 	case CWSTAT_ALARM_CRIT:
-		low = crit;
+		low = cwstat_alarm_bound(crit);
 		break;
 	}
 	WRITE_ONCE(cwstat_alarm_watch.low, low);
 	WRITE_ONCE(cwstat_alarm_watch.high, high);
+	WRITE_ONCE(cwstat_alarm_watch.armed, armed);
+	return armed && !was;
 }
 
 /*
@@ -153,22 +169,26 @@ static void cwstat_alarm_eval(void)
 {
 	enum cwstat_alarm_level level, old = cwstat_level;
 	unsigned long next;
+	bool arming;
 
 	lockdep_assert_held(&cwstat_alarm_mutex);
 	level = cwstat_alarm_level_of(cwstat_alarm_src->count());
-	cwstat_alarm_set_band(level);
+	arming = cwstat_alarm_set_band(level);
 	/* The band, then the count: pairs with the source's ordered update. */
 	smp_mb();
+	/* Sources that saw it unarmed issued no barrier: wait them out. */
+	if (arming)
+		synchronize_rcu();
 	if (level != old) {
 		WRITE_ONCE(cwstat_level, level);
 		/* A racy read of the last time is fine: it only sets a delay. */
 		next = READ_ONCE(cwstat_notified_at) + CWSTAT_ALARM_INTERVAL;
-		queue_delayed_work(system_wq, &cwstat_alarm_notify_work,
-				   time_after(next, jiffies) ?
-				   next - jiffies : 0);
+		schedule_delayed_work(&cwstat_alarm_notify_work,
+				      time_after(next, jiffies) ?
+				      next - jiffies : 0);
 	}
 	if (cwstat_alarm_level_of(cwstat_alarm_src->count()) != level)
-		queue_work(system_wq, &cwstat_alarm_eval_work);
+		schedule_work(&cwstat_alarm_eval_work);
 }
 
 static void cwstat_alarm_eval_fn(struct work_struct *work)
@@ -178,12 +198,18 @@ static void cwstat_alarm_eval_fn(struct work_struct *work)
 	mutex_unlock(&cwstat_alarm_mutex);
 }
 
-/* The level now: evaluated, so that a reader never waits for the work. */
+/*
+ * The level now. Current unless an evaluation is queued: then it is done
+ * here, so that a reader never waits for the work item. Anyone may read
+ * the level, so only then is the mutex taken, and killably.
+ */
 enum cwstat_alarm_level cwstat_alarm_level(void)
 {
 	enum cwstat_alarm_level level;
 
-	mutex_lock(&cwstat_alarm_mutex);
+	if (!work_pending(&cwstat_alarm_eval_work) ||
+	    mutex_lock_killable(&cwstat_alarm_mutex))
+		return READ_ONCE(cwstat_level);
 	cwstat_alarm_eval();
 	level = cwstat_level;
 	mutex_unlock(&cwstat_alarm_mutex);

@@ -10,8 +10,12 @@
  * with: before the new state is stored, with the socket lock held (owned by a
  * process, or its spinlock held by bh_lock_sock() while no process owns it:
  * softirq input and timers, and in process context inet_csk_listen_stop()
- * on children it never accepted), in process or softirq context, and
- * always with preemption disabled by the tracepoint machinery.
+ * on children it never accepted), in process or softirq context. Up to
+ * 6.12 the tracepoint machinery disables preemption around the probe; from
+ * 7.x the probe runs as an SRCU-fast reader, preemptible in process
+ * context. The probe is written for both: it takes only raw spinlocks with
+ * interrupts off, per-cpu data under them or with this_cpu ops, and its
+ * own RCU read-side section where it needs one (cwstat_count_add()).
  *
  * Lock order, outermost first: a socket's spinlock (sk_lock.slock), then a
  * bucket lock or cwstat_pool_lock, never both. The probe runs inside the
@@ -29,6 +33,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/percpu_counter.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -74,8 +79,8 @@ struct cwstat_track {
 /*
  * The table: tracked sockets hashed by address. Each bucket has a raw
  * spinlock, taken with interrupts disabled by everyone (probe, readers,
- * reconciliation). Raw, because the probe runs with preemption disabled,
- * where a spinlock_t would sleep on PREEMPT_RT; interrupts off, because the
+ * reconciliation). Raw, because the probe may run with preemption
+ * disabled (up to 6.12), where a spinlock_t would sleep on PREEMPT_RT; interrupts off, because the
  * probe runs in softirq context and could otherwise interrupt a
  * process-context holder of the same lock on the same CPU. No bucket lock is
  * ever held while another lock is taken, except cgroup_get() (per-cpu) by
@@ -135,7 +140,32 @@ struct cwstat_chunk {
 	struct cwstat_track entries[CWSTAT_CHUNK];
 };
 
-/* cwstat_pool_lock guards the free list and its count; irqs off, as above. */
+/*
+ * Free entries: a cache per CPU, which the probe uses, refilled from and
+ * spilled to the shared list in batches of CWSTAT_PCPU_BATCH, so that the
+ * probe takes the shared lock once per batch of changes on its CPU rather
+ * than on every change. Each cache has a raw lock of its own, taken with
+ * interrupts off (as every lock here): by its CPU, uncontended, and by
+ * another CPU only to steal from it when both its own cache and the
+ * shared list are empty (near max_tracked, where entries would otherwise
+ * sit idle in other CPUs' caches). Lock order: a CPU's cache lock, then
+ * cwstat_pool_lock; never two cache locks at once.
+ */
+#define CWSTAT_PCPU_BATCH	32
+#define CWSTAT_PCPU_HIGH	(2 * CWSTAT_PCPU_BATCH)
+
+struct cwstat_pcpu_pool {
+	raw_spinlock_t lock;
+	struct hlist_head free;		/* guarded by lock */
+	unsigned int nr;		/* guarded by lock; read racily as a hint */
+};
+
+static DEFINE_PER_CPU(struct cwstat_pcpu_pool, cwstat_pcpu_pool);
+
+/*
+ * cwstat_pool_lock guards the shared free list and its count (also read
+ * racily, as a hint).
+ */
 static DEFINE_RAW_SPINLOCK(cwstat_pool_lock);
 static HLIST_HEAD(cwstat_pool_free);
 static unsigned int cwstat_pool_nr_free;
@@ -173,9 +203,11 @@ static bool cwstat_running;
  */
 static unsigned int cwstat_gen;
 /*
- * Set by cwstat_live_stop() before it takes cwstat_reconcile_mutex, read
- * with READ_ONCE() by the reconciliation holding it, which then cuts its
- * walk and retries short: unload does not wait out a whole walk. Setting
+ * Set by cwstat_live_quiesce(), as unload begins, before anything waits
+ * for cwstat_reconcile_mutex; read with READ_ONCE() by the reconciliation
+ * holding it, which then cuts its walk and retries short (unload does not
+ * wait out a whole walk), and by cwstat_reconcile(), which then starts
+ * none. Setting
  * it wakes cwstat_stop_wq, which ends any pause of cwstat_pause() at once.
  */
 static bool cwstat_stopping;
@@ -235,11 +267,16 @@ unsigned int cwstat_reconcile_period_s;
 static struct tracepoint *cwstat_tp;
 
 /*
- * Counters; see enum cwstat_stat. Atomic, or per-cpu for the one
- * bumped on every probe hit; each is one value, read without a lock.
+ * Counters; see enum cwstat_stat. Per-cpu for the ones the probe changes
+ * on every hit, atomic for the rest; each is one value, read without a
+ * lock. cwstat_tracked is a percpu_counter: a change touches its CPU's
+ * counter, and the shared total (under its own raw lock) once every
+ * CWSTAT_COUNT_BATCH changes on that CPU; an exact value is a sum over
+ * the CPUs, which only readers and the alarm near a threshold pay for.
  */
+#define CWSTAT_COUNT_BATCH	64
 static DEFINE_PER_CPU(u64, cwstat_probe_hits);
-static atomic64_t cwstat_tracked = ATOMIC64_INIT(0);
+static struct percpu_counter cwstat_tracked;
 static atomic64_t cwstat_overflows = ATOMIC64_INIT(0);
 static atomic64_t cwstat_drift = ATOMIC64_INIT(0);
 static atomic64_t cwstat_reconciles = ATOMIC64_INIT(0);
@@ -257,10 +294,40 @@ static atomic64_t cwstat_overflow_pending = ATOMIC64_INIT(0);
 /* The alarm's watch on cwstat_tracked; see struct cwstat_watch. */
 static struct cwstat_watch __rcu *cwstat_live_watch;
 
-/* The tracked count moved to @count, by a fully ordered atomic. */
-static void cwstat_count_moved(u64 count)
+/*
+ * @w's band no longer holds the tracked count. Exact near a bound only:
+ * __percpu_counter_compare() sums the CPUs when the shared total is within
+ * their possible drift of the bound.
+ */
+static bool cwstat_tracked_outside(const struct cwstat_watch *w)
 {
-	cwstat_watch_check(&cwstat_live_watch, count);
+	s64 high = READ_ONCE(w->high);
+
+	if (__percpu_counter_compare(&cwstat_tracked, READ_ONCE(w->low),
+				     CWSTAT_COUNT_BATCH) < 0)
+		return true;
+	return high != S64_MAX &&
+	       __percpu_counter_compare(&cwstat_tracked, high,
+					CWSTAT_COUNT_BATCH) >= 0;
+}
+
+/*
+ * Add @delta to the tracked count, and tell the alarm if it left its band.
+ * One RCU read-side section around both, as struct cwstat_watch requires;
+ * it is also what synchronize_rcu() in watch(NULL) waits for. (The
+ * tracepoint's own protection is no substitute: up to 6.12 it disables
+ * preemption, but from 7.x the probe runs as an SRCU-fast reader.)
+ */
+static void cwstat_count_add(s64 delta)
+{
+	const struct cwstat_watch *w;
+
+	rcu_read_lock();
+	percpu_counter_add_batch(&cwstat_tracked, delta, CWSTAT_COUNT_BATCH);
+	w = cwstat_watch_armed(&cwstat_live_watch);
+	if (unlikely(w) && cwstat_tracked_outside(w))
+		schedule_work(w->eval);
+	rcu_read_unlock();
 }
 
 /* A stale entry is removed only if it is still there after this long. */
@@ -327,10 +394,24 @@ MODULE_PARM_DESC(grow_attempts,
  * prove it measures one (scripts/bench/run --icount): each CLOSE_WAIT
  * entry and exit spins this many iterations of an empty loop.
  */
+#define CWSTAT_PROBE_SPIN_MAX	100000
+
+static int cwstat_probe_spin_set(const char *val,
+				 const struct kernel_param *kp)
+{
+	/* Up to 6.12 it spins with preemption off: keep it short. */
+	return param_set_uint_minmax(val, kp, 0, CWSTAT_PROBE_SPIN_MAX);
+}
+
+static const struct kernel_param_ops cwstat_probe_spin_ops = {
+	.set = cwstat_probe_spin_set,
+	.get = param_get_uint,
+};
+
 static unsigned int probe_spin;
-module_param(probe_spin, uint, 0444);
+module_param_cb(probe_spin, &cwstat_probe_spin_ops, &probe_spin, 0444);
 MODULE_PARM_DESC(probe_spin,
-		 "Test builds only: spin this many loop iterations in the probe on each CLOSE_WAIT entry and exit (default 0)");
+		 "Test builds only: spin this many loop iterations in the probe on each CLOSE_WAIT entry and exit, 0-100000 (default 0)");
 
 /* Test builds only: a window after the walk for a test to act in. */
 static unsigned int reconcile_delay_ms;
@@ -354,14 +435,14 @@ static DECLARE_DELAYED_WORK(cwstat_overflow_work, cwstat_overflow_fn);
 
 /* ---- pool ---------------------------------------------------------------- */
 
+/* Free entries, shared and cached: a hint, read without the locks. */
 static unsigned int cwstat_pool_free_count(void)
 {
-	unsigned long flags;
-	unsigned int n;
+	unsigned int n = READ_ONCE(cwstat_pool_nr_free);
+	int cpu;
 
-	raw_spin_lock_irqsave(&cwstat_pool_lock, flags);
-	n = cwstat_pool_nr_free;
-	raw_spin_unlock_irqrestore(&cwstat_pool_lock, flags);
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(&cwstat_pcpu_pool, cpu)->nr);
 	return n;
 }
 
@@ -397,7 +478,7 @@ static int cwstat_pool_grow(unsigned int want)
 		raw_spin_lock_irqsave(&cwstat_pool_lock, flags);
 		for (i = 0; i < n; i++)
 			hlist_add_head(&c->entries[i].node, &cwstat_pool_free);
-		cwstat_pool_nr_free += n;
+		WRITE_ONCE(cwstat_pool_nr_free, cwstat_pool_nr_free + n);
 		raw_spin_unlock_irqrestore(&cwstat_pool_lock, flags);
 		WRITE_ONCE(cwstat_pool_nr, cwstat_pool_nr + n);
 	}
@@ -408,6 +489,7 @@ static int cwstat_pool_grow(unsigned int want)
 static void cwstat_pool_destroy(void)
 {
 	struct cwstat_chunk *c, *next;
+	int cpu;
 
 	mutex_lock(&cwstat_grow_mutex);
 	list_for_each_entry_safe(c, next, &cwstat_chunks, list)
@@ -417,6 +499,12 @@ static void cwstat_pool_destroy(void)
 	WRITE_ONCE(cwstat_pool_nr, 0);
 	INIT_HLIST_HEAD(&cwstat_pool_free);
 	cwstat_pool_nr_free = 0;
+	for_each_possible_cpu(cpu) {
+		struct cwstat_pcpu_pool *pp = per_cpu_ptr(&cwstat_pcpu_pool, cpu);
+
+		INIT_HLIST_HEAD(&pp->free);
+		pp->nr = 0;
+	}
 	mutex_unlock(&cwstat_grow_mutex);
 }
 
@@ -426,41 +514,120 @@ static void cwstat_refill_fn(struct work_struct *work)
 	cwstat_pool_grow(CWSTAT_POOL_HIGH);
 }
 
-/* A free entry, or NULL. Any context; never allocates. */
+/* Move up to @n entries from @from (count *@from_nr) to @to; how many. */
+static unsigned int cwstat_pool_move(struct hlist_head *from,
+				     unsigned int *from_nr,
+				     struct hlist_head *to, unsigned int n)
+{
+	unsigned int moved = 0;
+
+	while (moved < n && !hlist_empty(from)) {
+		struct hlist_node *node = from->first;
+
+		hlist_del(node);
+		hlist_add_head(node, to);
+		moved++;
+	}
+	WRITE_ONCE(*from_nr, *from_nr - moved);
+	return moved;
+}
+
+/*
+ * Steal a batch for @pp (this CPU's cache, locked, interrupts off) from
+ * other CPUs' caches, one at a time with @pp unlocked: never two cache
+ * locks at once. Only when the shared list is empty: rare, near
+ * max_tracked.
+ */
+static void cwstat_pool_steal(struct cwstat_pcpu_pool *pp)
+	__must_hold(&pp->lock)
+{
+	HLIST_HEAD(got);
+	unsigned int n = 0;
+	int cpu;
+
+	raw_spin_unlock(&pp->lock);
+	for_each_possible_cpu(cpu) {
+		struct cwstat_pcpu_pool *v = per_cpu_ptr(&cwstat_pcpu_pool, cpu);
+
+		if (v == pp || !READ_ONCE(v->nr))
+			continue;
+		raw_spin_lock(&v->lock);
+		n += cwstat_pool_move(&v->free, &v->nr, &got,
+				      CWSTAT_PCPU_BATCH - n);
+		raw_spin_unlock(&v->lock);
+		if (n == CWSTAT_PCPU_BATCH)
+			break;
+	}
+	raw_spin_lock(&pp->lock);
+	WRITE_ONCE(pp->nr, pp->nr + cwstat_pool_move(&got, &n, &pp->free, n));
+}
+
+/*
+ * A free entry, or NULL. Any context; never allocates. From this CPU's
+ * cache, which takes a batch from the shared list when it is empty (and
+ * asks for a refill when that runs low).
+ */
 static struct cwstat_track *cwstat_pool_get(void)
 {
 	struct cwstat_track *t = NULL;
+	struct cwstat_pcpu_pool *pp;
 	unsigned long flags;
-	unsigned int left;
+	bool refill = false;
 
-	raw_spin_lock_irqsave(&cwstat_pool_lock, flags);
-	if (!hlist_empty(&cwstat_pool_free)) {
-		t = hlist_entry(cwstat_pool_free.first, struct cwstat_track,
-				node);
-		hlist_del(&t->node);
-		cwstat_pool_nr_free--;
+	local_irq_save(flags);
+	pp = this_cpu_ptr(&cwstat_pcpu_pool);
+	raw_spin_lock(&pp->lock);
+	if (unlikely(hlist_empty(&pp->free))) {
+		unsigned int n;
+
+		raw_spin_lock(&cwstat_pool_lock);
+		n = cwstat_pool_move(&cwstat_pool_free, &cwstat_pool_nr_free,
+				     &pp->free, CWSTAT_PCPU_BATCH);
+		refill = cwstat_pool_nr_free < CWSTAT_POOL_LOW;
+		raw_spin_unlock(&cwstat_pool_lock);
+		WRITE_ONCE(pp->nr, pp->nr + n);
+		if (!n)
+			cwstat_pool_steal(pp);
 	}
-	left = cwstat_pool_nr_free;
-	raw_spin_unlock_irqrestore(&cwstat_pool_lock, flags);
+	if (!hlist_empty(&pp->free)) {
+		t = hlist_entry(pp->free.first, struct cwstat_track, node);
+		hlist_del(&t->node);
+		WRITE_ONCE(pp->nr, pp->nr - 1);
+	}
+	raw_spin_unlock(&pp->lock);
+	local_irq_restore(flags);
 
 	/* queue_work() takes only raw locks: fine with preemption off. */
-	if (left < CWSTAT_POOL_LOW &&
-	    READ_ONCE(cwstat_pool_nr) < cwstat_max_tracked)
+	if (refill && READ_ONCE(cwstat_pool_nr) < cwstat_max_tracked)
 		queue_work(system_unbound_wq, &cwstat_refill_work);
 	return t;
 }
 
-/* Give @t back; the number of free entries then, which costs nothing. */
-static unsigned int cwstat_pool_put(struct cwstat_track *t)
+/*
+ * Give @t back to this CPU's cache, which spills a batch to the shared
+ * list when it holds CWSTAT_PCPU_HIGH.
+ */
+static void cwstat_pool_put(struct cwstat_track *t)
 {
+	struct cwstat_pcpu_pool *pp;
 	unsigned long flags;
-	unsigned int n;
 
-	raw_spin_lock_irqsave(&cwstat_pool_lock, flags);
-	hlist_add_head(&t->node, &cwstat_pool_free);
-	n = ++cwstat_pool_nr_free;
-	raw_spin_unlock_irqrestore(&cwstat_pool_lock, flags);
-	return n;
+	local_irq_save(flags);
+	pp = this_cpu_ptr(&cwstat_pcpu_pool);
+	raw_spin_lock(&pp->lock);
+	hlist_add_head(&t->node, &pp->free);
+	WRITE_ONCE(pp->nr, pp->nr + 1);
+	if (unlikely(pp->nr >= CWSTAT_PCPU_HIGH)) {
+		unsigned int n;
+
+		raw_spin_lock(&cwstat_pool_lock);
+		n = cwstat_pool_move(&pp->free, &pp->nr, &cwstat_pool_free,
+				     CWSTAT_PCPU_BATCH);
+		WRITE_ONCE(cwstat_pool_nr_free, cwstat_pool_nr_free + n);
+		raw_spin_unlock(&cwstat_pool_lock);
+	}
+	raw_spin_unlock(&pp->lock);
+	local_irq_restore(flags);
 }
 
 /* ---- table --------------------------------------------------------------- */
@@ -516,7 +683,7 @@ static struct cwstat_track *cwstat_link(struct cwstat_track *t)
 	if (old)
 		atomic64_inc(&cwstat_drift);
 	else
-		cwstat_count_moved(atomic64_inc_return(&cwstat_tracked));
+		cwstat_count_add(1);
 	return old;
 }
 
@@ -544,7 +711,7 @@ static struct cwstat_track *cwstat_unlink(const struct sock *sk)
 	raw_spin_unlock_irqrestore(&b->lock, flags);
 
 	if (t)
-		cwstat_count_moved(atomic64_dec_return(&cwstat_tracked));
+		cwstat_count_add(-1);
 	return t;
 }
 
@@ -613,7 +780,10 @@ static void cwstat_leave(const struct sock *sk)
 	/* No entry: the socket entered CLOSE_WAIT before the probe, or missed. */
 	if (!t)
 		return;
-	cwstat_room_kick(cwstat_pool_put(t));
+	cwstat_pool_put(t);
+	/* Only at the cap: the sum of the caches is no hot-path cost then. */
+	if (unlikely(atomic64_read(&cwstat_overflow_pending)))
+		cwstat_room_kick(cwstat_pool_free_count());
 }
 
 /*
@@ -857,19 +1027,22 @@ enum cwstat_pick_outcome {
 };
 
 /*
- * Whether a process owns @sk now, read as the kernel's softirq paths read
- * it: under the socket's spinlock.
+ * What a look at @sk under its spinlock says, as the kernel's softirq paths
+ * look: gone from CLOSE_WAIT, owned by a process, or free to abort.
  */
-static bool cwstat_sock_busy(struct sock *sk)
+static enum cwstat_pick_outcome cwstat_reap_look(struct sock *sk)
 {
-	bool owned;
+	enum cwstat_pick_outcome seen = CWSTAT_PICK_ABORTED;
 
 	local_bh_disable();
 	bh_lock_sock(sk);
-	owned = sock_owned_by_user(sk);
+	if (sk->sk_state != TCP_CLOSE_WAIT)
+		seen = CWSTAT_PICK_GONE;
+	else if (sock_owned_by_user(sk))
+		seen = CWSTAT_PICK_BUSY;
 	bh_unlock_sock(sk);
 	local_bh_enable();
-	return owned;
+	return seen;
 }
 
 /*
@@ -907,8 +1080,8 @@ static enum cwstat_pick_outcome cwstat_reap_one(struct sock *sk)
 	struct cwstat_reaper me = { .task = current };
 	struct cwstat_bucket *b = cwstat_bucket_of(sk);
 	struct cwstat_track *t;
+	enum cwstat_pick_outcome seen;
 	unsigned long flags;
-	bool busy;
 
 	raw_spin_lock_irqsave(&b->lock, flags);
 	t = cwstat_find(b, sk);
@@ -921,8 +1094,8 @@ static enum cwstat_pick_outcome cwstat_reap_one(struct sock *sk)
 	if (!t)
 		return CWSTAT_PICK_GONE;
 
-	busy = cwstat_sock_busy(sk);
-	if (!busy)
+	seen = cwstat_reap_look(sk);
+	if (seen == CWSTAT_PICK_ABORTED)
 		tcp_abort(sk, ECONNABORTED);
 
 	/* Still linked: the abort did not take it out; unmark it. */
@@ -933,7 +1106,7 @@ static enum cwstat_pick_outcome cwstat_reap_one(struct sock *sk)
 	raw_spin_unlock_irqrestore(&b->lock, flags);
 	if (me.hits)
 		return CWSTAT_PICK_ABORTED;
-	return busy ? CWSTAT_PICK_BUSY : CWSTAT_PICK_GONE;
+	return seen == CWSTAT_PICK_BUSY ? CWSTAT_PICK_BUSY : CWSTAT_PICK_GONE;
 }
 
 /*
@@ -1129,7 +1302,7 @@ static bool cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
 
 	rc->spare = NULL;
 	rc->inserted++;
-	cwstat_count_moved(atomic64_inc_return(&cwstat_tracked));
+	cwstat_count_add(1);
 	return true;
 }
 
@@ -1143,15 +1316,18 @@ static bool cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
  * entry may be a miss, or a socket the probe never saw enter: look again.
  * One in another state needs nothing (any change into CLOSE_WAIT that
  * began after the probe's registration calls the probe), except in the
- * seeding, where its owner may be storing a change into CLOSE_WAIT that
- * began before (case 1 of cwstat_reconcile_locked()): look again; if it is
- * still owned at the last look, the follow-up meets it.
+ * seeding and the follow-up (rc->wide), where its owner may be storing a
+ * change into CLOSE_WAIT that began before (case 1 of
+ * cwstat_reconcile_locked()): look again. An owner that makes the change
+ * itself may be preempted between the tracepoint and the store; one kept
+ * off the CPU through the seeding, the follow-up and all their looks is
+ * the one case no walk meets: reconcile_period_s is the backstop.
  */
 static bool cwstat_owned(const struct sock *sk, struct cwstat_reconcile *rc)
 {
 	if (READ_ONCE(sk->sk_state) == TCP_CLOSE_WAIT)
 		return cwstat_mark(sk, rc->gen);
-	return !rc->seeding;
+	return !rc->wide;
 }
 
 /*
@@ -1293,7 +1469,7 @@ static u64 cwstat_sweep(unsigned int gen, bool remove)
 		raw_spin_unlock_irqrestore(&b->lock, flags);
 		hlist_for_each_entry_safe(t, tmp, &dead, node) {
 			hlist_del(&t->node);
-			cwstat_count_moved(atomic64_dec_return(&cwstat_tracked));
+			cwstat_count_add(-1);
 			cwstat_pool_put(t);
 		}
 	}
@@ -1548,7 +1724,7 @@ static int cwstat_reconcile(enum cwstat_rc_why why)
 
 	if (mutex_lock_killable(&cwstat_reconcile_mutex))
 		return -EINTR;
-	if (cwstat_running)
+	if (cwstat_running && !READ_ONCE(cwstat_stopping))
 		err = cwstat_reconcile_locked(why);
 	mutex_unlock(&cwstat_reconcile_mutex);
 	return err;
@@ -1591,20 +1767,34 @@ static void cwstat_live_exit(void)
 	cwstat_pool_destroy();
 	kvfree(cwstat_table);
 	cwstat_table = NULL;
+	percpu_counter_destroy(&cwstat_tracked);
 }
 
 /* The table and a first pool. */
 static int cwstat_live_init(void)
 {
 	unsigned int i, nr;
-	int err;
+	int cpu, err;
+
+	err = percpu_counter_init(&cwstat_tracked, 0, GFP_KERNEL);
+	if (err)
+		return err;
+	for_each_possible_cpu(cpu) {
+		struct cwstat_pcpu_pool *pp = per_cpu_ptr(&cwstat_pcpu_pool, cpu);
+
+		raw_spin_lock_init(&pp->lock);
+		INIT_HLIST_HEAD(&pp->free);
+		pp->nr = 0;
+	}
 
 	/* About 16 entries per bucket when max_tracked sockets are tracked. */
 	nr = max_t(unsigned int, 256U, roundup_pow_of_two(cwstat_max_tracked) / 16);
 	cwstat_table_bits = ilog2(nr);
 	cwstat_table = kvmalloc_array(nr, sizeof(*cwstat_table), GFP_KERNEL);
-	if (!cwstat_table)
+	if (!cwstat_table) {
+		percpu_counter_destroy(&cwstat_tracked);
 		return -ENOMEM;
+	}
 	for (i = 0; i < nr; i++) {
 		raw_spin_lock_init(&cwstat_table[i].lock);
 		INIT_HLIST_HEAD(&cwstat_table[i].chain);
@@ -1727,7 +1917,7 @@ static u64 cwstat_live_stat(enum cwstat_stat which)
 	case CWSTAT_STAT_RECONCILES:
 		return atomic64_read(&cwstat_reconciles);
 	case CWSTAT_STAT_TRACKED:
-		return atomic64_read(&cwstat_tracked);
+		return percpu_counter_sum_positive(&cwstat_tracked);
 	case CWSTAT_STAT_TRACKED_OVERFLOW:
 		return atomic64_read(&cwstat_overflows);
 	case CWSTAT_STAT_PROBE_HITS:
@@ -1759,7 +1949,7 @@ static u64 cwstat_live_stat(enum cwstat_stat which)
 
 static u64 cwstat_live_count(void)
 {
-	return atomic64_read(&cwstat_tracked);
+	return percpu_counter_sum_positive(&cwstat_tracked);
 }
 
 static void cwstat_live_set_watch(struct cwstat_watch *w)

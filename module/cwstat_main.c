@@ -167,19 +167,19 @@ static int __init cwstat_init(void)
 
 	/* Steps 3-5 do nothing in scan mode. */
 	step = 3;
-	what = "live table";
+	what = "source init (the live table)";
 	err = cwstat_init_fault(step) ?: src->init();
 	if (err)
 		goto err_netkey;
 
 	step = 4;
-	what = "tracepoint probe";
+	what = "source start (the probe)";
 	err = cwstat_init_fault(step) ?: src->start();
 	if (err)
 		goto err_src_exit;
 
 	step = 5;
-	what = "seeding";
+	what = "source seeding";
 	err = cwstat_init_fault(step) ?: src->seed();
 	if (err)
 		goto err_src_stop;
@@ -244,7 +244,8 @@ err_src_exit:
 err_netkey:
 	cwstat_netkey_exit();
 err_out:
-	pr_err("init failed at step %u (%s): error %d\n", step, what, err);
+	pr_err("init failed at step %u (%s, mode=%s): error %d\n", step, what,
+	       src->name, err);
 	return err;
 }
 

@@ -93,8 +93,9 @@ static int cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
  * cgroup_path_ns(). seq_file then returns the error and none of the text,
  * so a reader gets an error or the whole file, never a degraded one.
  */
-int cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
-		  const struct cwstat_scope *scope)
+static int cwstat_render(struct seq_file *m,
+			 const struct cwstat_snapshot *snap,
+			 const struct cwstat_scope *scope)
 {
 	struct cwstat_counts total = {};
 	u64 sockets = 0;
@@ -117,9 +118,9 @@ int cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
 
 	seq_printf(m, CWSTAT_ROW_VERSION "=%d\n", CWSTAT_FORMAT_VERSION);
 	seq_puts(m, CWSTAT_ROW_TOTAL);
-	cwstat_show_counts(m, &total, snap->live);
+	cwstat_show_counts(m, &total, snap->ages);
 	/* Only a walk knows every socket; the live table has CLOSE_WAIT's. */
-	if (!snap->live)
+	if (!snap->ages)
 		seq_printf(m, " " CWSTAT_KEY_SOCKETS "=%llu", sockets);
 	seq_putc(m, '\n');
 
@@ -132,8 +133,8 @@ int cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
 		if (!row->cgroup_id) {
 			seq_printf(m, CWSTAT_ROW_NETNS " " CWSTAT_KEY_NS "=%u",
 				   row->ns);
-			cwstat_show_counts(m, &row->cw, snap->live);
-			if (!snap->live)
+			cwstat_show_counts(m, &row->cw, snap->ages);
+			if (!snap->ages)
 				seq_printf(m, " " CWSTAT_KEY_SOCKETS "=%llu",
 					   row->sockets);
 			seq_putc(m, '\n');
@@ -144,7 +145,7 @@ int cwstat_render(struct seq_file *m, const struct cwstat_snapshot *snap,
 		err = cwstat_show_cgroup_path(m, row->cgrp, path_buf);
 		if (err)
 			break;
-		cwstat_show_counts(m, &row->cw, snap->live);
+		cwstat_show_counts(m, &row->cw, snap->ages);
 		seq_putc(m, '\n');
 	}
 	kfree(path_buf);

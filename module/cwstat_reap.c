@@ -80,11 +80,11 @@ struct cwstat_reap_state {
 
 /*
  * Two reapers must never mark the same live-table entry (the live
- * source marks each entry it aborts), yet a container's long request must
- * not hold up the reapers of other netns. A request through a netns's own file, for
- * that netns, can only match entries of that netns (no other live netns
- * has its inode number): it holds cwstat_reap_rwsem for read and the
- * netns's own cwstat_reap_net.lock. A request beyond its file's netns
+ * source marks each entry it aborts), yet a container's long request
+ * must not hold up the reapers of other netns. A request through a
+ * netns's own file, for that netns, can only match entries of that netns
+ * (no other live netns has its inode number): it holds cwstat_reap_rwsem
+ * for read and the netns's own cwstat_reap_net.lock. A request beyond its file's netns
  * (ns=all, or another netns's number: root on the host, through the
  * initial netns's file) may match any entry: it holds cwstat_reap_rwsem
  * for write, which excludes every other request.

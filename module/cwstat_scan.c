@@ -6,6 +6,8 @@
  * health for sysfs.
  */
 #include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/limits.h>
 #include <linux/rcupdate.h>
 
 #include "cwstat.h"
@@ -47,6 +49,20 @@ static u64 cwstat_agg_close_wait(const struct cwstat_agg *agg)
 	return sum;
 }
 
+/* The new host-wide count; the alarm is told if it left the band. */
+static void cwstat_scan_count_set(u64 close_wait)
+{
+	const struct cwstat_watch *w;
+	s64 count = min_t(u64, close_wait, S64_MAX);
+
+	rcu_read_lock();
+	WRITE_ONCE(cwstat_scan_close_wait, close_wait);
+	w = cwstat_watch_armed(&cwstat_scan_watch);
+	if (w && (count < READ_ONCE(w->low) || count >= READ_ONCE(w->high)))
+		queue_work(system_wq, w->eval);
+	rcu_read_unlock();
+}
+
 static int cwstat_scan_collect(struct cwstat_agg *agg,
 			       struct cwstat_walk_stats *stats)
 {
@@ -62,10 +78,7 @@ static int cwstat_scan_collect(struct cwstat_agg *agg,
 	WRITE_ONCE(cwstat_last_scan_sockets, stats->sockets);
 	WRITE_ONCE(cwstat_last_scan_buckets, stats->buckets);
 	WRITE_ONCE(cwstat_last_scan_tables, stats->tables);
-	WRITE_ONCE(cwstat_scan_close_wait, close_wait);
-	/* The count, then the watch's band: see struct cwstat_watch. */
-	smp_mb();
-	cwstat_watch_check(&cwstat_scan_watch, close_wait);
+	cwstat_scan_count_set(close_wait);
 	return 0;
 }
 

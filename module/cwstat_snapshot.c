@@ -68,7 +68,8 @@ int cwstat_row_cmp(const void *a, const void *b)
  * Move @agg's rows into @snap, sorted; @agg is left empty. The cgroup
  * references move with the rows.
  */
-int cwstat_snapshot_build(struct cwstat_agg *agg, struct cwstat_snapshot *snap)
+static int cwstat_snapshot_build(struct cwstat_agg *agg,
+				 struct cwstat_snapshot *snap)
 {
 	struct cwstat_row *rows;
 	unsigned int i, n = 0;
@@ -131,7 +132,7 @@ static struct cwstat_snapshot *cwstat_snapshot_take(void)
 	snap->started_ns = ktime_get_ns();
 
 	/* Room for as many rows as last time, which fit then. */
-	snap->live = cwstat_snapshot_src->ages;
+	snap->ages = cwstat_snapshot_src->ages;
 	err = cwstat_agg_reserve(&agg, cwstat_last_rows) ?:
 	      cwstat_snapshot_src->collect(&agg, &snap->stats);
 	if (!err)

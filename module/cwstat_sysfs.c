@@ -5,7 +5,8 @@
  * a monitoring agent can poll(). The counts themselves are in /proc/cwstat,
  * which applies the per-netns visibility rules; sysfs has no such rules, so
  * everything that tells about the host's sockets is readable by root only
- * (0400), and only the version and the alarm level are public.
+ * (0400, or 0600 for the thresholds), and only the version, the alarm
+ * level and the max_age_ms tunable are public.
  */
 #include <linux/capability.h>
 #include <linux/kernel.h>
@@ -178,8 +179,12 @@ static struct kobj_attribute cwstat_attr_alarm = __ATTR_RO(alarm);
 static struct kobj_attribute cwstat_attr_last_scan_us =
 	__ATTR_RO_MODE(last_scan_us, 0400);
 static struct kobj_attribute cwstat_attr_max_age_ms = __ATTR_RW(max_age_ms);
-static struct kobj_attribute cwstat_attr_warn = __ATTR_RW(warn);
-static struct kobj_attribute cwstat_attr_crit = __ATTR_RW(crit);
+/*
+ * Root only, like the counts: with the public level, a threshold bounds
+ * the host-wide count (alarm=warn and warn=100: at least 100 sockets).
+ */
+static struct kobj_attribute cwstat_attr_warn = __ATTR_RW_MODE(warn, 0600);
+static struct kobj_attribute cwstat_attr_crit = __ATTR_RW_MODE(crit, 0600);
 
 static struct attribute *cwstat_attrs[] = {
 	&cwstat_attr_version.attr,

@@ -348,8 +348,9 @@ static int cwstat_private_tables(struct inet_hashinfo *shared,
  * netns without a private table shares, then each private one. Stops at the
  * first error.
  */
-int cwstat_visit_tables(int (*fn)(struct inet_hashinfo *hinfo, void *arg),
-			void *arg)
+typedef int (*cwstat_table_fn)(struct inet_hashinfo *hinfo, void *arg);
+
+static int cwstat_visit_tables(cwstat_table_fn fn, void *arg)
 {
 	struct inet_hashinfo *shared = cwstat_net_ehash(&init_net);
 	unsigned int i, nr;

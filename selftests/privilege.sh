@@ -98,6 +98,19 @@ for f in $writable; do
 done
 baseline
 
+# The thresholds are host data: with the public level, each bounds the
+# host-wide count. Set, and unreadable to anyone but root on the host.
+"$W" $S/warn 5 >/dev/null
+"$W" $S/crit 50 >/dev/null
+for f in warn crit; do
+	check "uid 65534 cannot read $f" \
+		sh -c "! $CW_BIN/cw_runas 65534 65534 cat $S/$f >/dev/null 2>&1"
+	check "root of a container user namespace cannot read $f" \
+		sh -c "! $CW_BIN/cw_userns -m 100000 cat $S/$f >/dev/null 2>&1"
+done
+check "uid 65534 reads the level" "$CW_BIN/cw_runas" 65534 65534 cat $S/alarm
+baseline
+
 # ---- a container's view --------------------------------------------------------
 cg_add box/app || bail "mkdir cgroup box/app"
 cg_add host || bail "mkdir cgroup host"

@@ -24,8 +24,8 @@ for a in version alarm mode scans last_scan_us last_scan_sockets \
 	reconciles seeded pool_entries pool_bytes max_age_ms warn crit reconcile; do
 	modes="$modes $a=$(stat -c %a "$S/$a" 2>/dev/null || echo missing)"
 done
-assert_eq "attributes and their modes (host data 0400, tunables 0644)" "$modes" \
-	" version=444 alarm=444 mode=400 scans=400 last_scan_us=400 last_scan_sockets=400 last_scan_buckets=400 tables=400 tracked=400 tracked_overflow=400 drift=400 probe_hits=400 reconciles=400 seeded=400 pool_entries=400 pool_bytes=400 max_age_ms=644 warn=644 crit=644 reconcile=200"
+assert_eq "attributes and their modes (host data 0400, thresholds 0600, max_age_ms 0644)" "$modes" \
+	" version=444 alarm=444 mode=400 scans=400 last_scan_us=400 last_scan_sockets=400 last_scan_buckets=400 tables=400 tracked=400 tracked_overflow=400 drift=400 probe_hits=400 reconciles=400 seeded=400 pool_entries=400 pool_bytes=400 max_age_ms=644 warn=600 crit=600 reconcile=200"
 assert_eq "the live counters are not module parameters (world-readable)" \
 	"$(ls /sys/module/cwstat/parameters | tr '\n' ' ')" \
 	"$(ls /sys/module/cwstat/parameters | grep -Ev '^(tracked|tracked_overflow|probe_hits|drift|reconciles|seeded|pool_entries|pool_bytes|reconcile)$' | tr '\n' ' ')"
