@@ -642,6 +642,121 @@ cw_rows() {
 	END { print c + 0 }' "$1"
 }
 
+# ---- the cwstat tool and the module's health ---------------------------------
+
+CW_TOOL=/usr/bin/cwstat
+
+# tool_health: what cwstat show, prom, -o json and check say of the
+# module's health (/sys/kernel/cwstat, root only), one check each, against
+# the files themselves, read first. While capped is 1 or unresolved above 0
+# every count is a lower bound: show says so on stderr and why, check is
+# at least WARNING (CRITICAL stays CRITICAL) and says why, and json and
+# prom carry the values. Otherwise show and check say nothing more than
+# before, and json and prom still carry the (zero) values. A uid other than
+# root cannot read the files: no word of them, and no error.
+tool_health() {
+	local capped unresolved untracked lower want_st tag runas rc
+	runas=$CW_BIN/cw_runas
+	capped=$(mod_param capped)
+	unresolved=$(mod_param unresolved)
+	untracked=$(mod_param tracked_overflow)
+	lower=
+	if [ "$capped" != 0 ] || [ "$unresolved" != 0 ]; then
+		lower=1
+	fi
+	tag="capped=$capped unresolved=$unresolved"
+
+	"$CW_TOOL" --no-names >"$CW_T/h.out" 2>"$CW_T/h.err"
+	rc=$?
+	if [ -n "$lower" ]; then
+		if [ $rc = 0 ] && grep -q '^total ' "$CW_T/h.out" &&
+		   grep -q 'counts are a lower bound' "$CW_T/h.err" &&
+		   { [ "$capped" = 0 ] || grep -q 'lower bound: .*max_tracked' "$CW_T/h.err"; } &&
+		   { [ "$unresolved" = 0 ] ||
+		     grep -q "lower bound: $unresolved sockets\{0,1\} in CLOSE_WAIT .*echo 1 > /sys/kernel/cwstat/reconcile" "$CW_T/h.err"; }; then
+			ok "tool, $tag: show says the counts are a lower bound, why, and what to do"
+		else
+			fail "tool, $tag: show says the counts are a lower bound, why, and what to do" "rc=$rc"
+			diag_file "$CW_T/h.err"
+		fi
+	elif [ $rc = 0 ] && ! grep -q 'lower bound' "$CW_T/h.err"; then
+		ok "tool, $tag: show says nothing of a lower bound"
+	else
+		fail "tool, $tag: show says nothing of a lower bound" "rc=$rc"
+		diag_file "$CW_T/h.err"
+	fi
+
+	"$CW_TOOL" prom --no-names >"$CW_T/h.out" 2>"$CW_T/h.err"
+	rc=$?
+	if [ $rc = 0 ] && grep -qx "cwstat_capped $capped" "$CW_T/h.out" &&
+	   grep -qx "cwstat_unresolved_sockets $unresolved" "$CW_T/h.out" &&
+	   grep -qx "cwstat_untracked_total $untracked" "$CW_T/h.out" &&
+	   grep -qx '# TYPE cwstat_untracked_total counter' "$CW_T/h.out" &&
+	   promtool check metrics <"$CW_T/h.out" >"$CW_T/h.lint" 2>&1; then
+		ok "tool, $tag: prom has cwstat_capped $capped, cwstat_unresolved_sockets $unresolved, cwstat_untracked_total $untracked (promtool clean)"
+	else
+		fail "tool, $tag: prom has cwstat_capped $capped, cwstat_unresolved_sockets $unresolved, cwstat_untracked_total $untracked (promtool clean)" "rc=$rc"
+		grep -e '^cwstat_capped' -e '^cwstat_unres' -e '^cwstat_untr' "$CW_T/h.out" | sed 's/^/#   /'
+		diag_file "$CW_T/h.lint"
+	fi
+
+	"$CW_TOOL" -o json --no-names >"$CW_T/h.out" 2>"$CW_T/h.err"
+	rc=$?
+	want_st=false
+	[ "$capped" != 0 ] && want_st=true
+	if [ $rc = 0 ] && grep -q "\"health\":{\"mode\":\"live\",\"capped\":$want_st,\"unresolved\":$unresolved,\"untracked_total\":$untracked,\"lower_bound\":$([ -n "$lower" ] && echo true || echo false)}" "$CW_T/h.out"; then
+		ok "tool, $tag: json health object"
+	else
+		fail "tool, $tag: json health object" "rc=$rc"
+		diag_file "$CW_T/h.out" 5
+	fi
+
+	# Thresholds far above any count here: only the health can raise it.
+	"$CW_TOOL" check --no-names -w 1000000 -c 2000000 >"$CW_T/h.out" 2>"$CW_T/h.err"
+	rc=$?
+	if [ -n "$lower" ]; then
+		if [ $rc = 1 ] && grep -q '^CWSTAT WARNING - .*; counts are a lower bound: ' "$CW_T/h.out" &&
+		   grep -q " capped=$capped;;;0;1 unresolved=$unresolved;;;0 untracked=${untracked}c;;;0\$" "$CW_T/h.out"; then
+			ok "tool, $tag: check is WARNING below its thresholds, says why, perfdata"
+		else
+			fail "tool, $tag: check is WARNING below its thresholds, says why, perfdata" "rc=$rc"
+			diag_file "$CW_T/h.out"
+		fi
+		"$CW_TOOL" check --no-names -w 0 -c 0 >"$CW_T/h.out" 2>"$CW_T/h.err"
+		rc=$?
+		if [ $rc = 2 ] && grep -q '^CWSTAT CRITICAL - .*; counts are a lower bound: ' "$CW_T/h.out"; then
+			ok "tool, $tag: check above --crit stays CRITICAL, says why"
+		else
+			fail "tool, $tag: check above --crit stays CRITICAL, says why" "rc=$rc"
+			diag_file "$CW_T/h.out"
+		fi
+	elif [ $rc = 0 ] && grep -q '^CWSTAT OK - ' "$CW_T/h.out" &&
+	     ! grep -q 'lower bound' "$CW_T/h.out"; then
+		ok "tool, $tag: check is OK below its thresholds"
+	else
+		fail "tool, $tag: check is OK below its thresholds" "rc=$rc"
+		diag_file "$CW_T/h.out"
+	fi
+
+	# uid 65534 reads /proc/cwstat (its own netns) but not the health.
+	"$runas" 65534 65534 "$CW_TOOL" --no-names >"$CW_T/h.out" 2>"$CW_T/h.err"
+	rc=$?
+	"$runas" 65534 65534 "$CW_TOOL" -o json --no-names >"$CW_T/h.json" 2>>"$CW_T/h.err"
+	rc=$rc$?
+	"$runas" 65534 65534 "$CW_TOOL" check --no-names -w 1000000 >"$CW_T/h.chk" 2>>"$CW_T/h.err"
+	rc=$rc$?
+	if [ "$rc" = 000 ] && ! grep -Eq 'lower bound|cwstat/' "$CW_T/h.err" &&
+	   grep -q '"health":null}$' "$CW_T/h.json" &&
+	   grep -q '^CWSTAT OK - ' "$CW_T/h.chk" && ! grep -q 'capped=' "$CW_T/h.chk"; then
+		ok "tool, $tag: uid 65534 cannot read the health: no word of it, no error"
+	else
+		fail "tool, $tag: uid 65534 cannot read the health: no word of it, no error" "exit statuses $rc"
+		diag_file "$CW_T/h.err"
+		diag_file "$CW_T/h.json" 3
+		diag_file "$CW_T/h.chk"
+	fi
+}
+
 # ---- the ss oracle ----------------------------------------------------------
 
 # ss_dump NS OUT: every TCP socket of netns NS, one per line, with memory

@@ -89,10 +89,13 @@ fi
 # Idle times move between two reads, and sock_diag knows neither the
 # "sockets" count nor (live mode) the exact age:
 # everything else must be identical.
-# cwstat_info names the source, and only live mode has the age histogram.
+# cwstat_info names the source, only live mode has the age histogram, and
+# only the module has a health (cwstat_capped and the rest).
 comparable() {
 	grep -v -e '^#' -e oldest_idle -e oldest_seconds -e cwstat_tcp_ehash_sockets \
-		-e '^cwstat_info' -e '^cwstat_close_wait_age_seconds' "$1" | sort
+		-e '^cwstat_info' -e '^cwstat_close_wait_age_seconds' \
+		-e '^cwstat_capped ' -e '^cwstat_unresolved_sockets ' \
+		-e '^cwstat_untracked_total ' "$1" | sort
 }
 cw prom --no-names
 comparable "$out" >"$CW_T/module.prom"

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "duration.h"
 #include "escape.h"
+#include "health.h"
 
 const char *cw_status_name(enum cw_status st)
 {
@@ -141,6 +142,15 @@ void cw_check_eval(const struct cw_check *ck, const struct cw_rows *rows,
 			res->by_age = by_age;
 		}
 	}
+	res->rows_status = res->status;
+}
+
+void cw_check_health(struct cw_check_result *res, const struct cw_health *h)
+{
+	res->health = h && h->read ? h : NULL;
+	if (res->health && cw_health_lower_bound(h) &&
+	    res->status < CW_STATUS_WARNING)
+		res->status = CW_STATUS_WARNING;
 }
 
 /*
@@ -184,7 +194,7 @@ void cw_check_print(FILE *f, const struct cw_check *ck,
 		char wage[CW_DURATION_MAX_LEN];
 
 		cw_duration_format(cw_counts_age(&w->c), wage, sizeof(wage));
-		fprintf(f, "%s ", res->status ? "worst" : "largest");
+		fprintf(f, "%s ", res->rows_status ? "worst" : "largest");
 		print_label(f, w->label);
 		fprintf(f, ": %" PRIu64 " in CLOSE_WAIT, %s %s; %" PRIu64
 			" in total over %zu %s rows", w->c.close_wait,
@@ -194,8 +204,14 @@ void cw_check_print(FILE *f, const struct cw_check *ck,
 	if (total->close_wait)
 		fprintf(f, ", %s %s", total->has & CW_HAS_OLDEST ?
 			"oldest" : "longest idle", age);
-	if (res->status && res->by_age)
+	if (res->rows_status && res->by_age)
 		fputs(" (age above threshold)", f);
+	if (res->health && cw_health_lower_bound(res->health)) {
+		char why[256];
+
+		cw_health_why(res->health, why, sizeof(why));
+		fprintf(f, "; counts are a lower bound: %s", why);
+	}
 	fprintf(f, " | close_wait=%" PRIu64 ";", total->close_wait);
 	if (by == CW_BY_TOTAL) {
 		print_perf_range(f, ck->has_warn, &ck->warn);
@@ -219,8 +235,15 @@ void cw_check_print(FILE *f, const struct cw_check *ck,
 	fputc(';', f);
 	if (ck->max_age_crit)
 		fprintf(f, "%" PRIu64, ck->max_age_crit);
-	fprintf(f, ";0 recvq=%" PRIu64 "B;;;0 rmem=%" PRIu64 "B;;;0\n",
+	fprintf(f, ";0 recvq=%" PRIu64 "B;;;0 rmem=%" PRIu64 "B;;;0",
 		total->recvq_bytes, total->rmem_bytes);
+	/* untracked counts since load: UOM "c", a continuous counter. */
+	if (res->health)
+		fprintf(f, " capped=%d;;;0;1 unresolved=%" PRIu64
+			";;;0 untracked=%" PRIu64 "c;;;0",
+			res->health->capped ? 1 : 0, res->health->unresolved,
+			res->health->untracked_total);
+	fputc('\n', f);
 }
 
 void cw_check_print_row(FILE *f, enum cw_status st, const struct cw_row *r)

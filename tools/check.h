@@ -45,9 +45,12 @@ struct cw_check {
 };
 
 struct cw_check_result {
-	enum cw_status status;
-	const struct cw_row *worst;	/* the row that set the status */
+	enum cw_status status;		/* the plugin's: rows and health */
+	enum cw_status rows_status;	/* the rows' alone */
+	const struct cw_row *worst;	/* the row that set rows_status */
 	bool by_age;			/* ... through its age, not its count */
+	/* The module's health (cw_check_health()); NULL: none read. */
+	const struct cw_health *health;
 };
 
 /* One row's status; *@by_age (may be NULL): set through its age. */
@@ -57,6 +60,14 @@ enum cw_status cw_check_row(const struct cw_check *ck,
 /* Evaluate each row; the result names the worst one. */
 void cw_check_eval(const struct cw_check *ck, const struct cw_rows *rows,
 		   struct cw_check_result *res);
+
+/*
+ * The module's health, @h (NULL or unread: none): counts that are a lower
+ * bound (capped, unresolved) make the status at least WARNING, CRITICAL
+ * staying CRITICAL; cw_check_print() then says why, and adds the health
+ * to the perfdata whenever it was read.
+ */
+void cw_check_health(struct cw_check_result *res, const struct cw_health *h);
 
 /* "CWSTAT OK - ... | perfdata" and a newline. @total is the total row. */
 void cw_check_print(FILE *f, const struct cw_check *ck,

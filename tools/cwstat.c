@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "cwstat_format.h"
 #include "diag.h"
 #include "duration.h"
+#include "health.h"
 #include "output.h"
 #include "meta.h"
 #include "parse.h"
@@ -47,6 +49,7 @@ struct cw_source_opts {
 	bool all_netns;
 	bool no_names;
 	const char *runtime_root;	/* --runtime-root, NULL: "/" */
+	const char *sysfs;		/* --sysfs, NULL: CW_SYSFS_DIR */
 };
 
 /* Options shared by every subcommand that reads counts. */
@@ -62,6 +65,7 @@ enum {
 	OPT_MAX_AGE,
 	OPT_MAX_AGE_CRIT,
 	OPT_RUNTIME_ROOT,
+	OPT_SYSFS,
 };
 
 #define SOURCE_LONGOPTS \
@@ -70,6 +74,7 @@ enum {
 	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS }, \
 	{ "no-names", no_argument, NULL, OPT_NO_NAMES }, \
 	{ "runtime-root", required_argument, NULL, OPT_RUNTIME_ROOT }, \
+	{ "sysfs", required_argument, NULL, OPT_SYSFS }, \
 	{ "by", required_argument, NULL, OPT_BY }, \
 	{ "help", no_argument, NULL, 'h' }
 
@@ -98,6 +103,9 @@ static const char *const show_usage =
 "                       pod and container names\n"
 "  --runtime-root DIR   read containerd, CRI-O and Docker files under DIR\n"
 "                       (default /; also with --input)\n"
+"  --sysfs DIR          read the module's health (are the counts complete?)\n"
+"                       from DIR instead of " CW_SYSFS_DIR "\n"
+"                       (root only), e.g. a copy saved with an --input file\n"
 "\n"
 "show options:\n"
 "  -o, --output FMT     table (default), json, or prom (Prometheus text)\n"
@@ -138,7 +146,9 @@ static const char *const check_usage =
 "  -V, --version        print the version\n"
 "\n"
 "SOURCE options as for show: --input FILE, --source auto|module|diag,\n"
-"--all-netns, --no-names. See cwstat(8).\n";
+"--all-netns, --no-names, --runtime-root DIR, --sysfs DIR. Counts the\n"
+"module says are a lower bound (its table full, sockets it could not\n"
+"examine) make the status at least WARNING. See cwstat(8).\n";
 
 /* Read all of @fd; NULL with errno on failure. */
 static char *read_all(int fd, size_t *len)
@@ -182,6 +192,23 @@ static char *read_all(int fd, size_t *len)
 	}
 	*len = n;
 	return buf;
+}
+
+/*
+ * The module's health, just after its counts: from /sys/kernel/cwstat for
+ * the module's counts, from --sysfs for those or a saved copy. The files
+ * are root's: where they cannot be read, nothing is said of them, unless
+ * --sysfs asked for them.
+ */
+static void load_health(const struct cw_source_opts *so, struct cw_snapshot *s)
+{
+	struct cw_error err;
+
+	if (s->source != CW_SOURCE_MODULE && !so->sysfs)
+		return;
+	if (cw_health_read(&s->health, so->sysfs ? so->sysfs : CW_SYSFS_DIR,
+			   &err) && so->sysfs)
+		cw_warn("cannot read the module's health: %s", err.msg);
 }
 
 /*
@@ -237,6 +264,7 @@ static int load_snapshot(const struct cw_source_opts *so,
 	if (ret)
 		return CW_EXIT_INPUT;
 	s->source = src;
+	load_health(so, s);
 	return CW_EXIT_OK;
 
 diag:
@@ -319,6 +347,9 @@ static bool source_opt(int opt, const char *arg, struct cw_source_opts *so,
 	case OPT_RUNTIME_ROOT:
 		so->runtime_root = arg;
 		return true;
+	case OPT_SYSFS:
+		so->sysfs = arg;
+		return true;
 	}
 	return false;
 }
@@ -330,6 +361,8 @@ static const char *check_source_opts(const struct cw_source_opts *so)
 		return "--input and --source exclude each other";
 	if (so->all_netns && (so->input || so->source == SRC_MODULE))
 		return "--all-netns needs --source diag (the module shows every netns it may)";
+	if (so->sysfs && !so->input && so->source == SRC_DIAG)
+		return "--sysfs is the module's health, not sock_diag's (--source diag)";
 	return NULL;
 }
 
@@ -348,6 +381,19 @@ static void watch_sleep(uint64_t seconds)
 
 	while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+/*
+ * Under the table, counts that are a lower bound, why and what to do.
+ * json and prom carry the health in the document itself.
+ */
+static void health_notes(const struct cw_health *h)
+{
+	char notes[CW_HEALTH_NOTES][CW_HEALTH_NOTE_MAX];
+	size_t i, n = cw_health_notes(h, notes);
+
+	for (i = 0; i < n; i++)
+		cw_note_warn("%s", notes[i]);
 }
 
 static int show_once(const struct cw_source_opts *so,
@@ -377,6 +423,8 @@ static int show_once(const struct cw_source_opts *so,
 	ret = cw_output(stdout, &s, oo);
 	if (!ret && fflush(stdout))
 		ret = -1;
+	if (!ret && oo->format == CW_FMT_TABLE)
+		health_notes(&s.health);
 	if (ret) {
 		cw_warn("cannot write output: %s", strerror(errno));
 		ret = CW_EXIT_ERROR;
@@ -573,6 +621,11 @@ static void check_details(const struct cw_check *ck,
 		printf("source: %s\n", (size_t)s->source <
 		       sizeof(source_labels) / sizeof(source_labels[0]) ?
 		       source_labels[s->source] : "?");
+	if (verbose >= 3 && s->health.read)
+		printf("health: mode %s, capped %d, unresolved %" PRIu64
+		       ", untracked %" PRIu64 " since load\n", s->health.mode,
+		       s->health.capped ? 1 : 0, s->health.unresolved,
+		       s->health.untracked_total);
 	for (i = 0; i < rows->n; i++) {
 		const struct cw_row *r = &rows->v[i];
 		enum cw_status st = cw_check_row(ck, r, NULL);
@@ -712,6 +765,7 @@ static int cmd_check(int argc, char **argv)
 			cw_meta_free(m);
 	}
 	cw_check_eval(&ck, &rows, &res);
+	cw_check_health(&res, &s.health);
 	cw_check_print(stdout, &ck, &rows, &s.total, by, &res);
 	if (verbose)
 		check_details(&ck, &rows, &s, verbose);

@@ -49,6 +49,11 @@ void cw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * is the journal, as is on a terminal.
  */
 void cw_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * The same for what the operator should act on (counts that are only a
+ * lower bound): at warning priority when stderr is the journal.
+ */
+void cw_note_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * A usage error: the message and "Try 'cwstat CMD--help'." on stderr

@@ -49,21 +49,41 @@ static bool stderr_is_journal(void)
 	       (unsigned long long)st.st_ino == ino;
 }
 
+/*
+ * "<N>" makes the journal file the line at priority N
+ * (SyslogLevelPrefix=); elsewhere the line is as cw_warn() writes it.
+ */
+static void vnote(const char *prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void vnote(const char *prio, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s%s: ", stderr_is_journal() ? prio : "",
+		cw_progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cw_note(const char *fmt, ...)
 {
 	va_list ap;
 
 	/*
-	 * "<7>": the journal files the line at debug priority
-	 * (SyslogLevelPrefix=), so a timer's every run does not log it at
-	 * the default level; LogLevelMax=info drops it altogether.
+	 * Debug priority, so a timer's every run does not log it at the
+	 * default level; LogLevelMax=info drops it altogether.
 	 */
-	fprintf(stderr, "%s%s: ", stderr_is_journal() ? "<7>" : "",
-		cw_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vnote("<7>", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void cw_note_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vnote("<4>", fmt, ap);
+	va_end(ap);
 }
 
 int cw_usage_error(const char *cmd, const char *fmt, ...)

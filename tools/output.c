@@ -7,6 +7,7 @@
 
 #include "duration.h"
 #include "escape.h"
+#include "health.h"
 #include "output.h"
 
 /* Room for "containerd:" and 12 hex digits, or "pod:" and a uid. */
@@ -411,6 +412,26 @@ static void json_counts(struct out *o, const struct cw_counts *c)
 }
 
 /*
+ * The module's health (health.h), null where it was not read: not root,
+ * the sock_diag fallback, a saved copy without --sysfs.
+ */
+static void json_health(struct out *o, const struct cw_health *h)
+{
+	out_puts(o, ",\"health\":");
+	if (!h->read) {
+		out_puts(o, "null");
+		return;
+	}
+	out_puts(o, "{\"mode\":");
+	json_string(o, h->mode);
+	out_printf(o, ",\"capped\":%s,\"unresolved\":%" PRIu64
+		   ",\"untracked_total\":%" PRIu64 ",\"lower_bound\":%s}",
+		   h->capped ? "true" : "false", h->unresolved,
+		   h->untracked_total,
+		   cw_health_lower_bound(h) ? "true" : "false");
+}
+
+/*
  * The whole tree on one line. "version" is this document's layout, which
  * changes only as format v1 does: keys are added, never removed.
  */
@@ -469,7 +490,9 @@ static int put_json(struct out *o, const struct cw_snapshot *s,
 		}
 		out_puts(o, "]}");
 	}
-	out_puts(o, "]}\n");
+	out_puts(o, "]");
+	json_health(o, &s->health);
+	out_puts(o, "}\n");
 	return 0;
 }
 
@@ -732,6 +755,29 @@ static void prom_histogram(struct out *o, const struct prom_series *v,
 }
 
 /*
+ * The module's health where it could be read (root on the host): whether
+ * the counts are complete. Left out elsewhere, rather than 0s that would
+ * claim they are.
+ */
+static void prom_health(struct out *o, const struct cw_health *h)
+{
+	prom_family(o, "cwstat_capped",
+		    "1 while the module's live table is full (max_tracked) and sockets entering CLOSE_WAIT are not counted: every count is then a lower bound.",
+		    "gauge");
+	out_printf(o, "cwstat_capped %d\n", h->capped ? 1 : 0);
+	prom_family(o, "cwstat_unresolved_sockets",
+		    "Sockets in CLOSE_WAIT not counted because a process held their lock whenever the module's newest reconciliation looked: above 0, every count is a lower bound.",
+		    "gauge");
+	out_printf(o, "cwstat_unresolved_sockets %" PRIu64 "\n",
+		   h->unresolved);
+	prom_family(o, "cwstat_untracked_total",
+		    "Entries into CLOSE_WAIT that the module's live table could not track, since the module was loaded (tracked_overflow).",
+		    "counter");
+	out_printf(o, "cwstat_untracked_total %" PRIu64 "\n",
+		   h->untracked_total);
+}
+
+/*
  * Prometheus text format 0.0.4, for node_exporter's textfile collector:
  * no timestamps (the collector refuses them), each family's samples
  * together, and families with no rows still declared so that dashboards
@@ -772,6 +818,8 @@ static int put_prom(struct out *o, const struct cw_snapshot *s,
 		    "gauge");
 	out_printf(o, "cwstat_close_wait_sockets_all %" PRIu64 "\n",
 		   s->total.close_wait);
+	if (s->health.read)
+		prom_health(o, &s->health);
 	for (f = 0; f < sizeof(prom_cgroup_families) /
 	     sizeof(prom_cgroup_families[0]); f++) {
 		if (f == PV_OLDEST && !has_oldest)

@@ -56,12 +56,26 @@ enum cw_source {
 	CW_SOURCE_DIAG,		/* sock_diag */
 };
 
+/*
+ * The module's word on its counts, from /sys/kernel/cwstat (health.h):
+ * read only for the module's counts (or with --sysfs), and only where the
+ * files can be read. Unread, it says nothing either way.
+ */
+struct cw_health {
+	bool read;
+	char mode[8];			/* "live" or "scan" */
+	bool capped;			/* table at max_tracked, misses */
+	uint64_t unresolved;		/* CLOSE_WAIT, lock held, uncounted */
+	uint64_t untracked_total;	/* tracked_overflow since load */
+};
+
 struct cw_snapshot {
 	unsigned int version;	/* format version of the input */
 	enum cw_source source;
 	struct cw_counts total;
 	struct cw_netns *netns;
 	size_t nnetns;
+	struct cw_health health;
 };
 
 /* Append rows; they return NULL (errno ENOMEM) on allocation failure. */

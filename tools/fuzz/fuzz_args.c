@@ -9,7 +9,9 @@
  *  - a range that parses alerts exactly as the plugin guidelines define
  *    it, at and around both bounds;
  *  - whatever is refused leaves no half-filled result behind that the
- *    caller could use (the parsers return an error).
+ *    caller could use (the parsers return an error);
+ *  - a health file's value (health.c) that parses is digits, or a word of
+ *    a-z, and a trailing newline, and the number is strtoull's.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "check.h"
 #include "cwstat.h"
 #include "duration.h"
+#include "health.h"
 #include "meta.h"
 #include "rows.h"
 #include "fuzz/fuzz.h"
@@ -79,6 +82,28 @@ static void range(const char *s)
 		ASSERT(cw_range_alerts(&r, probes[i]) == alerts(&r, probes[i]));
 }
 
+/* @len bytes of @s, NULs included, as read(2) gives a health file. */
+static void health_value(const char *s, size_t len)
+{
+	char word[8], digits[32];
+	uint64_t v;
+	size_t i, n = len && s[len - 1] == '\n' ? len - 1 : len;
+
+	if (!cw_health_parse_u64(s, len, &v)) {
+		ASSERT(n >= 1 && n <= 20);
+		for (i = 0; i < n; i++)
+			ASSERT(s[i] >= '0' && s[i] <= '9');
+		memcpy(digits, s, n);
+		digits[n] = '\0';
+		ASSERT(v == strtoull(digits, NULL, 10));
+	}
+	if (!cw_health_parse_word(s, len, word, sizeof(word))) {
+		ASSERT(n >= 1 && n < sizeof(word) && strlen(word) == n);
+		for (i = 0; i < n; i++)
+			ASSERT(word[i] >= 'a' && word[i] <= 'z');
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum cw_format fmt;
@@ -92,7 +117,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
+	case 5:
+		health_value(s, size - 1);
+		break;
 	case 4: {
 		/* The runtime files' JSON reader (meta.c), on anything. */
 		static const char *const path[] = { "annotations", "x" };

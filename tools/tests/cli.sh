@@ -376,6 +376,145 @@ else
 	not_ok "check --by container names containers by id and pod, not by path" "$out"
 fi
 
+# ---- the module's health (--sysfs) ------------------------------------------
+# The health files of /sys/kernel/cwstat, as the module writes them. A
+# saved copy (--input) gets its health only from --sysfs; the module's
+# counts get it from /sys/kernel/cwstat, which the VM tests exercise.
+# mksys DIR MODE CAPPED UNRESOLVED TRACKED_OVERFLOW
+mksys() {
+	mkdir -p "$1"
+	echo "$2" >"$1/mode"
+	echo "$3" >"$1/capped"
+	echo "$4" >"$1/unresolved"
+	echo "$5" >"$1/tracked_overflow"
+}
+mksys "$tmp/sys-ok" live 0 0 4
+mksys "$tmp/sys-capped" live 1 0 76
+mksys "$tmp/sys-unres" live 0 3 0
+mksys "$tmp/sys-both" live 1 1 5
+mksys "$tmp/sys-bad" live yes 0 0
+
+run --input "$live" -o json
+if [[ $rc -eq 0 && -z $err && $(jq -c '[has("health"), .health]' <<<"$out") == '[true,null]' ]]; then
+	ok "health: a saved copy without --sysfs has none (json health null), no note"
+else
+	not_ok "health: a saved copy without --sysfs has none (json health null), no note" "rc=$rc" "$out" "$err"
+fi
+run --input "$live" --sysfs "$tmp/sys-ok"
+if [[ $rc -eq 0 && -z $err ]] && grep -Eq '^total +12 ' <<<"$out"; then
+	ok "health ok: the table and no note"
+else
+	not_ok "health ok: the table and no note" "rc=$rc" "$err"
+fi
+run --input "$live" --sysfs "$tmp/sys-capped"
+if [[ $rc -eq 0 ]] && grep -Eq '^total +12 ' <<<"$out" && [[ $(wc -l <<<"$err") -eq 1 ]] &&
+	grep -qx "cwstat: counts are a lower bound: the module's table is full (max_tracked), so sockets entering CLOSE_WAIT are not counted (76 missed since load); load the module with a larger max_tracked" <<<"$err"; then
+	ok "health capped: the table, then a note on stderr: lower bound, why, what to do"
+else
+	not_ok "health capped: the table, then a note on stderr: lower bound, why, what to do" "rc=$rc" "$err"
+fi
+run --input "$live" --sysfs "$tmp/sys-unres"
+if [[ $rc -eq 0 && $(wc -l <<<"$err") -eq 1 ]] &&
+	grep -qx "cwstat: counts are a lower bound: 3 sockets in CLOSE_WAIT are not counted, a process held their lock whenever the newest reconciliation looked; the module looks again later, or ask it now: echo 1 > /sys/kernel/cwstat/reconcile" <<<"$err"; then
+	ok "health unresolved: a note with the number, why, what to do"
+else
+	not_ok "health unresolved: a note with the number, why, what to do" "rc=$rc" "$err"
+fi
+run show --input "$live" --sysfs "$tmp/sys-both" --by total
+if [[ $rc -eq 0 && $(wc -l <<<"$err") -eq 2 ]] && grep -q '^cwstat show: counts are a lower bound: the module.s table is full' <<<"$err" &&
+	grep -q '^cwstat show: counts are a lower bound: 1 socket in CLOSE_WAIT is not counted, a process held its lock ' <<<"$err"; then
+	ok "health capped and unresolved: a note for each"
+else
+	not_ok "health capped and unresolved: a note for each" "rc=$rc" "$err"
+fi
+: >"$tmp/jerr"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$tmp/jerr") "$cw" --input "$live" --sysfs "$tmp/sys-capped" >/dev/null 2>>"$tmp/jerr"
+if grep -q "^<4>cwstat: counts are a lower bound: " "$tmp/jerr"; then
+	ok "health: in the journal the note is at warning priority"
+else
+	not_ok "health: in the journal the note is at warning priority" "$(cat "$tmp/jerr")"
+fi
+run --input "$live" --sysfs "$tmp/sys-capped" -o json
+want='{"mode":"live","capped":true,"unresolved":0,"untracked_total":76,"lower_bound":true}'
+if [[ $rc -eq 0 && -z $err && $(jq -c .health <<<"$out") == "$want" && $(jq -r .total.close_wait <<<"$out") == 12 ]]; then
+	ok "health: json has the health object, and no note"
+else
+	not_ok "health: json has the health object, and no note" "rc=$rc" "$(jq -c .health <<<"$out")" "$err"
+fi
+run --input "$live" --sysfs "$tmp/sys-ok" -o json
+want='{"mode":"live","capped":false,"unresolved":0,"untracked_total":4,"lower_bound":false}'
+if [[ $rc -eq 0 && $(jq -c .health <<<"$out") == "$want" ]]; then
+	ok "health ok: json health with lower_bound false"
+else
+	not_ok "health ok: json health with lower_bound false" "$(jq -c .health <<<"$out")"
+fi
+run prom --input "$live" --sysfs "$tmp/sys-capped"
+if [[ $rc -eq 0 && -z $err ]] && grep -qx 'cwstat_capped 1' <<<"$out" &&
+	grep -qx 'cwstat_unresolved_sockets 0' <<<"$out" && grep -qx 'cwstat_untracked_total 76' <<<"$out" &&
+	grep -qx '# TYPE cwstat_capped gauge' <<<"$out" && grep -qx '# TYPE cwstat_unresolved_sockets gauge' <<<"$out" &&
+	grep -qx '# TYPE cwstat_untracked_total counter' <<<"$out" && grep -q '^# HELP cwstat_capped ' <<<"$out" &&
+	lint=$(promtool check metrics <<<"$out" 2>&1); then
+	ok "health: prom cwstat_capped, cwstat_unresolved_sockets, cwstat_untracked_total (promtool clean)"
+else
+	not_ok "health: prom cwstat_capped, cwstat_unresolved_sockets, cwstat_untracked_total (promtool clean)" "rc=$rc" "$(grep -e capped -e unresolved -e untracked <<<"$out")" "${lint:-}" "$err"
+fi
+run prom --input "$live" --sysfs "$tmp/sys-ok" --by total
+if [[ $rc -eq 0 ]] && grep -qx 'cwstat_capped 0' <<<"$out" && grep -qx 'cwstat_untracked_total 4' <<<"$out"; then
+	ok "health ok: prom still exports the gauges, at 0"
+else
+	not_ok "health ok: prom still exports the gauges, at 0" "$out"
+fi
+run prom --input "$live"
+if [[ $rc -eq 0 ]] && ! grep -Eq 'cwstat_(capped|unresolved_sockets|untracked_total)' <<<"$out"; then
+	ok "health: prom without a health has no health families"
+else
+	not_ok "health: prom without a health has no health families" "$out"
+fi
+expect "health capped: check below its thresholds is WARNING, says why, perfdata" 1 \
+	"^CWSTAT WARNING - 12 sockets in CLOSE_WAIT, oldest 2h0m; counts are a lower bound: the module's table is full \(max_tracked\) \| close_wait=12;100;200;0 oldest=7200s;;;0 recvq=2048B;;;0 rmem=12288B;;;0 capped=1;;;0;1 unresolved=0;;;0 untracked=76c;;;0$" '' \
+	-- check --input "$live" --sysfs "$tmp/sys-capped" -w 100 -c 200
+expect "health capped: check above --crit stays CRITICAL, says why" 2 \
+	'^CWSTAT CRITICAL - 12 sockets in CLOSE_WAIT, oldest 2h0m; counts are a lower bound: ' '' \
+	-- check --input "$live" --sysfs "$tmp/sys-capped" -w 5 -c 10
+expect "health capped: check above --warn is WARNING, says why" 1 \
+	'^CWSTAT WARNING - 12 sockets in CLOSE_WAIT, oldest 2h0m; counts are a lower bound: ' '' \
+	-- check --input "$live" --sysfs "$tmp/sys-capped" -w 10 -c 100
+expect "health unresolved: check is WARNING and names the sockets" 1 \
+	'^CWSTAT WARNING - .*; counts are a lower bound: 3 sockets in CLOSE_WAIT not examined \(a process held their lock\) \| .* capped=0;;;0;1 unresolved=3;;;0 untracked=0c;;;0$' '' \
+	-- check --input "$live" --sysfs "$tmp/sys-unres" -w 100
+expect "health both: check gives both reasons" 1 \
+	"; counts are a lower bound: the module's table is full \(max_tracked\) and 1 socket in CLOSE_WAIT not examined \(a process held its lock\) \|" '' \
+	-- check --input "$live" --sysfs "$tmp/sys-both" -w 100
+expect "health ok: check OK, health perfdata, no word of a lower bound" 0 \
+	'^CWSTAT OK - 12 sockets in CLOSE_WAIT, oldest 2h0m \| .* capped=0;;;0;1 unresolved=0;;;0 untracked=4c;;;0$' '' \
+	-- check --input "$live" --sysfs "$tmp/sys-ok" -w 100
+expect "health capped, check --by netns: the rows are fine, the largest is named" 1 \
+	'^CWSTAT WARNING - largest netns 4026531840: 8 in CLOSE_WAIT, .*; counts are a lower bound: ' '' \
+	-- check --input "$live" --sysfs "$tmp/sys-capped" --by netns -w 100 --no-names
+run check --input "$live" --sysfs "$tmp/sys-capped" -w 100 -vvv
+if grep -qx 'health: mode live, capped 1, unresolved 0, untracked 76 since load' <<<"$out"; then
+	ok "health: check -vvv shows it"
+else
+	not_ok "health: check -vvv shows it" "$out"
+fi
+run --input "$live" --sysfs "$tmp/nope" -o json
+if [[ $rc -eq 0 && $(jq -c .health <<<"$out") == null ]] &&
+	grep -q "^cwstat: cannot read the module's health: $tmp/nope/" <<<"$err"; then
+	ok "health: --sysfs that cannot be read: a note, no health, exit 0"
+else
+	not_ok "health: --sysfs that cannot be read: a note, no health, exit 0" "rc=$rc" "$err"
+fi
+run --input "$live" --sysfs "$tmp/sys-bad" -o json
+if [[ $rc -eq 0 && $(jq -c .health <<<"$out") == null ]] && grep -q "sys-bad/capped" <<<"$err"; then
+	ok "health: a malformed health file: a note naming it, no health, exit 0"
+else
+	not_ok "health: a malformed health file: a note naming it, no health, exit 0" "rc=$rc" "$err"
+fi
+expect "health: check with --sysfs that cannot be read is still a check" 0 '^CWSTAT OK - 12 ' '' \
+	-- check --input "$live" --sysfs "$tmp/nope" -w 100
+expect "--sysfs with --source diag is a usage error" 2 '' 'sysfs' -- --sysfs "$tmp/sys-ok" --source diag
+expect "check: --sysfs with --source diag is UNKNOWN" 3 '^CWSTAT UNKNOWN - .*sysfs' '' -- check --sysfs "$tmp/sys-ok" --source diag -w 1
+
 # ---- watch on a terminal ----------------------------------------------------
 # script(1) gives the tool a terminal; sock_diag of this host is the live
 # source (the module cannot load here). Ctrl-C is SIGINT to the tool.

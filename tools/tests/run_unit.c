@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 		{ "check", test_check },
 		{ "diag", test_diag },
 		{ "reap", test_reap },
+		{ "health", test_health },
 	};
 	size_t i;
 

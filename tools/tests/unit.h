@@ -29,5 +29,6 @@ void test_output(void);
 void test_check(void);
 void test_diag(void);
 void test_reap(void);
+void test_health(void);
 
 #endif
