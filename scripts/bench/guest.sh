@@ -7,6 +7,11 @@
 #   info KEY VALUE...             facts about the guest and the module
 #   memlat miss_ns=X seq8_ns=Y     the memory-bound floor's inputs
 #   churn CONFIG RUN RATE          connections/s, CONFIG none|live|scan
+#   icount CONFIG RUN NS CONNS SECONDS IDLE_NS
+#                                  the churn in guest time (PHASE=icount):
+#                                  guest-ns per connection, CONFIG
+#                                  none|scan|live|spinK (the test build,
+#                                  live, probe_spin=K)
 #   made N CW SOCKETS SECONDS      sockets made up to total N
 #   time N METHOD RUN US [STATS]   one timed run
 #   count N METHOD COUNT           CLOSE_WAIT sockets that METHOD found
@@ -15,6 +20,8 @@
 # Lines starting with "#" are progress.
 
 . /etc/cwstat-bench.conf
+# the module's test build (probe_spin), for PHASE=icount
+TKO=/lib/cwstat/cwstat-test.ko
 
 KO=/lib/cwstat/cwstat.ko
 B=/tmp/bench
@@ -120,6 +127,118 @@ settle() {
 meminfo() {
 	awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo
 }
+
+# ---------------------------------------------------------------- icount
+# PHASE=icount: a boot of its own under qemu -icount shift=0,sleep=off on
+# one vCPU (scripts/bench/run), where the guest's clock advances one ns
+# per instruction it executes. Only the churn runs, as a fixed number of
+# connections per round (cw_bench_churn -n): its guest time is the
+# instructions the whole guest spent on them, whatever the host's load.
+
+# nohz's idle time of CPU 0 (ns) from /proc/timer_list, 0 if none. With
+# sleep=off an idle guest's clock jumps to its next timer: a churn that
+# idled would count that jump as work, so each run reports its idle time.
+idle_ns() {
+	awk '/^cpu: 0/ { c = 1 } c && $1 == ".idle_sleeptime" { v = $3; exit }
+		END { print v + 0 }' /proc/timer_list
+}
+
+# the loaded module's version
+modver() {
+	v=$(val "$SYS/version")
+	[ "$v" != - ] || v=$(val /sys/module/cwstat/version)
+	echo "$v"
+}
+
+# icount_load CONFIG
+icount_load() {
+	case $1 in
+	none) unload ;;
+	scan) load_scan ;;
+	live) load_live ;;
+	spin*)
+		unload
+		insmod "$TKO" mode=live probe_spin="${1#spin}" ||
+			die "insmod $TKO probe_spin=${1#spin}"
+		;;
+	*) die "unknown icount configuration $1" ;;
+	esac
+}
+
+icount_phase() {
+	echo "info kernel $(uname -r)"
+	echo "info cpu $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+	echo "info cpus $(grep -c '^processor' /proc/cpuinfo)"
+	echo "info mem_kb $(meminfo MemTotal)"
+	echo "info clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	echo "info icount $ICOUNT_OPTS"
+	echo "info spin_insns_per_iter $SPIN_INSNS"
+	echo "info config rounds=$ICOUNT_ROUNDS conns=$ICOUNT_CONNS warm=$ICOUNT_WARM configs=$ICOUNT_CONFIGS"
+	insmod "$KO" || die "insmod $KO"
+	LIVE=0
+	[ -r "$PARAMS/mode" ] && LIVE=1
+	echo "info module_version $(modver)"
+	echo "info live $LIVE"
+	unload
+	if [ -f "$TKO" ]; then
+		insmod "$TKO" || die "insmod $TKO"
+		echo "info test_module_version $(modver)"
+		echo "info test_probe_spin $(val "$PARAMS/probe_spin")"
+		unload
+	fi
+
+	# The idle meter's own check: a second of sleep should read as about
+	# 1e9 ns idle; 0 would mean the meter sees nothing, and the runs'
+	# zeros would prove nothing.
+	i0=$(idle_ns)
+	sleep 1
+	i1=$(idle_ns)
+	echo "info idle_check_ns $((i1 - i0))"
+
+	sysctl -q -w net.ipv4.ip_local_port_range="10000 65000"
+	ip netns add churn || die "ip netns add churn"
+	ip -n churn link set lo up
+	# No TIME_WAIT sockets: their number and their expiry would carry
+	# one round's history into the next one's cost. The client's
+	# TIME_WAIT is not on the probe's path (the server's socket is what
+	# passes through CLOSE_WAIT).
+	ip netns exec churn sysctl -q -w net.ipv4.tcp_max_tw_buckets=0 ||
+		die "tcp_max_tw_buckets"
+	say "icount churn: $ICOUNT_ROUNDS rounds x $ICOUNT_CONNS connections per configuration ($ICOUNT_CONFIGS)"
+	cw_bench_churn -P 1 -n "$ICOUNT_CONNS" -N /run/netns/churn >/dev/null ||
+		die "icount churn warm-up"
+	configs=$ICOUNT_CONFIGS
+	r=1
+	while [ "$r" -le "$ICOUNT_ROUNDS" ]; do
+		for cfg in $configs; do
+			icount_load "$cfg"
+			# A few connections after the load (a live pool that
+			# grows), then a second of guest time, free when idle
+			# under sleep=off, for the deferred work of the load
+			# to end before the count starts.
+			cw_bench_churn -P 1 -n "$ICOUNT_WARM" -N /run/netns/churn >/dev/null ||
+				die "icount churn $cfg warm-up"
+			sleep 1
+			i0=$(idle_ns)
+			out=$(cw_bench_churn -P 1 -n "$ICOUNT_CONNS" -N /run/netns/churn) ||
+				die "icount churn $cfg run $r"
+			i1=$(idle_ns)
+			echo "$out" | awk -v c="$cfg" -v r="$r" -v i="$((i1 - i0))" '{
+				for (k = 2; k <= NF; k++) { split($k, a, "="); v[a[1]] = a[2] }
+				print "icount", c, r, v["ns_per_conn"], v["conns"], v["seconds"], i }'
+		done
+		# rotate the order, so that no configuration always follows
+		# the same one
+		configs="${configs#* } ${configs%% *}"
+		r=$((r + 1))
+	done
+	unload
+	ip netns del churn
+	say "done"
+	exit $failed
+}
+
+[ "${PHASE:-}" != icount ] || icount_phase
 
 # ---------------------------------------------------------------- facts
 
