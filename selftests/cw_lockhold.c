@@ -168,6 +168,11 @@ int main(int argc, char **argv)
 		cw_die("mmap: %s", strerror(errno));
 	/* Not UFFD_USER_MODE_ONLY: the fault we want is a kernel one. */
 	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	/* Exit status 4: a kernel without CONFIG_USERFAULTFD, for a skip. */
+	if (uffd < 0 && errno == ENOSYS) {
+		fprintf(stderr, "cw_lockhold: userfaultfd: not in this kernel (CONFIG_USERFAULTFD)\n");
+		exit(4);
+	}
 	if (uffd < 0)
 		cw_die("userfaultfd: %s (as root? vm.unprivileged_userfaultfd?)",
 		       strerror(errno));

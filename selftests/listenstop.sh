@@ -44,8 +44,9 @@ diag "cw_qchurn: $(cat "$CW_T/qchurn.done" 2>/dev/null), $(cat "$CW_T/reconciles
 assert_eq "cw_qchurn ran" "$rc" 0
 diag_file "$CW_T/qchurn.err"
 rounds=$(sed -n 's/.*rounds=\([0-9]*\).*/\1/p' "$CW_T/qchurn.done" 2>/dev/null)
-assert_ge "at least 10 rounds of 4 listeners closed with 40 children" \
-	"${rounds:-0}" 10
+# A floor on throughput: the debug kernel lowers it (CW_CHURN_FLOOR_PCT).
+assert_ge "at least $(churn_floor 10) rounds of 4 listeners closed with 40 children" \
+	"${rounds:-0}" "$(churn_floor 10)"
 assert_ge "at least 3 reconciliations during them" "$(cat "$CW_T/reconciles")" 3
 
 if dmesg | grep -E 'WARNING:|BUG:|inet_csk_listen_stop' >"$CW_T/warn"; then
