@@ -761,15 +761,16 @@ static void cwstat_enter(const struct sock *sk)
 }
 
 /*
- * @nr_free entries are free: repair what was missed for the lack of them,
- * once there is room for it (or for a good part of it).
+ * Repair what was missed for the lack of free entries, once there is room
+ * for it (or for a good part of it). Nothing was missed except at the
+ * cap: only then is the sum over the CPUs' caches paid for.
  */
-static void cwstat_room_kick(unsigned int nr_free)
+static void cwstat_room_kick(void)
 {
 	u64 pending = atomic64_read(&cwstat_overflow_pending);
 
 	if (unlikely(pending) &&
-	    nr_free >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
+	    cwstat_pool_free_count() >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
 		cwstat_repair_kick();
 }
 
@@ -781,9 +782,7 @@ static void cwstat_leave(const struct sock *sk)
 	if (!t)
 		return;
 	cwstat_pool_put(t);
-	/* Only at the cap: the sum of the caches is no hot-path cost then. */
-	if (unlikely(atomic64_read(&cwstat_overflow_pending)))
-		cwstat_room_kick(cwstat_pool_free_count());
+	cwstat_room_kick();
 }
 
 /*
@@ -1708,7 +1707,7 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 	if (rc.unresolved || (rc.untracked && !capped))
 		cwstat_repair_kick();
 	else if (capped)
-		cwstat_room_kick(cwstat_pool_free_count());
+		cwstat_room_kick();
 	return 0;
 }
 

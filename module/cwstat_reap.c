@@ -265,12 +265,6 @@ static int cwstat_reap_write(struct file *file, char *buf, size_t size)
 			return -EPERM;
 	}
 
-	if (!cwstat_reap_src->ages) {
-		pr_info_ratelimited("reap: refused, mode=%s has no time in CLOSE_WAIT; load with mode=live\n",
-				    cwstat_reap_src->name);
-		return -EOPNOTSUPP;
-	}
-
 	req.test_delay_ms = min(reap_delay_ms, 1000U);
 	if (req.all_ns || req.ns != net->ns.inum) {
 		if (down_write_killable(&cwstat_reap_rwsem))
@@ -291,6 +285,10 @@ static int cwstat_reap_write(struct file *file, char *buf, size_t size)
 		mutex_unlock(&rn->lock);
 		up_read(&cwstat_reap_rwsem);
 	}
+	/* The source says whether it can reap: scan mode has no ages. */
+	if (err == -EOPNOTSUPP)
+		pr_info_ratelimited("reap: refused, mode=%s has no time in CLOSE_WAIT; load with mode=live\n",
+				    cwstat_reap_src->name);
 	if (err)
 		return err;
 	cwstat_reap_log(&req, &res);
