@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "health.h"
+#include "parse.h"
 
 /* Longer than anything the module writes: "%llu\n" is 21 bytes at most. */
 #define HEALTH_FILE_MAX	64
@@ -21,21 +22,10 @@ static size_t strip_newline(const char *buf, size_t len)
 
 int cw_health_parse_u64(const char *buf, size_t len, uint64_t *v)
 {
-	uint64_t n = 0;
-	size_t i;
-
 	len = strip_newline(buf, len);
 	if (len == SIZE_MAX || len > 20)
 		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned int d = (unsigned char)buf[i] - '0';
-
-		if (d > 9 || n > (UINT64_MAX - d) / 10)
-			return -1;
-		n = n * 10 + d;
-	}
-	*v = n;
-	return 0;
+	return cw_parse_u64(buf, len, v) == CW_U64_OK ? 0 : -1;
 }
 
 int cw_health_parse_word(const char *buf, size_t len, char *word,

@@ -232,31 +232,29 @@ static bool token_is(const char *s, size_t n, const char *word)
 	return strlen(word) == n && !memcmp(s, word, n);
 }
 
-enum { U64_OK, U64_BAD, U64_RANGE };
-
 /* Decimal digits only: the module prints %llu, never a sign or space. */
-static int parse_u64(const char *s, size_t n, uint64_t *v)
+int cw_parse_u64(const char *s, size_t n, uint64_t *v)
 {
 	uint64_t x = 0;
 	bool range = false;
 	size_t i;
 
 	if (!n)
-		return U64_BAD;
+		return CW_U64_BAD;
 	for (i = 0; i < n; i++) {
 		unsigned int d = (unsigned char)s[i] - '0';
 
 		if (d > 9)
-			return U64_BAD;
+			return CW_U64_BAD;
 		/* Keep looking for a non-digit, the more basic error. */
 		if (x > (UINT64_MAX - d) / 10)
 			range = true;
 		x = x * 10 + d;
 	}
 	if (range)
-		return U64_RANGE;
+		return CW_U64_RANGE;
 	*v = x;
-	return U64_OK;
+	return CW_U64_OK;
 }
 
 static int read_number(struct parser *p, const char *key, const char *s,
@@ -264,10 +262,10 @@ static int read_number(struct parser *p, const char *key, const char *s,
 {
 	struct quoted q;
 
-	switch (parse_u64(s, n, v)) {
-	case U64_OK:
+	switch (cw_parse_u64(s, n, v)) {
+	case CW_U64_OK:
 		return 0;
-	case U64_RANGE:
+	case CW_U64_RANGE:
 		return fail(p, p->line,
 			    "%s=%s is too large, expected at most %" PRIu64,
 			    key, quote(&q, s, n), UINT64_MAX);
@@ -393,7 +391,7 @@ static int parse_version(struct parser *p, const char *s, size_t n)
 	if (len < plen || memcmp(s, prefix, plen))
 		return fail(p, p->line, "%s found, expected " VERSION_LINE,
 			    quote(&q, s, len));
-	if (parse_u64(s + plen, len - plen, &v) != U64_OK)
+	if (cw_parse_u64(s + plen, len - plen, &v) != CW_U64_OK)
 		return fail(p, p->line, "bad version %s, expected " VERSION_LINE,
 			    quote(&q, s + plen, len - plen));
 	/* Before the rest of the line: a later version may add to it. */

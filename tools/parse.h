@@ -9,6 +9,14 @@
 #include "snapshot.h"
 
 /*
+ * A decimal number of @n bytes at @s, digits only (no sign, space or
+ * newline), into *@v: CW_U64_OK, else CW_U64_BAD (empty, or not a digit)
+ * or CW_U64_RANGE (above UINT64_MAX); *@v is set only on CW_U64_OK.
+ */
+enum { CW_U64_OK, CW_U64_BAD, CW_U64_RANGE };
+int cw_parse_u64(const char *s, size_t n, uint64_t *v);
+
+/*
  * Parse the whole document @buf[0..@len) (not NUL-terminated; a NUL byte
  * in it is an error). @name names the input in messages. Returns 0 and
  * fills @out (output only: it is overwritten, not freed first; release it

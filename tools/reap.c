@@ -20,6 +20,7 @@
 #include "cwstat_format.h"
 #include "diag.h"
 #include "duration.h"
+#include "parse.h"
 #include "reap.h"
 #include "sockets.h"
 
@@ -106,21 +107,15 @@ int cw_reap_parse_result(const char *text, struct cw_reap_res *r)
 
 		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 			size_t kl = strlen(keys[k]);
-			const char *p = line + kl + 1;
-			uint64_t v = 0;
 
 			if (len <= kl + 1 || strncmp(line, keys[k], kl) ||
 			    line[kl] != ' ')
 				continue;
 			if (seen & (1U << k))
 				return -1;
-			for (; p < line + len; p++) {
-				if (*p < '0' || *p > '9' ||
-				    v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
-					return -1;
-				v = v * 10 + (uint64_t)(*p - '0');
-			}
-			*vals[k] = v;
+			if (cw_parse_u64(line + kl + 1, len - kl - 1,
+					 vals[k]) != CW_U64_OK)
+				return -1;
 			seen |= 1U << k;
 		}
 		line += len;
