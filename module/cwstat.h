@@ -276,7 +276,12 @@ struct cwstat_source {
 extern const struct cwstat_source cwstat_live_source;
 extern const struct cwstat_source cwstat_scan_source;
 
-/* Live mode's parameters (cwstat_main.c sets them before init). */
+/*
+ * Live mode's parameters (cwstat_main.c sets them before init); max_tracked
+ * bounds the tracked sockets, and so live mode's memory.
+ */
+#define CWSTAT_MAX_TRACKED_MIN	1024U
+#define CWSTAT_MAX_TRACKED_MAX	(16U << 20)
 extern unsigned int cwstat_max_tracked;
 extern unsigned int cwstat_reconcile_period_s;
 

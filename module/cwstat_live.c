@@ -18,17 +18,19 @@
  * own RCU read-side section where it needs one (cwstat_count_add()).
  *
  * Lock order, outermost first: a socket's spinlock (sk_lock.slock), then a
- * bucket lock or cwstat_pool_lock, never both. The probe runs inside the
+ * group lock (the table's) or a free-entry lock, never both. The probe runs inside the
  * first; the reconciliation takes it with bh_lock_sock() and never waits for
  * a socket's owner (cwstat_examine()). cwstat_reconcile_mutex and
  * cwstat_grow_mutex are taken with no socket lock held.
  */
+#include <linux/bits.h>
 #include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/delay.h>
 #include <linux/hash.h>
 #include <linux/jiffies.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -63,11 +65,11 @@ struct cwstat_reaper {
 
 /*
  * One socket in CLOSE_WAIT. Every field but gen and reaper is written
- * before the entry is linked into a bucket and not changed while it is
- * linked; gen and reaper change under the bucket lock.
+ * before the entry is linked into a chain and not changed while it is
+ * linked; gen and reaper change under the chain's group lock.
  */
 struct cwstat_track {
-	struct hlist_node node;		/* in its bucket, or in the free pool */
+	struct hlist_node node;		/* in its chain, or in the free pool */
 	const struct sock *sk;
 	struct cgroup *cgrp;		/* the socket's; the socket pins it */
 	u64 entered_ns;			/* boottime at which it entered CLOSE_WAIT */
@@ -77,20 +79,30 @@ struct cwstat_track {
 };
 
 /*
- * The table: tracked sockets hashed by address. Each bucket has a raw
- * spinlock, taken with interrupts disabled by everyone (probe, readers,
- * reconciliation). Raw, because the probe may run with preemption
+ * The table: tracked sockets hashed by address into chains, one chain per
+ * entry at max_tracked, so that a chain walked with interrupts off (on
+ * PREEMPT_RT too) holds about one entry even when the table is full. The
+ * chains come in groups of CWSTAT_GROUP_SIZE; each group has a raw
+ * spinlock, which guards its chains and its count of entries, taken with
+ * interrupts disabled by everyone (probe, readers, reconciliation). The
+ * count lets a walk of the table (a read, a reap, a sweep) skip an empty
+ * group with one load: it costs the groups (max_tracked / 64 of them) and
+ * the chains of the occupied ones, not a look at every chain. A group is
+ * about 520 bytes, so two groups' locks never share a cache line, and with
+ * 4096 groups (the default) CPUs touching different sockets rarely meet on
+ * one. Raw, because the probe may run with preemption
  * disabled (up to 6.12), where a spinlock_t would sleep on PREEMPT_RT; interrupts off, because the
  * probe runs in softirq context and could otherwise interrupt a
- * process-context holder of the same lock on the same CPU. No bucket lock is
+ * process-context holder of the same lock on the same CPU. No group lock is
  * ever held while another lock is taken, except cgroup_get() (per-cpu) by
- * the reader. A bucket lock may be taken inside a socket's spinlock (the
+ * the reader. A group lock may be taken inside a socket's spinlock (the
  * probe; the reconciliation under bh_lock_sock()), never the reverse.
- * chain is guarded by lock; an entry is linked by the probe, or by a
- * reconciliation holding its socket's spinlock unowned, and unlinked by
- * the probe, the sweep of a reconciliation or unload.
+ * An entry is linked by the probe, or by a reconciliation holding its
+ * socket's spinlock unowned, and unlinked by the probe, the sweep of a
+ * reconciliation or unload. Walks hold a group's lock for one chain at a
+ * time.
  *
- * Why a reader holding a bucket lock may read the fields of the sockets in
+ * Why a reader holding a group lock may read the fields of the sockets in
  * it (rcv_nxt, copied_seq, sk_rmem_alloc, rcv_tstamp, the cgroup):
  *
  * A TCP socket is freed only after it reached TCP_CLOSE: the destruction
@@ -110,17 +122,28 @@ struct cwstat_track {
  * goes away purges only TIME_WAIT and request minisocks itself; a user
  * socket holds its netns, and a kernel socket is closed by its owner with
  * the calls above. So no hook on sk_destruct is needed: the probe sees every
- * exit from CLOSE_WAIT and unlinks the entry under its bucket lock, while
+ * exit from CLOSE_WAIT and unlinks the entry under its group lock, while
  * the socket is still alive (the caller of tcp_set_state() is using it). An
- * entry found under a bucket lock therefore names a live socket.
+ * entry found under a group lock therefore names a live socket.
  */
-struct cwstat_bucket {
+#define CWSTAT_GROUP_SHIFT	6
+#define CWSTAT_GROUP_SIZE	BIT(CWSTAT_GROUP_SHIFT)
+
+struct cwstat_group {
 	raw_spinlock_t lock;
-	struct hlist_head chain;	/* of cwstat_track; guarded by lock */
+	/* Entries in chain[]: guarded by lock, read locklessly as a hint. */
+	unsigned int nr;
+	struct hlist_head chain[CWSTAT_GROUP_SIZE];	/* guarded by lock */
 };
 
-static struct cwstat_bucket *cwstat_table;
-static unsigned int cwstat_table_bits;
+/* Where one socket's entry lives: its chain, and the group that guards it. */
+struct cwstat_slot {
+	struct cwstat_group *g;
+	struct hlist_head *chain;
+};
+
+static struct cwstat_group *cwstat_table;
+static unsigned int cwstat_table_bits;	/* log2 of the number of chains */
 
 /*
  * The pool of free entries. The probe never allocates (on PREEMPT_RT not
@@ -413,6 +436,21 @@ module_param_cb(probe_spin, &cwstat_probe_spin_ops, &probe_spin, 0444);
 MODULE_PARM_DESC(probe_spin,
 		 "Test builds only: spin this many loop iterations in the probe on each CLOSE_WAIT entry and exit, 0-100000 (default 0)");
 
+/*
+ * Test builds only: the longest chain the newest read of the table met, for
+ * selftests/table.sh to see how full the chains get (about one entry each
+ * at max_tracked; see struct cwstat_group).
+ */
+static unsigned int longest_chain;
+module_param(longest_chain, uint, 0400);
+MODULE_PARM_DESC(longest_chain,
+		 "Test builds only: the longest chain of the live table the newest read met");
+
+static void cwstat_note_longest_chain(unsigned int len)
+{
+	WRITE_ONCE(longest_chain, len);
+}
+
 /* Test builds only: a window after the walk for a test to act in. */
 static unsigned int reconcile_delay_ms;
 module_param_cb(reconcile_delay_ms, &cwstat_delay_ms_ops, &reconcile_delay_ms, 0644);
@@ -422,6 +460,10 @@ MODULE_PARM_DESC(reconcile_delay_ms,
 static const bool inject_grow_fault;
 static const unsigned int reconcile_delay_ms;
 static const unsigned int probe_spin;
+
+static inline void cwstat_note_longest_chain(unsigned int len)
+{
+}
 #endif
 
 static void cwstat_refill_fn(struct work_struct *work);
@@ -632,21 +674,75 @@ static void cwstat_pool_put(struct cwstat_track *t)
 
 /* ---- table --------------------------------------------------------------- */
 
-static struct cwstat_bucket *cwstat_bucket_of(const struct sock *sk)
+static struct cwstat_slot cwstat_slot_of(const struct sock *sk)
 {
-	return &cwstat_table[hash_ptr(sk, cwstat_table_bits)];
+	u32 h = hash_ptr(sk, cwstat_table_bits);
+	struct cwstat_group *g = &cwstat_table[h >> CWSTAT_GROUP_SHIFT];
+
+	return (struct cwstat_slot){
+		.g = g,
+		.chain = &g->chain[h & (CWSTAT_GROUP_SIZE - 1)],
+	};
 }
 
-static struct cwstat_track *cwstat_find(struct cwstat_bucket *b,
+static struct cwstat_track *cwstat_find(const struct cwstat_slot *s,
 					const struct sock *sk)
 {
 	struct cwstat_track *t;
 
-	lockdep_assert_held(&b->lock);
-	hlist_for_each_entry(t, &b->chain, node)
+	lockdep_assert_held(&s->g->lock);
+	hlist_for_each_entry(t, s->chain, node)
 		if (t->sk == sk)
 			return t;
 	return NULL;
+}
+
+/* Link @t into @s, locked. */
+static void cwstat_chain_add(const struct cwstat_slot *s,
+			     struct cwstat_track *t)
+{
+	lockdep_assert_held(&s->g->lock);
+	hlist_add_head(&t->node, s->chain);
+	WRITE_ONCE(s->g->nr, s->g->nr + 1);
+}
+
+/* Unlink @t from @g, locked. */
+static void cwstat_chain_del(struct cwstat_group *g, struct cwstat_track *t)
+{
+	lockdep_assert_held(&g->lock);
+	hlist_del(&t->node);
+	WRITE_ONCE(g->nr, g->nr - 1);
+}
+
+/*
+ * For a walk of the table: from chain *@pos on, the next chain that looks
+ * occupied, into @s, or false past the end. A lockless look: the caller
+ * locks s->g and reads the chain again. An empty group costs one load.
+ * Sleeps (cond_resched()) between groups.
+ */
+static bool cwstat_next_chain(unsigned int *pos, struct cwstat_slot *s)
+{
+	unsigned int nr = 1U << cwstat_table_bits;
+
+	while (*pos < nr) {
+		unsigned int i = (*pos)++;
+		struct cwstat_group *g = &cwstat_table[i >> CWSTAT_GROUP_SHIFT];
+		struct hlist_head *chain = &g->chain[i & (CWSTAT_GROUP_SIZE - 1)];
+
+		if (!(i & (CWSTAT_GROUP_SIZE - 1))) {
+			cond_resched();
+			if (!READ_ONCE(g->nr)) {
+				*pos = i + CWSTAT_GROUP_SIZE;
+				continue;
+			}
+		}
+		if (hlist_empty(chain))
+			continue;
+		s->g = g;
+		s->chain = chain;
+		return true;
+	}
+	return false;
 }
 
 static void cwstat_fill(struct cwstat_track *t, const struct sock *sk,
@@ -662,23 +758,23 @@ static void cwstat_fill(struct cwstat_track *t, const struct sock *sk,
 }
 
 /*
- * Link @t, filled in, into its bucket. An entry already there for the same
+ * Link @t, filled in, into its chain. An entry already there for the same
  * socket can only be stale (the socket entered CLOSE_WAIT again without
  * the probe having seen it leave): it is replaced, counted as drift and
  * returned for the caller to free.
  */
 static struct cwstat_track *cwstat_link(struct cwstat_track *t)
 {
-	struct cwstat_bucket *b = cwstat_bucket_of(t->sk);
+	struct cwstat_slot s = cwstat_slot_of(t->sk);
 	struct cwstat_track *old;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&b->lock, flags);
-	old = cwstat_find(b, t->sk);
+	raw_spin_lock_irqsave(&s.g->lock, flags);
+	old = cwstat_find(&s, t->sk);
 	if (old)
-		hlist_del(&old->node);
-	hlist_add_head(&t->node, &b->chain);
-	raw_spin_unlock_irqrestore(&b->lock, flags);
+		cwstat_chain_del(s.g, old);
+	cwstat_chain_add(&s, t);
+	raw_spin_unlock_irqrestore(&s.g->lock, flags);
 
 	if (old)
 		atomic64_inc(&cwstat_drift);
@@ -696,19 +792,19 @@ static struct cwstat_track *cwstat_link(struct cwstat_track *t)
  */
 static struct cwstat_track *cwstat_unlink(const struct sock *sk)
 {
-	struct cwstat_bucket *b = cwstat_bucket_of(sk);
+	struct cwstat_slot s = cwstat_slot_of(sk);
 	struct cwstat_track *t;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&b->lock, flags);
-	t = cwstat_find(b, sk);
+	raw_spin_lock_irqsave(&s.g->lock, flags);
+	t = cwstat_find(&s, sk);
 	if (t) {
-		hlist_del(&t->node);
+		cwstat_chain_del(s.g, t);
 		if (unlikely(t->reaper) && t->reaper->task == current &&
 		    in_task())
 			t->reaper->hits++;
 	}
-	raw_spin_unlock_irqrestore(&b->lock, flags);
+	raw_spin_unlock_irqrestore(&s.g->lock, flags);
 
 	if (t)
 		cwstat_count_add(-1);
@@ -840,13 +936,13 @@ static void cwstat_count_track(struct cwstat_counts *cw,
 	cw->age_hist[cwstat_age_bucket(age)] = 1;
 }
 
-static unsigned int cwstat_chain_len(struct cwstat_bucket *b)
+static unsigned int cwstat_chain_len(const struct cwstat_slot *s)
 {
 	struct cwstat_track *t;
 	unsigned int n = 0;
 
-	lockdep_assert_held(&b->lock);
-	hlist_for_each_entry(t, &b->chain, node)
+	lockdep_assert_held(&s->g->lock);
+	hlist_for_each_entry(t, s->chain, node)
 		n++;
 	return n;
 }
@@ -854,43 +950,39 @@ static unsigned int cwstat_chain_len(struct cwstat_bucket *b)
 /*
  * Sum the tracked sockets into @agg: a netns row and a cgroup row for each,
  * as the walk makes them. The cost is the tracked sockets plus a lockless
- * look at each bucket head, whatever the number of TCP sockets. Room for
- * two rows per entry is made before a bucket lock is taken (the agg grows
- * with GFP_KERNEL), as in the walk.
+ * look at each group (see struct cwstat_group), whatever the number of TCP
+ * sockets. Room for two rows per entry is made before a group lock is
+ * taken (the agg grows with GFP_KERNEL), as in the walk.
  */
 static int cwstat_live_collect(struct cwstat_agg *agg,
 			       struct cwstat_walk_stats *stats)
 {
 	u64 start = ktime_get_ns(), now_ns = ktime_get_coarse_boottime_ns();
-	unsigned int i, nr = 1U << cwstat_table_bits;
 	u32 now_j = tcp_jiffies32;
+	unsigned int pos = 0, longest = 0;
+	struct cwstat_slot s;
 	int err;
 
 	err = cwstat_agg_reserve(agg, 0);
 	if (err)
 		return err;
 
-	for (i = 0; i < nr; i++) {
-		struct cwstat_bucket *b = &cwstat_table[i];
+	while (cwstat_next_chain(&pos, &s)) {
 		struct cwstat_track *t;
 		unsigned long flags;
 		unsigned int len;
 
-		if (!(i % 64))
-			cond_resched();
-		if (hlist_empty(&b->chain))
-			continue;
 retry:
-		raw_spin_lock_irqsave(&b->lock, flags);
-		len = cwstat_chain_len(b);
+		raw_spin_lock_irqsave(&s.g->lock, flags);
+		len = cwstat_chain_len(&s);
 		if (unlikely(2 * len > cwstat_agg_room(agg))) {
-			raw_spin_unlock_irqrestore(&b->lock, flags);
+			raw_spin_unlock_irqrestore(&s.g->lock, flags);
 			err = cwstat_agg_reserve(agg, 2 * len);
 			if (err)
 				return err;
 			goto retry;
 		}
-		hlist_for_each_entry(t, &b->chain, node) {
+		hlist_for_each_entry(t, s.chain, node) {
 			/* The entry's socket is alive, and holds its netns. */
 			u64 cookie = cwstat_net_cookie(sock_net(t->sk));
 			struct cwstat_row *netns_row, *cg_row;
@@ -909,19 +1001,21 @@ retry:
 			cwstat_counts_add(&netns_row->cw, &one);
 			cwstat_counts_add(&cg_row->cw, &one);
 		}
-		raw_spin_unlock_irqrestore(&b->lock, flags);
+		raw_spin_unlock_irqrestore(&s.g->lock, flags);
 		if (err)
 			return err;
 		stats->sockets += len;
+		longest = max(longest, len);
 	}
-	stats->buckets = nr;
+	cwstat_note_longest_chain(longest);
+	stats->buckets = 1U << cwstat_table_bits;
 	stats->duration_ns = ktime_get_ns() - start;
 	return 0;
 }
 
 /* ---- reaping ------------------------------------------------------------- */
 
-/* @t, in a locked bucket, matches @req at boottime @now_ns. */
+/* @t, in a locked group, matches @req at boottime @now_ns. */
 static bool cwstat_reap_match(const struct cwstat_track *t,
 			      const struct cwstat_reap_req *req, u64 now_ns)
 {
@@ -937,7 +1031,7 @@ static bool cwstat_reap_match(const struct cwstat_track *t,
 		return false;
 	if (req->cgroup_id && cgroup_id(t->cgrp) != req->cgroup_id)
 		return false;
-	/* The entry names a live socket (see struct cwstat_bucket). */
+	/* The entry names a live socket (see struct cwstat_group). */
 	if (req->lport && inet_sk(t->sk)->inet_num != req->lport)
 		return false;
 	return now_ns > t->entered_ns && now_ns - t->entered_ns >= min_age;
@@ -965,40 +1059,36 @@ static int cwstat_reap_reserve(struct cwstat_batch *batch, unsigned int more,
 /*
  * Take a reference on each tracked socket matching @req, up to req->max of
  * them, into @batch; count the matches in @res. Room is made with the
- * bucket unlocked, as in cwstat_live_collect().
+ * group unlocked, as in cwstat_live_collect().
  */
 static int cwstat_reap_pick(const struct cwstat_reap_req *req,
 			    struct cwstat_batch *batch,
 			    struct cwstat_reap_result *res)
 {
-	unsigned int i, nr = 1U << cwstat_table_bits;
 	u64 now_ns = ktime_get_coarse_boottime_ns();
+	struct cwstat_slot s;
+	unsigned int pos = 0;
 	int err;
 
-	for (i = 0; i < nr; i++) {
-		struct cwstat_bucket *b = &cwstat_table[i];
+	while (cwstat_next_chain(&pos, &s)) {
 		struct cwstat_track *t;
 		unsigned long flags;
 		unsigned int want;
 
-		if (!(i % 64))
-			cond_resched();
-		if (hlist_empty(&b->chain))
-			continue;
 retry:
-		raw_spin_lock_irqsave(&b->lock, flags);
+		raw_spin_lock_irqsave(&s.g->lock, flags);
 		want = 0;
-		hlist_for_each_entry(t, &b->chain, node)
+		hlist_for_each_entry(t, s.chain, node)
 			want += cwstat_reap_match(t, req, now_ns);
 		want = min(want, req->max - batch->nr);
 		if (unlikely(batch->nr + want > batch->size)) {
-			raw_spin_unlock_irqrestore(&b->lock, flags);
+			raw_spin_unlock_irqrestore(&s.g->lock, flags);
 			err = cwstat_reap_reserve(batch, want, req->max);
 			if (err)
 				return err;
 			goto retry;
 		}
-		hlist_for_each_entry(t, &b->chain, node) {
+		hlist_for_each_entry(t, s.chain, node) {
 			/* Not a const socket: the reaper may abort it. */
 			struct sock *sk = (struct sock *)t->sk;
 
@@ -1009,11 +1099,11 @@ retry:
 				res->skipped_max++;
 				continue;
 			}
-			/* Safe: an entry under its bucket lock is alive. */
+			/* Safe: an entry under its group lock is alive. */
 			sock_hold(sk);
 			batch->socks[batch->nr++] = sk;
 		}
-		raw_spin_unlock_irqrestore(&b->lock, flags);
+		raw_spin_unlock_irqrestore(&s.g->lock, flags);
 	}
 	return 0;
 }
@@ -1077,19 +1167,19 @@ static enum cwstat_pick_outcome cwstat_reap_look(struct sock *sk)
 static enum cwstat_pick_outcome cwstat_reap_one(struct sock *sk)
 {
 	struct cwstat_reaper me = { .task = current };
-	struct cwstat_bucket *b = cwstat_bucket_of(sk);
+	struct cwstat_slot s = cwstat_slot_of(sk);
 	struct cwstat_track *t;
 	enum cwstat_pick_outcome seen;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&b->lock, flags);
-	t = cwstat_find(b, sk);
+	raw_spin_lock_irqsave(&s.g->lock, flags);
+	t = cwstat_find(&s, sk);
 	/* No entry: it left CLOSE_WAIT since the pick. */
 	if (t && READ_ONCE(sk->sk_state) == TCP_CLOSE_WAIT)
 		t->reaper = &me;
 	else
 		t = NULL;
-	raw_spin_unlock_irqrestore(&b->lock, flags);
+	raw_spin_unlock_irqrestore(&s.g->lock, flags);
 	if (!t)
 		return CWSTAT_PICK_GONE;
 
@@ -1098,11 +1188,11 @@ static enum cwstat_pick_outcome cwstat_reap_one(struct sock *sk)
 		tcp_abort(sk, ECONNABORTED);
 
 	/* Still linked: the abort did not take it out; unmark it. */
-	raw_spin_lock_irqsave(&b->lock, flags);
-	t = cwstat_find(b, sk);
+	raw_spin_lock_irqsave(&s.g->lock, flags);
+	t = cwstat_find(&s, sk);
 	if (t && t->reaper == &me)
 		t->reaper = NULL;
-	raw_spin_unlock_irqrestore(&b->lock, flags);
+	raw_spin_unlock_irqrestore(&s.g->lock, flags);
 	if (me.hits)
 		return CWSTAT_PICK_ABORTED;
 	return seen == CWSTAT_PICK_BUSY ? CWSTAT_PICK_BUSY : CWSTAT_PICK_GONE;
@@ -1232,15 +1322,15 @@ static u64 cwstat_seed_time(const struct sock *sk)
 /* Mark @sk's entry, if it has one, seen by @gen. True if it has one. */
 static bool cwstat_mark(const struct sock *sk, unsigned int gen)
 {
-	struct cwstat_bucket *b = cwstat_bucket_of(sk);
+	struct cwstat_slot s = cwstat_slot_of(sk);
 	struct cwstat_track *t;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&b->lock, flags);
-	t = cwstat_find(b, sk);
+	raw_spin_lock_irqsave(&s.g->lock, flags);
+	t = cwstat_find(&s, sk);
 	if (t)
 		t->gen = gen;
-	raw_spin_unlock_irqrestore(&b->lock, flags);
+	raw_spin_unlock_irqrestore(&s.g->lock, flags);
 	return t;
 }
 
@@ -1279,7 +1369,7 @@ static bool cwstat_spare(struct cwstat_reconcile *rc)
  */
 static bool cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
 {
-	struct cwstat_bucket *b = cwstat_bucket_of(sk);
+	struct cwstat_slot s = cwstat_slot_of(sk);
 	struct cwstat_track *t, *spare = rc->spare;
 	unsigned long flags;
 
@@ -1288,13 +1378,13 @@ static bool cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
 	if (!spare)
 		return false;
 
-	/* Filled outside the bucket lock; only linked under it. */
+	/* Filled outside the group lock; only linked under it. */
 	cwstat_fill(spare, sk, cwstat_seed_time(sk), rc->gen);
-	raw_spin_lock_irqsave(&b->lock, flags);
-	t = cwstat_find(b, sk);
+	raw_spin_lock_irqsave(&s.g->lock, flags);
+	t = cwstat_find(&s, sk);
 	if (!t)
-		hlist_add_head(&spare->node, &b->chain);
-	raw_spin_unlock_irqrestore(&b->lock, flags);
+		cwstat_chain_add(&s, spare);
+	raw_spin_unlock_irqrestore(&s.g->lock, flags);
 	/* Cannot happen (see above); if it did, keep the one entry. */
 	if (WARN_ON_ONCE(t))
 		return true;
@@ -1441,31 +1531,27 @@ static void cwstat_retry_all(struct cwstat_reconcile *rc)
  */
 static u64 cwstat_sweep(unsigned int gen, bool remove)
 {
-	unsigned int i, nr = 1U << cwstat_table_bits;
+	struct cwstat_slot s;
+	unsigned int pos = 0;
 	u64 n = 0;
 
-	for (i = 0; i < nr; i++) {
-		struct cwstat_bucket *b = &cwstat_table[i];
+	while (cwstat_next_chain(&pos, &s)) {
 		struct cwstat_track *t;
 		struct hlist_node *tmp;
 		HLIST_HEAD(dead);
 		unsigned long flags;
 
-		if (!(i % 64))
-			cond_resched();
-		if (hlist_empty(&b->chain))
-			continue;
-		raw_spin_lock_irqsave(&b->lock, flags);
-		hlist_for_each_entry_safe(t, tmp, &b->chain, node) {
+		raw_spin_lock_irqsave(&s.g->lock, flags);
+		hlist_for_each_entry_safe(t, tmp, s.chain, node) {
 			if (t->gen == gen)
 				continue;
 			n++;
 			if (remove) {
-				hlist_del(&t->node);
+				cwstat_chain_del(s.g, t);
 				hlist_add_head(&t->node, &dead);
 			}
 		}
-		raw_spin_unlock_irqrestore(&b->lock, flags);
+		raw_spin_unlock_irqrestore(&s.g->lock, flags);
 		hlist_for_each_entry_safe(t, tmp, &dead, node) {
 			hlist_del(&t->node);
 			cwstat_count_add(-1);
@@ -1570,7 +1656,7 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
  *     with our insertion.
  *  5. S hashed after W: all its state changes come after R, and the probe
  *     sees them.
- *  6. One entry per socket: we link only when our lookup under the bucket
+ *  6. One entry per socket: we link only when our lookup under the group
  *     lock finds none, and the probe cannot add one for S while we hold
  *     S's spinlock unowned (a).
  *  7. A process owns S at our look (there is no E yet). We never wait for
@@ -1769,6 +1855,16 @@ static void cwstat_live_exit(void)
 	percpu_counter_destroy(&cwstat_tracked);
 }
 
+/*
+ * Lock classes of their own, named, so that lockdep's statistics
+ * (/proc/lock_stat, CONFIG_LOCK_STAT) show the table's, the caches' and
+ * the count's locks apart from every other "&g->lock" or percpu_counter
+ * (selftests/lockstat.sh reads them).
+ */
+static struct lock_class_key cwstat_group_key;
+static struct lock_class_key cwstat_pcpu_pool_key;
+static struct lock_class_key cwstat_tracked_key;
+
 /* The table and a first pool. */
 static int cwstat_live_init(void)
 {
@@ -1778,25 +1874,37 @@ static int cwstat_live_init(void)
 	err = percpu_counter_init(&cwstat_tracked, 0, GFP_KERNEL);
 	if (err)
 		return err;
+	lockdep_set_class_and_name(&cwstat_tracked.lock, &cwstat_tracked_key,
+				   "cwstat_tracked_lock");
 	for_each_possible_cpu(cpu) {
 		struct cwstat_pcpu_pool *pp = per_cpu_ptr(&cwstat_pcpu_pool, cpu);
 
 		raw_spin_lock_init(&pp->lock);
+		lockdep_set_class_and_name(&pp->lock, &cwstat_pcpu_pool_key,
+					   "cwstat_pcpu_pool_lock");
 		INIT_HLIST_HEAD(&pp->free);
 		pp->nr = 0;
 	}
 
-	/* About 16 entries per bucket when max_tracked sockets are tracked. */
-	nr = max_t(unsigned int, 256U, roundup_pow_of_two(cwstat_max_tracked) / 16);
-	cwstat_table_bits = ilog2(nr);
+	/* A chain per entry at max_tracked (see struct cwstat_group). */
+	cwstat_table_bits = ilog2(roundup_pow_of_two(cwstat_max_tracked));
+	BUILD_BUG_ON(CWSTAT_GROUP_SIZE > CWSTAT_MAX_TRACKED_MIN);
+	nr = 1U << (cwstat_table_bits - CWSTAT_GROUP_SHIFT);
 	cwstat_table = kvmalloc_array(nr, sizeof(*cwstat_table), GFP_KERNEL);
 	if (!cwstat_table) {
 		percpu_counter_destroy(&cwstat_tracked);
 		return -ENOMEM;
 	}
 	for (i = 0; i < nr; i++) {
-		raw_spin_lock_init(&cwstat_table[i].lock);
-		INIT_HLIST_HEAD(&cwstat_table[i].chain);
+		struct cwstat_group *g = &cwstat_table[i];
+		unsigned int j;
+
+		raw_spin_lock_init(&g->lock);
+		lockdep_set_class_and_name(&g->lock, &cwstat_group_key,
+					   "cwstat_group_lock");
+		g->nr = 0;
+		for (j = 0; j < CWSTAT_GROUP_SIZE; j++)
+			INIT_HLIST_HEAD(&g->chain[j]);
 	}
 
 	err = cwstat_pool_grow(CWSTAT_POOL_HIGH);
@@ -1940,7 +2048,8 @@ static u64 cwstat_live_stat(enum cwstat_stat which)
 			return 0;
 		return (u64)READ_ONCE(cwstat_nr_chunks) *
 		       sizeof(struct cwstat_chunk) +
-		       (sizeof(*cwstat_table) << cwstat_table_bits);
+		       (sizeof(*cwstat_table) <<
+			(cwstat_table_bits - CWSTAT_GROUP_SHIFT));
 	default:
 		return 0;
 	}

@@ -79,10 +79,6 @@ module_param_cb(mode, &cwstat_mode_ops, NULL, 0444);
 MODULE_PARM_DESC(mode,
 		 "live (default: a table kept by the inet_sock_set_state tracepoint) or scan (walk every TCP socket on read); load time only");
 
-/* Live mode's bound on tracked sockets, and so on its memory. */
-#define CWSTAT_MAX_TRACKED_MIN	1024U
-#define CWSTAT_MAX_TRACKED_MAX	(16U << 20)
-
 static int cwstat_max_tracked_set(const char *val,
 				  const struct kernel_param *kp)
 {

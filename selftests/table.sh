@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# cw-timeout: 120
+# cw-tier: core
+#
+# table (live mode): the table has a chain per entry at max_tracked, so
+# that the chains the probe walks with interrupts off stay about one entry
+# long when the table is full (issue 19), and a read that skips empty
+# groups of chains still finds every entry.
+#  - max_tracked=4096 and 4096 sockets in CLOSE_WAIT: every one counted, in
+#    its netns row and in its cgroup row (the factory's bookkeeping)
+#  - the longest chain a read met (test builds: longest_chain) is at most
+#    10: 4096 entries hashed into 4096 chains rarely pile up more than 6
+#    (into 256 chains, as at 16 entries per chain, about 30)
+#  - pool_bytes holds at least a chain head (8 bytes) per entry
+#  - once the sockets close: nothing tracked, every chain empty
+
+. "$(dirname "$0")/lib.sh"
+
+N=4096
+
+need_mod max_tracked=$N max_age_ms=0
+[ -e /sys/module/cwstat/parameters/longest_chain ] ||
+	skip_all "not a test build: no longest_chain"
+assert_ge "pool_bytes: a chain head per entry at max_tracked" \
+	"$(mod_param pool_bytes)" $((8 * N))
+
+ns_add t || bail "ip netns add t"
+cg_add t || bail "mkdir cgroup t"
+factory_start full -N "$(ns_file t)" -c "$(cg_dir t)" -n "$N"
+assert_close_wait_within 30 "$(ns_ino t)" "$N" \
+	"all $N sockets counted with the table full"
+assert_eq "tracked is $N" "$(mod_param tracked)" "$N"
+assert_eq "nothing left out" "$(mod_param tracked_overflow)" 0
+assert_eq "the cgroup row has all $N" \
+	"$(cw_val "$CW_T/s" cgroup "path=$(cg_path t)" close_wait)" "$N"
+longest=$(mod_param longest_chain)
+assert_range "longest chain with $N entries in $N chains" "$longest" 1 10
+diag "longest chain: $longest"
+
+factory_stop full
+snap "$CW_T/s"
+assert_eq "all gone from the next read once closed" \
+	"$(cw_rows "$CW_T/s" netns "ns=$(ns_ino t)")" 0
+assert_eq "tracked back to 0" "$(mod_param tracked)" 0
+assert_eq "no chain holds an entry" "$(mod_param longest_chain)" 0
+mod_unload
+cw_exit
