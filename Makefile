@@ -100,7 +100,8 @@ deb:
 # boot (wall-clock), then the churn's cost in guest instructions in a
 # second one under qemu -icount: bench/results/<date>-<kernel>.md and .png
 # (scripts/bench/run). bench-quick (N <= 10 000, 3 runs; icount churn 5
-# rounds x 2000 connections) is part of make check.
+# rounds x 2000 connections, the live read at 4, 32 and 128 cgroup rows)
+# is part of make check.
 bench:
 	scripts/deps
 	scripts/bench/run
@@ -152,7 +153,7 @@ help:
 	@echo 'make uninstall        undo make install (root)'
 	@echo 'make deb              cwstat-dkms and cwstat .deb packages in build/deb/, lintian-checked'
 	@echo 'make bench            benchmark against ss, /proc/net/tcp, node_exporter in a VM, and the churn in guest instructions (icount) in a second (~35 min), report in bench/results/'
-	@echo 'make bench-quick      the same for N <= 10 000, 3 runs, 5 icount rounds (~2 min), report in build/bench/quick/'
+	@echo 'make bench-quick      the same for N <= 10 000, 3 runs, 5 icount rounds, reads (~3 min), report in build/bench/quick/'
 	@echo 'make check-debug      the selftests and stress tests on a lockdep/KASAN/kmemleak kernel (cached; cold build ~38 min)'
 	@echo 'make check-all        make check, then make check-debug'
 	@echo 'make check-million    1 000 000 CLOSE_WAIT sockets counted in scan and live mode, 12 GiB guest (~30 min)'

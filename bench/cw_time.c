@@ -4,11 +4,14 @@
  * with CLOCK_MONOTONIC. The guest's busybox has no high-resolution time.
  *
  *   cw_time [-n RUNS] [-w WARMUP] [-b BUDGET_S] [-m MIN_RUNS] [-o FILE]
- *           [-s STATFILE...] (-r FILE | -- CMD [ARG...])
+ *           [-s STATFILE...] [-l BYTES] (-r FILE | -- CMD [ARG...])
  *
  * -r FILE: open(FILE), read to EOF, close, in this process (what any agent
- * reading a /proc file pays, without a process start). Otherwise fork and
- * exec CMD with stdout to a file and stdin from /dev/null, and wait.
+ * reading a /proc file pays, without a process start). With -l, read only
+ * the first BYTES bytes (or to EOF if that comes first): a big file's
+ * prefix of the size of another file, to compare like with like.
+ * Otherwise fork and exec CMD with stdout to a file and stdin from
+ * /dev/null, and wait.
  *
  * Prints one line per timed run: "<run> <microseconds>" with 0.1 us
  * resolution; with -s, each STATFILE's first line (a number) is appended
@@ -54,15 +57,23 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-/* Open, read to EOF, close; the last run's bytes are copied to out. */
+/* At most this many bytes per -r run (-l); 0: to EOF. */
+static unsigned long limit;
+
+/*
+ * Open, read to EOF (or -l's limit), close; the last run's bytes are
+ * copied to out.
+ */
 static void read_file(const char *file, int out)
 {
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	unsigned long left = limit;
 	ssize_t r;
 
 	if (fd < 0)
 		die("open %s: %s", file, strerror(errno));
-	while ((r = read(fd, buf, sizeof(buf))) != 0) {
+	while ((r = read(fd, buf, limit && left < sizeof(buf) ?
+					left : sizeof(buf))) != 0) {
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -70,6 +81,8 @@ static void read_file(const char *file, int out)
 		}
 		if (out >= 0 && write(out, buf, r) != r)
 			die("write output: %s", strerror(errno));
+		if (limit && !(left -= r))
+			break;
 	}
 	close(fd);
 }
@@ -119,7 +132,7 @@ int main(int argc, char **argv)
 	double budget_us = 0, spent = 0, warm_spent = 0;
 	int nstats = 0, c;
 
-	while ((c = getopt(argc, argv, "+n:w:b:m:o:s:r:")) != -1) {
+	while ((c = getopt(argc, argv, "+n:w:b:m:o:s:r:l:")) != -1) {
 		switch (c) {
 		case 'n':
 			runs = strtoul(optarg, NULL, 10);
@@ -144,8 +157,11 @@ int main(int argc, char **argv)
 		case 'r':
 			file = optarg;
 			break;
+		case 'l':
+			limit = strtoul(optarg, NULL, 10);
+			break;
 		default:
-			fputs("usage: cw_time [-n RUNS] [-w WARMUP] [-b BUDGET_S] [-m MIN_RUNS] [-o FILE] [-s STATFILE] (-r FILE | -- CMD...)\n",
+			fputs("usage: cw_time [-n RUNS] [-w WARMUP] [-b BUDGET_S] [-m MIN_RUNS] [-o FILE] [-s STATFILE] [-l BYTES] (-r FILE | -- CMD...)\n",
 			      stderr);
 			return 2;
 		}

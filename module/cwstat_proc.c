@@ -28,6 +28,11 @@ static bool cwstat_in_scope(const struct cwstat_scope *scope,
 	return scope->all || row->net_cookie == cwstat_net_cookie(scope->net);
 }
 
+/*
+ * The counts as " key=value" pairs. seq_put_decimal_ull(), not
+ * seq_printf(): a row is a dozen numbers, and vsnprintf()'s parsing of
+ * the format made most of a read's cost (see Documentation/benchmark.md).
+ */
 static void cwstat_show_counts(struct seq_file *m,
 			       const struct cwstat_counts *cw, bool live)
 {
@@ -37,16 +42,19 @@ static void cwstat_show_counts(struct seq_file *m,
 	unsigned int i;
 
 	BUILD_BUG_ON(ARRAY_SIZE(age_keys) != CWSTAT_AGE_BUCKETS);
-	seq_printf(m, " " CWSTAT_KEY_CLOSE_WAIT "=%llu", cw->close_wait);
-	seq_printf(m, " " CWSTAT_KEY_RECVQ_BYTES "=%llu", cw->recvq_bytes);
-	seq_printf(m, " " CWSTAT_KEY_RMEM_BYTES "=%llu", cw->rmem_bytes);
-	seq_printf(m, " " CWSTAT_KEY_OLDEST_IDLE_S "=%u", idle_s);
+	seq_put_decimal_ull(m, " " CWSTAT_KEY_CLOSE_WAIT "=", cw->close_wait);
+	seq_put_decimal_ull(m, " " CWSTAT_KEY_RECVQ_BYTES "=", cw->recvq_bytes);
+	seq_put_decimal_ull(m, " " CWSTAT_KEY_RMEM_BYTES "=", cw->rmem_bytes);
+	seq_put_decimal_ull(m, " " CWSTAT_KEY_OLDEST_IDLE_S "=", idle_s);
 	if (!live)
 		return;
-	seq_printf(m, " " CWSTAT_KEY_OLDEST_S "=%llu",
-		   div_u64(cw->oldest_age_ns, NSEC_PER_SEC));
-	for (i = 0; i < CWSTAT_AGE_BUCKETS; i++)
-		seq_printf(m, " %s=%llu", age_keys[i], cw->age_hist[i]);
+	seq_put_decimal_ull(m, " " CWSTAT_KEY_OLDEST_S "=",
+			    div_u64(cw->oldest_age_ns, NSEC_PER_SEC));
+	for (i = 0; i < CWSTAT_AGE_BUCKETS; i++) {
+		seq_putc(m, ' ');
+		seq_puts(m, age_keys[i]);
+		seq_put_decimal_ull(m, "=", cw->age_hist[i]);
+	}
 }
 
 /*
@@ -58,6 +66,19 @@ static void cwstat_show_counts(struct seq_file *m,
  */
 static void cwstat_show_escaped(struct seq_file *m, const char *s)
 {
+	const char *p;
+
+	/* Most names need nothing escaped: one copy, not one call a byte. */
+	for (p = s; *p; p++) {
+		unsigned char c = *p;
+
+		if (c < 0x20 || c == 0x7f || strchr(CWSTAT_PATH_ESCAPE, c))
+			break;
+	}
+	if (!*p) {
+		seq_puts(m, s);
+		return;
+	}
 	for (; *s; s++) {
 		unsigned char c = *s;
 
@@ -71,13 +92,26 @@ static void cwstat_show_escaped(struct seq_file *m, const char *s)
 static int cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
 				   char *buf)
 {
+	struct cgroup_namespace *ns = current->nsproxy->cgroup_ns;
 	int len;
 
 	/*
 	 * Relative to the reader's cgroup namespace, as /proc/PID/cgroup
-	 * shows it: a cgroup outside it reads "/../..".
+	 * shows it: a cgroup outside it reads "/../..". cgroup_path_ns()
+	 * takes cgroup_mutex to find the namespace's root, so a reader
+	 * would wait behind every cgroup creation and removal of the host,
+	 * once per row. A namespace rooted at the top of the hierarchy (the
+	 * initial one; the rows' cgroups are all of cgroup2's) needs no
+	 * root found: kernfs_path(), in cgroup_path(), starts from the top
+	 * anyway, so it prints the same string, under kernfs's rename lock
+	 * alone. The rows' cgroup references keep cgrp->kn valid; the
+	 * namespace's root css_set, and that set's cgroup, are fixed when
+	 * the namespace is made, and current's nsproxy holds the namespace.
 	 */
-	len = cgroup_path_ns(cgrp, buf, PATH_MAX, current->nsproxy->cgroup_ns);
+	if (!ns->root_cset->dfl_cgrp->level)
+		len = cgroup_path(cgrp, buf, PATH_MAX);
+	else
+		len = cgroup_path_ns(cgrp, buf, PATH_MAX, ns);
 	if (len < 0)
 		return len;
 	if (len >= PATH_MAX)
@@ -131,17 +165,19 @@ static int cwstat_render(struct seq_file *m,
 		if (!row->cw.close_wait || !cwstat_in_scope(scope, row))
 			continue;
 		if (!row->cgroup_id) {
-			seq_printf(m, CWSTAT_ROW_NETNS " " CWSTAT_KEY_NS "=%u",
-				   row->ns);
+			seq_put_decimal_ull(m, CWSTAT_ROW_NETNS " "
+					    CWSTAT_KEY_NS "=", row->ns);
 			cwstat_show_counts(m, &row->cw, snap->ages);
 			if (!snap->ages)
-				seq_printf(m, " " CWSTAT_KEY_SOCKETS "=%llu",
-					   row->sockets);
+				seq_put_decimal_ull(m, " " CWSTAT_KEY_SOCKETS
+						    "=", row->sockets);
 			seq_putc(m, '\n');
 			continue;
 		}
-		seq_printf(m, CWSTAT_ROW_CGROUP " " CWSTAT_KEY_NS "=%u "
-			   CWSTAT_KEY_CGROUP_ID "=%llu", row->ns, row->cgroup_id);
+		seq_put_decimal_ull(m, CWSTAT_ROW_CGROUP " " CWSTAT_KEY_NS "=",
+				    row->ns);
+		seq_put_decimal_ull(m, " " CWSTAT_KEY_CGROUP_ID "=",
+				    row->cgroup_id);
 		err = cwstat_show_cgroup_path(m, row->cgrp, path_buf);
 		if (err)
 			break;
@@ -167,9 +203,32 @@ static int cwstat_show_scope(struct seq_file *m,
 	return err;
 }
 
+/*
+ * Bytes of the last whole render for a reader of every netns, to size the
+ * next one's buffer: seq_file runs a show() that overflowed its buffer
+ * again, whole, into one twice as big, so a short guess costs a render.
+ * A hint, read and written by concurrent readers without a lock
+ * (READ_ONCE/WRITE_ONCE): a stale value costs only that retry.
+ */
+static size_t cwstat_proc_last_size;
+
 static int cwstat_proc_show(struct seq_file *m, void *v)
 {
-	return cwstat_show_scope(m, m->private);
+	const struct cwstat_scope *scope = m->private;
+	int err;
+
+	err = cwstat_show_scope(m, scope);
+	if (!err && scope->all && !seq_has_overflowed(m))
+		WRITE_ONCE(cwstat_proc_last_size, m->count);
+	return err;
+}
+
+/* The last render's size and an eighth, or the snapshot's guess. */
+static size_t cwstat_proc_size_hint(void)
+{
+	size_t last = READ_ONCE(cwstat_proc_last_size);
+
+	return max(cwstat_snapshot_size_hint(), last + last / 8);
 }
 
 /*
@@ -192,10 +251,10 @@ static int cwstat_proc_open(struct inode *inode, struct file *file)
 	scope->all = net_eq(net, &init_net) &&
 		     file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN);
 
-	/* A buffer big enough for the last walk spares seq_file a retry. */
+	/* A buffer big enough for the last read spares seq_file a retry. */
 	if (scope->all)
 		err = single_open_size(file, cwstat_proc_show, scope,
-				       cwstat_snapshot_size_hint());
+				       cwstat_proc_size_hint());
 	else
 		err = single_open(file, cwstat_proc_show, scope);
 	if (err) {

@@ -12,6 +12,13 @@
 #                                  guest-ns per connection, CONFIG
 #                                  none|scan|live|spinK (the test build,
 #                                  live, probe_spin=K)
+#   read R WHAT ROUND RUN US BYTES  one in-process open+read+close
+#                                  (PHASE=icount), guest-us: R cgroup
+#                                  rows; WHAT live (max_age_ms default),
+#                                  fresh (max_age_ms=0), tiny
+#                                  (/proc/net/sockstat), same (the
+#                                  first BYTES bytes of /proc/kallsyms)
+#                                  or vmstat (all of /proc/vmstat)
 #   made N CW SOCKETS SECONDS      sockets made up to total N
 #   time N METHOD RUN US [STATS]   one timed run
 #   count N METHOD COUNT           CLOSE_WAIT sockets that METHOD found
@@ -165,6 +172,108 @@ icount_load() {
 	esac
 }
 
+# ---------------------------------------------------------------- icount reads
+# What a live read of /proc/cwstat costs in guest instructions, with R
+# cgroup rows for each R of ICOUNT_READ_ROWS (each cgroup holds one
+# CLOSE_WAIT socket, in a netns of their own), against the tiny-file
+# floor (/proc/net/sockstat) and a /proc file of the same byte size: the
+# first BYTES bytes of /proc/kallsyms, where BYTES is what /proc/cwstat
+# read. kallsyms is a plain seq_file that can be read to any size, one
+# seq_printf() per line and no lock per line for the kernel's own
+# symbols (which come first), so its cost is what seq_file's formatting
+# costs per byte. /proc/vmstat, whole, is a cheaper one per byte (one
+# seq_puts() and seq_put_decimal_ull() per line), for the cost per byte
+# beside the floor. "live" reads with the default max_age_ms (consecutive
+# reads share a snapshot, as agents that read together do); "fresh" with
+# max_age_ms=0 (each read collects, as an agent reading every few
+# seconds pays). The four take turns, ICOUNT_READ_ROUNDS rounds of
+# ICOUNT_READ_RUNS reads each, after 2 of warm-up (vmstat too).
+read_time() {	# R WHAT ROUND BYTES CW_TIME_ARGS...
+	rr=$1 rw=$2 rn=$3 rb=$4
+	shift 4
+	cw_time -n "$ICOUNT_READ_RUNS" -w 2 "$@" >"$B/rt" 2>"$B/rterr" ||
+		die "read R=$rr $rw: $(tail -n 2 "$B/rterr" | tr '\n' ' ')"
+	sed "s/^/read $rr $rw $rn /; s/\$/ $rb/" "$B/rt"
+}
+
+icount_reads() {
+	[ -n "${ICOUNT_READ_ROWS:-}" ] && [ "$LIVE" = 1 ] || return 0
+	say "icount reads: $ICOUNT_READ_ROUNDS rounds x $ICOUNT_READ_RUNS reads at R = $ICOUNT_READ_ROWS cgroup rows"
+	ip netns add reads || die "ip netns add reads"
+	ip -n reads link set lo up
+	mkdir -p /sys/fs/cgroup/reads
+	made=0
+	for R in $ICOUNT_READ_ROWS; do
+		while [ "$made" -lt "$R" ]; do
+			mkdir -p "/sys/fs/cgroup/reads/r$made"
+			cw_bench_factory -n 1 -E 0 -N /run/netns/reads \
+				-c "/sys/fs/cgroup/reads/r$made" -o "$B/rready.$made" \
+				-t 3600 >/dev/null 2>"$B/rfac.$made" &
+			fac_pids="$fac_pids $!"
+			echo "$!" >"$B/rpid.$made"
+			made=$((made + 1))
+		done
+		k=0
+		while [ "$k" -lt "$R" ]; do
+			until [ -e "$B/rready.$k" ]; do
+				kill -0 "$(cat "$B/rpid.$k")" 2>/dev/null ||
+					die "read factory $k died: $(cat "$B/rfac.$k")"
+				sleep 0.2
+			done
+			k=$((k + 1))
+		done
+		# A fresh load: its seeding finds the sockets already there.
+		load_live
+		cat /proc/cwstat >"$B/read.$R"
+		rows=$(grep -c '^cgroup ' "$B/read.$R")
+		bytes=$(wc -c <"$B/read.$R")
+		[ "$rows" -eq "$R" ] ||
+			die "R=$R: /proc/cwstat has $rows cgroup rows, not $R"
+		echo "info read_bytes_$R $bytes"
+		age=$(cat "$SYS/max_age_ms")
+		whats="live fresh tiny same vmstat"
+		r=1
+		while [ "$r" -le "$ICOUNT_READ_ROUNDS" ]; do
+			for w in $whats; do
+				case $w in
+				live)
+					echo "$age" >"$SYS/max_age_ms"
+					read_time "$R" live "$r" "$bytes" -r /proc/cwstat
+					;;
+				fresh)
+					echo 0 >"$SYS/max_age_ms"
+					read_time "$R" fresh "$r" "$bytes" -r /proc/cwstat
+					;;
+				tiny)
+					read_time "$R" tiny "$r" "$(wc -c </proc/net/sockstat)" \
+						-r /proc/net/sockstat
+					;;
+				same)
+					read_time "$R" same "$r" "$bytes" -l "$bytes" -r /proc/kallsyms
+					;;
+				vmstat)
+					read_time "$R" vmstat "$r" "$(wc -c </proc/vmstat)" \
+						-r /proc/vmstat
+					;;
+				esac
+			done
+			whats="${whats#* } ${whats%% *}"
+			r=$((r + 1))
+		done
+		unload
+	done
+	cleanup
+	fac_pids=
+	ip netns del reads
+	k=0
+	while [ "$k" -lt "$made" ]; do
+		rmdir "/sys/fs/cgroup/reads/r$k" 2>/dev/null
+		k=$((k + 1))
+	done
+	rmdir /sys/fs/cgroup/reads 2>/dev/null
+	return 0
+}
+
 icount_phase() {
 	echo "info kernel $(uname -r)"
 	echo "info cpu $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
@@ -194,6 +303,8 @@ icount_phase() {
 	sleep 1
 	i1=$(idle_ns)
 	echo "info idle_check_ns $((i1 - i0))"
+
+	icount_reads
 
 	sysctl -q -w net.ipv4.ip_local_port_range="10000 65000"
 	ip netns add churn || die "ip netns add churn"
