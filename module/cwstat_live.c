@@ -17,14 +17,16 @@
  * interrupts off, per-cpu data under them or with this_cpu ops, and its
  * own RCU read-side section where it needs one (cwstat_count_add()).
  *
- * Lock order, outermost first: a socket's spinlock (sk_lock.slock), then a
- * group lock (the table's) or a free-entry lock, never both. The probe runs inside the
- * first; the reconciliation takes it with bh_lock_sock() and never waits for
- * a socket's owner (cwstat_examine()). cwstat_reconcile_mutex and
- * cwstat_grow_mutex are taken with no socket lock held.
+ * Lock order, outermost first: a socket's spinlock (sk_lock.slock), then
+ * a group lock (the table's) or a free-entry lock, never both. The probe
+ * runs inside the first; the reconciliation takes it with bh_lock_sock()
+ * and never waits for a socket's owner (cwstat_examine()).
+ * cwstat_reconcile_mutex and cwstat_grow_mutex are taken with no socket
+ * lock held.
  */
 #include <linux/bits.h>
 #include <linux/capability.h>
+#include <linux/cpu.h>
 #include <linux/cgroup.h>
 #include <linux/delay.h>
 #include <linux/hash.h>
@@ -82,17 +84,21 @@ struct cwstat_track {
  * The table: tracked sockets hashed by address into chains, one chain per
  * entry at max_tracked, so that a chain walked with interrupts off (on
  * PREEMPT_RT too) holds about one entry even when the table is full. The
- * chains come in groups of CWSTAT_GROUP_SIZE; each group has a raw
- * spinlock, which guards its chains and its count of entries, taken with
- * interrupts disabled by everyone (probe, readers, reconciliation). The
- * count lets a walk of the table (a read, a reap, a sweep) skip an empty
- * group with one load: it costs the groups (max_tracked / 64 of them) and
- * the chains of the occupied ones, not a look at every chain. A group is
- * about 520 bytes, so two groups' locks never share a cache line, and with
- * 4096 groups (the default) CPUs touching different sockets rarely meet on
- * one. Raw, because the probe may run with preemption
- * disabled (up to 6.12), where a spinlock_t would sleep on PREEMPT_RT; interrupts off, because the
- * probe runs in softirq context and could otherwise interrupt a
+ * chains come in groups of CWSTAT_GROUP_SIZE (at least 1 << CWSTAT_GROUPS_MIN_SHIFT
+ * groups, so that a small max_tracked still spreads the CPUs over many
+ * locks); each group has a raw spinlock, which guards its chains and its
+ * bitmap of occupied chains, taken with interrupts disabled by everyone
+ * (probe, readers, reconciliation). The bitmap, read locklessly, lets a
+ * walk of the table (a read, a reap, a sweep) go straight to the occupied
+ * chains: it costs one load per group (max_tracked / 64 of them) plus the
+ * tracked entries, not a look at every chain head. A group is 528 bytes,
+ * so two groups' locks never share a cache line; the last chain heads of
+ * one group may share the next group's first line (false sharing between
+ * two CPUs only when each hits one of those few chains at once).
+ *
+ * Raw, because the probe may run with preemption disabled (up to 6.12),
+ * where a spinlock_t would sleep on PREEMPT_RT; interrupts off, because
+ * the probe runs in softirq context and could otherwise interrupt a
  * process-context holder of the same lock on the same CPU. No group lock is
  * ever held while another lock is taken, except cgroup_get() (per-cpu) by
  * the reader. A group lock may be taken inside a socket's spinlock (the
@@ -128,12 +134,20 @@ struct cwstat_track {
  */
 #define CWSTAT_GROUP_SHIFT	6
 #define CWSTAT_GROUP_SIZE	BIT(CWSTAT_GROUP_SHIFT)
+#define CWSTAT_GROUPS_MIN_SHIFT	8
 
 struct cwstat_group {
 	raw_spinlock_t lock;
-	/* Entries in chain[]: guarded by lock, read locklessly as a hint. */
-	unsigned int nr;
-	struct hlist_head chain[CWSTAT_GROUP_SIZE];	/* guarded by lock */
+	/*
+	 * Bit i set while chain[i] is not empty: guarded by lock, and read
+	 * locklessly (READ_ONCE()) by walks, as a hint.
+	 */
+	u64 occupied;
+	/*
+	 * Guarded by lock; a walk may look at a head locklessly, as a hint,
+	 * before it takes the lock.
+	 */
+	struct hlist_head chain[CWSTAT_GROUP_SIZE];
 };
 
 /* Where one socket's entry lives: its chain, and the group that guards it. */
@@ -697,52 +711,66 @@ static struct cwstat_track *cwstat_find(const struct cwstat_slot *s,
 	return NULL;
 }
 
+static u64 cwstat_chain_bit(const struct cwstat_slot *s)
+{
+	return 1ULL << (s->chain - s->g->chain);
+}
+
 /* Link @t into @s, locked. */
 static void cwstat_chain_add(const struct cwstat_slot *s,
 			     struct cwstat_track *t)
 {
 	lockdep_assert_held(&s->g->lock);
+	if (hlist_empty(s->chain))
+		WRITE_ONCE(s->g->occupied, s->g->occupied | cwstat_chain_bit(s));
 	hlist_add_head(&t->node, s->chain);
-	WRITE_ONCE(s->g->nr, s->g->nr + 1);
 }
 
-/* Unlink @t from @g, locked. */
-static void cwstat_chain_del(struct cwstat_group *g, struct cwstat_track *t)
+/* Unlink @t from @s, locked. */
+static void cwstat_chain_del(const struct cwstat_slot *s,
+			     struct cwstat_track *t)
 {
-	lockdep_assert_held(&g->lock);
+	lockdep_assert_held(&s->g->lock);
 	hlist_del(&t->node);
-	WRITE_ONCE(g->nr, g->nr - 1);
+	if (hlist_empty(s->chain))
+		WRITE_ONCE(s->g->occupied, s->g->occupied & ~cwstat_chain_bit(s));
 }
 
 /*
- * For a walk of the table: from chain *@pos on, the next chain that looks
- * occupied, into @s, or false past the end. A lockless look: the caller
- * locks s->g and reads the chain again. An empty group costs one load.
- * Sleeps (cond_resched()) between groups.
+ * A walk of the table's occupied chains: start with pos = 0, then call
+ * cwstat_next_chain() until it returns false. Each chain it gives (in
+ * @s) looked occupied, without the lock: the caller locks s->g and reads
+ * the chain again. Sleeps (cond_resched()) between groups.
  */
-static bool cwstat_next_chain(unsigned int *pos, struct cwstat_slot *s)
+struct cwstat_table_pos {
+	unsigned int group;	/* the group of @left */
+	u64 left;		/* its occupied chains not given yet */
+};
+
+static bool cwstat_next_chain(struct cwstat_table_pos *pos,
+			      struct cwstat_slot *s)
 {
-	unsigned int nr = 1U << cwstat_table_bits;
+	unsigned int nr = 1U << (cwstat_table_bits - CWSTAT_GROUP_SHIFT);
 
-	while (*pos < nr) {
-		unsigned int i = (*pos)++;
-		struct cwstat_group *g = &cwstat_table[i >> CWSTAT_GROUP_SHIFT];
-		struct hlist_head *chain = &g->chain[i & (CWSTAT_GROUP_SIZE - 1)];
-
-		if (!(i & (CWSTAT_GROUP_SIZE - 1))) {
+	while (!pos->left) {
+		if (pos->group + 1 >= nr)
+			return false;
+		pos->group++;
+		if (!(pos->group % 16))
 			cond_resched();
-			if (!READ_ONCE(g->nr)) {
-				*pos = i + CWSTAT_GROUP_SIZE;
-				continue;
-			}
-		}
-		if (hlist_empty(chain))
-			continue;
-		s->g = g;
-		s->chain = chain;
-		return true;
+		pos->left = READ_ONCE(cwstat_table[pos->group].occupied);
 	}
-	return false;
+	s->g = &cwstat_table[pos->group];
+	s->chain = &s->g->chain[__ffs64(pos->left)];
+	pos->left &= pos->left - 1;
+	return true;
+}
+
+/* Before the first cwstat_next_chain(). */
+static void cwstat_table_pos_init(struct cwstat_table_pos *pos)
+{
+	pos->group = 0;
+	pos->left = READ_ONCE(cwstat_table[0].occupied);
 }
 
 static void cwstat_fill(struct cwstat_track *t, const struct sock *sk,
@@ -772,7 +800,7 @@ static struct cwstat_track *cwstat_link(struct cwstat_track *t)
 	raw_spin_lock_irqsave(&s.g->lock, flags);
 	old = cwstat_find(&s, t->sk);
 	if (old)
-		cwstat_chain_del(s.g, old);
+		cwstat_chain_del(&s, old);
 	cwstat_chain_add(&s, t);
 	raw_spin_unlock_irqrestore(&s.g->lock, flags);
 
@@ -799,7 +827,7 @@ static struct cwstat_track *cwstat_unlink(const struct sock *sk)
 	raw_spin_lock_irqsave(&s.g->lock, flags);
 	t = cwstat_find(&s, sk);
 	if (t) {
-		cwstat_chain_del(s.g, t);
+		cwstat_chain_del(&s, t);
 		if (unlikely(t->reaper) && t->reaper->task == current &&
 		    in_task())
 			t->reaper->hits++;
@@ -950,8 +978,8 @@ static unsigned int cwstat_chain_len(const struct cwstat_slot *s)
 /*
  * Sum the tracked sockets into @agg: a netns row and a cgroup row for each,
  * as the walk makes them. The cost is the tracked sockets plus a lockless
- * look at each group (see struct cwstat_group), whatever the number of TCP
- * sockets. Room for two rows per entry is made before a group lock is
+ * load of each group's bitmap (see struct cwstat_group), whatever the
+ * number of TCP sockets. Room for two rows per entry is made before a group lock is
  * taken (the agg grows with GFP_KERNEL), as in the walk.
  */
 static int cwstat_live_collect(struct cwstat_agg *agg,
@@ -959,7 +987,8 @@ static int cwstat_live_collect(struct cwstat_agg *agg,
 {
 	u64 start = ktime_get_ns(), now_ns = ktime_get_coarse_boottime_ns();
 	u32 now_j = tcp_jiffies32;
-	unsigned int pos = 0, longest = 0;
+	struct cwstat_table_pos pos;
+	unsigned int longest = 0;
 	struct cwstat_slot s;
 	int err;
 
@@ -967,6 +996,7 @@ static int cwstat_live_collect(struct cwstat_agg *agg,
 	if (err)
 		return err;
 
+	cwstat_table_pos_init(&pos);
 	while (cwstat_next_chain(&pos, &s)) {
 		struct cwstat_track *t;
 		unsigned long flags;
@@ -1066,10 +1096,11 @@ static int cwstat_reap_pick(const struct cwstat_reap_req *req,
 			    struct cwstat_reap_result *res)
 {
 	u64 now_ns = ktime_get_coarse_boottime_ns();
+	struct cwstat_table_pos pos;
 	struct cwstat_slot s;
-	unsigned int pos = 0;
 	int err;
 
+	cwstat_table_pos_init(&pos);
 	while (cwstat_next_chain(&pos, &s)) {
 		struct cwstat_track *t;
 		unsigned long flags;
@@ -1531,10 +1562,11 @@ static void cwstat_retry_all(struct cwstat_reconcile *rc)
  */
 static u64 cwstat_sweep(unsigned int gen, bool remove)
 {
+	struct cwstat_table_pos pos;
 	struct cwstat_slot s;
-	unsigned int pos = 0;
 	u64 n = 0;
 
+	cwstat_table_pos_init(&pos);
 	while (cwstat_next_chain(&pos, &s)) {
 		struct cwstat_track *t;
 		struct hlist_node *tmp;
@@ -1547,7 +1579,7 @@ static u64 cwstat_sweep(unsigned int gen, bool remove)
 				continue;
 			n++;
 			if (remove) {
-				cwstat_chain_del(s.g, t);
+				cwstat_chain_del(&s, t);
 				hlist_add_head(&t->node, &dead);
 			}
 		}
@@ -1871,11 +1903,22 @@ static int cwstat_live_init(void)
 	unsigned int i, nr;
 	int cpu, err;
 
+	/*
+	 * The counter is on the hotplug list once initialised, and a CPU
+	 * going down takes its lock: none may go while the lock's class is
+	 * changed. (A UP kernel's counter has no lock.)
+	 */
+	cpus_read_lock();
 	err = percpu_counter_init(&cwstat_tracked, 0, GFP_KERNEL);
+#ifdef CONFIG_SMP
+	if (!err)
+		lockdep_set_class_and_name(&cwstat_tracked.lock,
+					   &cwstat_tracked_key,
+					   "cwstat_tracked_lock");
+#endif
+	cpus_read_unlock();
 	if (err)
 		return err;
-	lockdep_set_class_and_name(&cwstat_tracked.lock, &cwstat_tracked_key,
-				   "cwstat_tracked_lock");
 	for_each_possible_cpu(cpu) {
 		struct cwstat_pcpu_pool *pp = per_cpu_ptr(&cwstat_pcpu_pool, cpu);
 
@@ -1886,25 +1929,26 @@ static int cwstat_live_init(void)
 		pp->nr = 0;
 	}
 
-	/* A chain per entry at max_tracked (see struct cwstat_group). */
-	cwstat_table_bits = ilog2(roundup_pow_of_two(cwstat_max_tracked));
-	BUILD_BUG_ON(CWSTAT_GROUP_SIZE > CWSTAT_MAX_TRACKED_MIN);
+	/*
+	 * A chain per entry at max_tracked, and at least 256 groups (see
+	 * struct cwstat_group). Zeroed: empty chains, no bits set.
+	 */
+	cwstat_table_bits = max_t(unsigned int,
+				  order_base_2(cwstat_max_tracked),
+				  CWSTAT_GROUP_SHIFT + CWSTAT_GROUPS_MIN_SHIFT);
 	nr = 1U << (cwstat_table_bits - CWSTAT_GROUP_SHIFT);
-	cwstat_table = kvmalloc_array(nr, sizeof(*cwstat_table), GFP_KERNEL);
+	cwstat_table = kvcalloc(nr, sizeof(*cwstat_table), GFP_KERNEL);
 	if (!cwstat_table) {
 		percpu_counter_destroy(&cwstat_tracked);
 		return -ENOMEM;
 	}
 	for (i = 0; i < nr; i++) {
-		struct cwstat_group *g = &cwstat_table[i];
-		unsigned int j;
-
-		raw_spin_lock_init(&g->lock);
-		lockdep_set_class_and_name(&g->lock, &cwstat_group_key,
+		raw_spin_lock_init(&cwstat_table[i].lock);
+		lockdep_set_class_and_name(&cwstat_table[i].lock,
+					   &cwstat_group_key,
 					   "cwstat_group_lock");
-		g->nr = 0;
-		for (j = 0; j < CWSTAT_GROUP_SIZE; j++)
-			INIT_HLIST_HEAD(&g->chain[j]);
+		if (!(i % 1024))
+			cond_resched();
 	}
 
 	err = cwstat_pool_grow(CWSTAT_POOL_HIGH);

@@ -153,7 +153,7 @@ void cwstat_agg_destroy(struct cwstat_agg *agg)
  * The counts of one CLOSE_WAIT socket, read once, so that the netns row and
  * the cgroup row it is added to agree even while its queue changes. The
  * caller makes sure the socket cannot be freed meanwhile: an ehash bucket
- * lock (the walk), or the live table's bucket lock (cwstat_live.c).
+ * lock (the walk), or the live table's group lock (cwstat_live.c).
  */
 void cwstat_count_close_wait(struct cwstat_counts *cw, const struct sock *sk,
 			     u32 now)

@@ -11,14 +11,15 @@
 #    the CPUs' free-entry caches, the shared free list, the count's total),
 #    so the checks below look at something
 #  - the groups' locks are taken at least once per probe hit
-#  - a CPU's cache is contended by no one and changes CPU on no
-#    acquisition: only a steal near max_tracked would do either
+#  - a CPU's cache is contended by no one, and changes CPU only on each
+#    CPU's first use (lockdep's idea of its last CPU is the loader's): only
+#    a steal near max_tracked would do more
 #  - the shared free list is taken once per batch of 32 changes on a CPU,
 #    at most once per 16 probe hits (plus the pool's growth), and the
-#    count's shared total once per 64
+#    count's shared total once per 64, at most once per 32 hits
 #  - no class of cwstat's is contended on more than 1 % of its
-#    acquisitions (a vCPU descheduled by TCG inside a lock shows up as a
-#    contention of whoever waits for it: TCG runs one vCPU at a time)
+#    acquisitions, or twice (with TCG running one vCPU at a time, a vCPU
+#    descheduled inside a lock makes whoever waits for it count one)
 # The kernel's own most contended classes are printed beside them.
 
 . "$(dirname "$0")/lib.sh"
@@ -32,14 +33,26 @@ cpus=$(grep -c '^processor' /proc/cpuinfo)
 need_mod
 wait_until 15 seeded_and_followed || bail "the follow-up reconciliation after load"
 
+# lockdep switched itself off (after an earlier report): nothing to read.
+grep -q 'lock debugging disabled' /proc/lock_stat &&
+	bail "lockdep is off in this boot: /proc/lock_stat says lock debugging disabled"
+
+# check-debug boots with the statistics off (lockdep.lock_stat=0), so that
+# the other tests do not pay for them: on for this churn only.
+was=$(cat /proc/sys/kernel/lock_stat)
+restore_lock_stat() {
+	echo "$was" >/proc/sys/kernel/lock_stat
+}
 echo 1 >/proc/sys/kernel/lock_stat || bail "enable lock_stat"
-hits0=$(mod_param probe_hits)
 echo 0 >/proc/lock_stat || bail "clear lock_stat"
-"$CW_BIN/cw_churn" -P "$cpus" -k 100 -d "$SECS" -x >"$CW_T/churn.out" ||
+hits0=$(mod_param probe_hits)
+"$CW_BIN/cw_churn" -P "$cpus" -k 100 -d "$SECS" -x >"$CW_T/churn.out" || {
+	restore_lock_stat
 	bail "cw_churn -P $cpus"
-cp /proc/lock_stat "$CW_T/lock_stat"
-echo 0 >/proc/sys/kernel/lock_stat
+}
 hits=$(($(mod_param probe_hits) - hits0))
+cp /proc/lock_stat "$CW_T/lock_stat"
+restore_lock_stat
 diag "$(cat "$CW_T/churn.out") on $cpus vCPUs: $hits probe hits"
 assert_ge "the churn went through CLOSE_WAIT" "$hits" 1000
 
@@ -58,17 +71,24 @@ for c in cwstat_group_lock cwstat_pcpu_pool_lock cwstat_pool_lock cwstat_tracked
 	fi
 	ok "$c is in /proc/lock_stat"
 	diag "$c: acquisitions=$acq contentions=$con con-bounces=$(ls_field $c 1) acq-bounces=$(ls_field $c 7)"
-	# At most 1 % of the acquisitions contended.
-	assert_range "$c: contended on at most 1 % of $acq acquisitions" \
-		$((con * 100)) 0 "$acq"
+	# At most 1 % of the acquisitions contended, or 2: the shared list
+	# and the count's total are taken a few dozen times in all, most of
+	# them while every process starts at once.
+	max=$((acq / 100))
+	[ "$max" -ge 2 ] || max=2
+	assert_range "$c: contended on at most 1 % of $acq acquisitions (or 2)" \
+		"$con" 0 "$max"
 done
 
 assert_ge "cwstat_group_lock: taken at least once per probe hit" \
 	"$(ls_field cwstat_group_lock 8)" "$hits"
 assert_eq "cwstat_pcpu_pool_lock: never contended" \
 	"$(ls_field cwstat_pcpu_pool_lock 2)" 0
-assert_eq "cwstat_pcpu_pool_lock: never taken on another CPU than the last time" \
-	"$(ls_field cwstat_pcpu_pool_lock 7)" 0
+# lockdep remembers the CPU that last took each lock, and the one that
+# initialised it at load counts as the last: each other CPU's first take
+# of its own cache is one bounce. No more than that.
+assert_range "cwstat_pcpu_pool_lock: taken on another CPU than the time before at most once per CPU" \
+	"$(ls_field cwstat_pcpu_pool_lock 7)" 0 "$cpus"
 # The pool's growth at load takes it once per chunk; the churn needs none.
 assert_range "cwstat_pool_lock: at most once per 16 probe hits" \
 	"$(ls_field cwstat_pool_lock 8)" 0 $((hits / 16 + 16))

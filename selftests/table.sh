@@ -20,6 +20,7 @@
 N=4096
 
 need_mod max_tracked=$N max_age_ms=0
+is_live || skip_all "not live mode: no table"
 [ -e /sys/module/cwstat/parameters/longest_chain ] ||
 	skip_all "not a test build: no longest_chain"
 assert_ge "pool_bytes: a chain head per entry at max_tracked" \
@@ -28,10 +29,18 @@ assert_ge "pool_bytes: a chain head per entry at max_tracked" \
 ns_add t || bail "ip netns add t"
 cg_add t || bail "mkdir cgroup t"
 factory_start full -N "$(ns_file t)" -c "$(cg_dir t)" -n "$N"
+# The pool grows behind the probe (a refill work): a miss on the way is
+# repaired by a reconciliation, so wait for the count rather than assume
+# the pool kept up.
+tracked_is_n() {
+	[ "$(mod_param tracked)" = "$N" ]
+}
+wait_until 30 tracked_is_n ||
+	diag "tracked=$(mod_param tracked) tracked_overflow=$(mod_param tracked_overflow) after 30 s"
 assert_close_wait_within 30 "$(ns_ino t)" "$N" \
 	"all $N sockets counted with the table full"
 assert_eq "tracked is $N" "$(mod_param tracked)" "$N"
-assert_eq "nothing left out" "$(mod_param tracked_overflow)" 0
+diag "tracked_overflow (misses repaired since): $(mod_param tracked_overflow)"
 assert_eq "the cgroup row has all $N" \
 	"$(cw_val "$CW_T/s" cgroup "path=$(cg_path t)" close_wait)" "$N"
 longest=$(mod_param longest_chain)
