@@ -214,7 +214,7 @@ static const bool walk_prefetch = true;
 /*
  * Entries of a locked chain for which @pick says yes, or all with NULL.
  *
- * With @prefetch, each entry's first cache line, which holds the state and
+ * With @prefetch_entries, each entry's first cache line, which holds the state and
  * the netns that cwstat_count_chain() reads next, is prefetched as soon as
  * the entry's address is known. The chain's link (skc_nulls_node) is in
  * the second line of struct sock_common, so this loop is a chase of
