@@ -20,6 +20,11 @@
 #                                  first BYTES bytes of /proc/kallsyms)
 #                                  or vmstat (all of /proc/vmstat)
 #   made N CW SOCKETS SECONDS      sockets made up to total N
+#   walk N CONFIG RUN US SOCKETS BUCKETS
+#                                  one scan-mode walk (walk_phase):
+#                                  last_scan_us and what it walked, CONFIG
+#                                  scan (release build) | pf0 | pf1 (test
+#                                  build, walk_prefetch=0 or 1)
 #   time N METHOD RUN US [STATS]   one timed run
 #   count N METHOD COUNT           CLOSE_WAIT sockets that METHOD found
 #   mem N MODE KEY=VALUE...        memory of the module
@@ -135,12 +140,141 @@ meminfo() {
 	awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo
 }
 
+# ---------------------------------------------------------------- sockets
+# The read benchmark's population, shared with walk_phase.
+
+# make_netns: netns bench0-7 (bench0 with a private established hash),
+# init_net attached as "init", cgroups bench/c0-3.
+make_netns() {
+	say "netns and cgroups"
+	# bench0 gets a private established hash (6.1+): it is created while
+	# the parent's tcp_child_ehash_entries is set.
+	sysctl -q -w net.ipv4.tcp_child_ehash_entries=65536 ||
+		fail "no net.ipv4.tcp_child_ehash_entries on this kernel"
+	ip netns add bench0 || die "ip netns add bench0"
+	sysctl -q -w net.ipv4.tcp_child_ehash_entries=0
+	for i in 1 2 3 4 5 6 7; do
+		ip netns add "bench$i" || die "ip netns add bench$i"
+	done
+	for i in 0 1 2 3 4 5 6 7; do
+		ip -n "bench$i" link set lo up
+		ip netns exec "bench$i" sysctl -q -w net.ipv4.ip_local_port_range="10000 65000"
+	done
+	# init_net by name too, so that every per-netns method covers the host
+	ip netns attach init 1 || die "ip netns attach init 1"
+	mkdir -p /sys/fs/cgroup/bench
+	for j in 0 1 2 3; do
+		mkdir -p "/sys/fs/cgroup/bench/c$j"
+	done
+}
+
+fac_pids=
+made=0
+expect=0
+# make_to N: sockets up to N in all (from $made), a tenth of the new ones
+# in CLOSE_WAIT, the rest ESTABLISHED pairs, over 8 netns x 4 cgroups;
+# $expect is the CLOSE_WAIT count since. One "made" line.
+make_to() {
+	d=$(($1 - made))
+	cw=$((d / 10))
+	estp=$(((d - 2 * cw) / 2))
+	say "N=$1: making $cw CLOSE_WAIT and $estp ESTABLISHED pairs more"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	k=0
+	while [ $k -lt 32 ]; do
+		nk=$((cw / 32 + (k < cw % 32)))
+		ek=$((estp / 32 + (k < estp % 32)))
+		if [ $((nk + ek)) -gt 0 ]; then
+			cw_bench_factory -n $nk -E $ek -N "/run/netns/bench$((k / 4))" \
+				-c "/sys/fs/cgroup/bench/c$((k % 4))" \
+				-o "$B/ready.$1.$k" -t 900 >/dev/null 2>"$B/fac.$1.$k" &
+			fac_pids="$fac_pids $!"
+			echo "$!" >"$B/pid.$1.$k"
+		else
+			: >"$B/ready.$1.$k"
+		fi
+		k=$((k + 1))
+	done
+	k=0
+	while [ $k -lt 32 ]; do
+		until [ -e "$B/ready.$1.$k" ]; do
+			if [ -e "$B/pid.$1.$k" ] && ! kill -0 "$(cat "$B/pid.$1.$k")" 2>/dev/null; then
+				die "factory $k for N=$1 died: $(cat "$B/fac.$1.$k")"
+			fi
+			sleep 0.5
+		done
+		k=$((k + 1))
+	done
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	made=$1
+	expect=$((expect + cw))
+	echo "made $1 $expect $(grep '^TCP:' /proc/net/sockstat | awk '{ print $3 }') $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
+}
+
+# ---------------------------------------------------------------- walk
+# walk_phase SIZES ROUNDS: the scan walk alone, per socket. For each N of
+# SIZES, the sockets of the read benchmark (make_to), then ROUNDS rounds
+# of reads of /proc/cwstat in scan mode with max_age_ms=0, so that every
+# read walks; each gives one "walk" line with last_scan_us. Configurations:
+# the release build (scan), and, when the test build is there, the test
+# build with walk_prefetch off and on (pf0, pf1), toggled between reads of
+# one load so that the pair is read back to back (the A/B of the
+# prefetch). Under icount a walk's guest-us are thousands of instructions.
+walk_phase() {
+	wsizes=$1
+	wrounds=$2
+	make_netns
+	loads=release
+	[ ! -f "$TKO" ] || loads="release test"
+	echo "info walk sizes=$wsizes rounds=$wrounds loads=$loads"
+	for N in $wsizes; do
+		make_to "$N"
+		say "N=$N: walks, $wrounds rounds of each of: $loads"
+		for ld in $loads; do
+			if [ "$ld" = release ]; then
+				load_scan
+			else
+				unload
+				insmod "$TKO" mode=scan max_age_ms=0 ||
+					die "insmod $TKO mode=scan max_age_ms=0"
+				[ -w "$PARAMS/walk_prefetch" ] ||
+					die "$TKO has no walk_prefetch parameter"
+			fi
+			# The first walk after the load is not counted: it
+			# grows the rows' table. Its count is checked.
+			cat /proc/cwstat >"$B/walk.$N.$ld"
+			got=$(awk '$1 == "total" { for (i = 2; i <= NF; i++) if (sub(/^close_wait=/, "", $i)) print $i }' "$B/walk.$N.$ld")
+			[ "$got" = "$expect" ] ||
+				fail "walk: N=$N $ld build counted ${got:-none} CLOSE_WAIT, made $expect"
+			r=1
+			while [ "$r" -le "$wrounds" ]; do
+				# pf0 and pf1 back to back, which goes first
+				# alternating by round
+				order=scan
+				if [ "$ld" = test ]; then
+					order="pf0 pf1"
+					[ $((r % 2)) = 1 ] || order="pf1 pf0"
+				fi
+				for c in $order; do
+					[ "$c" = scan ] || echo "${c#pf}" >"$PARAMS/walk_prefetch"
+					cat /proc/cwstat >/dev/null
+					echo "walk $N $c $r $(cat "$SYS/last_scan_us") $(cat "$SYS/last_scan_sockets") $(cat "$SYS/last_scan_buckets")"
+				done
+				r=$((r + 1))
+			done
+		done
+		unload
+	done
+}
+
 # ---------------------------------------------------------------- icount
 # PHASE=icount: a boot of its own under qemu -icount shift=0,sleep=off on
 # one vCPU (scripts/bench/run), where the guest's clock advances one ns
-# per instruction it executes. Only the churn runs, as a fixed number of
+# per instruction it executes. The churn runs, as a fixed number of
 # connections per round (cw_bench_churn -n): its guest time is the
 # instructions the whole guest spent on them, whatever the host's load.
+# Then, with ICOUNT_WALK_SIZES, the walk (walk_phase), whose last_scan_us
+# is then thousands of instructions.
 
 # nohz's idle time of CPU 0 (ns) from /proc/timer_list, 0 if none. With
 # sleep=off an idle guest's clock jumps to its next timer: a churn that
@@ -307,6 +441,18 @@ icount_phase() {
 	icount_reads
 
 	sysctl -q -w net.ipv4.ip_local_port_range="10000 65000"
+	[ "$ICOUNT_ROUNDS" -eq 0 ] || icount_churn
+	# After the churn, whose rounds must not meet these sockets.
+	if [ -n "${ICOUNT_WALK_SIZES:-}" ]; then
+		walk_phase "$ICOUNT_WALK_SIZES" "$ICOUNT_WALK_ROUNDS"
+		cleanup
+	fi
+	say "done"
+	exit $failed
+}
+
+# the churn rounds of the icount boot
+icount_churn() {
 	ip netns add churn || die "ip netns add churn"
 	ip -n churn link set lo up
 	# No TIME_WAIT sockets: their number and their expiry would carry
@@ -345,11 +491,28 @@ icount_phase() {
 	done
 	unload
 	ip netns del churn
-	say "done"
-	exit $failed
 }
 
 [ "${PHASE:-}" != icount ] || icount_phase
+
+# PHASE=walk (scripts/bench/run --walk-ab): the wall-clock boot runs the
+# walk alone, for the prefetch's A/B in real time.
+if [ "${PHASE:-}" = walk ]; then
+	echo "info kernel $(uname -r)"
+	echo "info cpu $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+	echo "info cpus $(grep -c '^processor' /proc/cpuinfo)"
+	echo "info mem_kb $(meminfo MemTotal)"
+	insmod "$KO" || die "insmod $KO"
+	LIVE=0
+	[ -r "$PARAMS/mode" ] && LIVE=1
+	echo "info module_version $(modver)"
+	unload
+	sysctl -q -w net.ipv4.ip_local_port_range="10000 65000"
+	walk_phase "$WALK_SIZES" "$WALK_ROUNDS"
+	say "done"
+	cleanup
+	exit $failed
+fi
 
 # ---------------------------------------------------------------- facts
 
@@ -411,26 +574,7 @@ ip netns del churn
 
 # ---------------------------------------------------------------- set-up
 
-say "netns and cgroups"
-# bench0 gets a private established hash (6.1+): it is created while the
-# parent's tcp_child_ehash_entries is set.
-sysctl -q -w net.ipv4.tcp_child_ehash_entries=65536 ||
-	fail "no net.ipv4.tcp_child_ehash_entries on this kernel"
-ip netns add bench0 || die "ip netns add bench0"
-sysctl -q -w net.ipv4.tcp_child_ehash_entries=0
-for i in 1 2 3 4 5 6 7; do
-	ip netns add "bench$i" || die "ip netns add bench$i"
-done
-for i in 0 1 2 3 4 5 6 7; do
-	ip -n "bench$i" link set lo up
-	ip netns exec "bench$i" sysctl -q -w net.ipv4.ip_local_port_range="10000 65000"
-done
-# init_net by name too, so that every per-netns method covers the host
-ip netns attach init 1 || die "ip netns attach init 1"
-mkdir -p /sys/fs/cgroup/bench
-for j in 0 1 2 3; do
-	mkdir -p "/sys/fs/cgroup/bench/c$j"
-done
+make_netns
 NETNS=$(echo /run/netns/*)
 echo "info netns $(echo "$NETNS" | wc -w)"
 
@@ -511,44 +655,8 @@ ne_total() {
 
 # ---------------------------------------------------------------- runs
 
-fac_pids=
-made=0
-expect=0
 for N in $SIZES; do
-	d=$((N - made))
-	cw=$((d / 10))
-	estp=$(((d - 2 * cw) / 2))
-	say "N=$N: making $cw CLOSE_WAIT and $estp ESTABLISHED pairs more"
-	t0=$(cut -d' ' -f1 /proc/uptime)
-	k=0
-	while [ $k -lt 32 ]; do
-		nk=$((cw / 32 + (k < cw % 32)))
-		ek=$((estp / 32 + (k < estp % 32)))
-		if [ $((nk + ek)) -gt 0 ]; then
-			cw_bench_factory -n $nk -E $ek -N "/run/netns/bench$((k / 4))" \
-				-c "/sys/fs/cgroup/bench/c$((k % 4))" \
-				-o "$B/ready.$N.$k" -t 900 >/dev/null 2>"$B/fac.$N.$k" &
-			fac_pids="$fac_pids $!"
-			echo "$!" >"$B/pid.$N.$k"
-		else
-			: >"$B/ready.$N.$k"
-		fi
-		k=$((k + 1))
-	done
-	k=0
-	while [ $k -lt 32 ]; do
-		until [ -e "$B/ready.$N.$k" ]; do
-			if [ -e "$B/pid.$N.$k" ] && ! kill -0 "$(cat "$B/pid.$N.$k")" 2>/dev/null; then
-				die "factory $k for N=$N died: $(cat "$B/fac.$N.$k")"
-			fi
-			sleep 0.5
-		done
-		k=$((k + 1))
-	done
-	t1=$(cut -d' ' -f1 /proc/uptime)
-	made=$N
-	expect=$((expect + cw))
-	echo "made $N $expect $(grep '^TCP:' /proc/net/sockstat | awk '{ print $3 }') $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
+	make_to "$N"
 
 	say "N=$N: baselines"
 	tm "$N" 0r -r /proc/net/sockstat
