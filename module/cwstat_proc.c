@@ -12,6 +12,7 @@
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/user_namespace.h>
@@ -64,17 +65,19 @@ static void cwstat_show_counts(struct seq_file *m,
  * carriage return or an escape sequence would reach an admin's terminal.
  * Bytes from 0x80 up pass, so UTF-8 names stay readable.
  */
+static bool cwstat_needs_escape(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || strchr(CWSTAT_PATH_ESCAPE, c);
+}
+
 static void cwstat_show_escaped(struct seq_file *m, const char *s)
 {
 	const char *p;
 
 	/* Most names need nothing escaped: one copy, not one call a byte. */
-	for (p = s; *p; p++) {
-		unsigned char c = *p;
-
-		if (c < 0x20 || c == 0x7f || strchr(CWSTAT_PATH_ESCAPE, c))
+	for (p = s; *p; p++)
+		if (cwstat_needs_escape(*p))
 			break;
-	}
 	if (!*p) {
 		seq_puts(m, s);
 		return;
@@ -82,7 +85,7 @@ static void cwstat_show_escaped(struct seq_file *m, const char *s)
 	for (; *s; s++) {
 		unsigned char c = *s;
 
-		if (c < 0x20 || c == 0x7f || strchr(CWSTAT_PATH_ESCAPE, c))
+		if (cwstat_needs_escape(c))
 			seq_printf(m, "\\%03o", c);
 		else
 			seq_putc(m, c);
@@ -100,13 +103,21 @@ static int cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
 	 * shows it: a cgroup outside it reads "/../..". cgroup_path_ns()
 	 * takes cgroup_mutex to find the namespace's root, so a reader
 	 * would wait behind every cgroup creation and removal of the host,
-	 * once per row. A namespace rooted at the top of the hierarchy (the
-	 * initial one; the rows' cgroups are all of cgroup2's) needs no
+	 * once per row. A namespace rooted at cgroup2's root (the initial
+	 * one among them; the rows' cgroups are all of cgroup2's) needs no
 	 * root found: kernfs_path(), in cgroup_path(), starts from the top
-	 * anyway, so it prints the same string, under kernfs's rename lock
-	 * alone. The rows' cgroup references keep cgrp->kn valid; the
-	 * namespace's root css_set, and that set's cgroup, are fixed when
-	 * the namespace is made, and current's nsproxy holds the namespace.
+	 * anyway, so it prints the same string, under kernfs's locks alone.
+	 * The rows' cgroup references keep cgrp->kn valid; the namespace's
+	 * root css_set, and that set's cgroup, are fixed when the namespace
+	 * is made, and current's nsproxy holds the namespace.
+	 *
+	 * A path of PATH_MAX bytes or more (a delegated user can nest long
+	 * names that deep) is printed cut to PATH_MAX - 1 bytes, on every
+	 * kernel: up to 5.x kernfs returns its whole length and leaves @buf
+	 * cut, from 6.x on it returns the length it cut it to. Refusing the
+	 * row would fail the whole read, and let one container's cgroup
+	 * names blind the host's monitoring; the row's cgroup id still names
+	 * the cgroup exactly.
 	 */
 	if (!ns->root_cset->dfl_cgrp->level)
 		len = cgroup_path(cgrp, buf, PATH_MAX);
@@ -114,8 +125,6 @@ static int cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
 		len = cgroup_path_ns(cgrp, buf, PATH_MAX, ns);
 	if (len < 0)
 		return len;
-	if (len >= PATH_MAX)
-		return -ENAMETOOLONG;
 	seq_puts(m, " " CWSTAT_KEY_CGROUP_PATH "=");
 	cwstat_show_escaped(m, buf);
 	return 0;
@@ -124,8 +133,9 @@ static int cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
 /*
  * Print @snap as @scope may see it. A row that cannot be printed whole
  * fails the read: -ENOMEM without a path buffer, or the error of
- * cgroup_path_ns(). seq_file then returns the error and none of the text,
- * so a reader gets an error or the whole file, never a degraded one.
+ * cgroup_path() or cgroup_path_ns(). seq_file then returns the error and
+ * none of the text, so a reader gets an error or the whole file (in which
+ * a path longer than PATH_MAX is cut: see cwstat_show_cgroup_path()).
  */
 static int cwstat_render(struct seq_file *m,
 			 const struct cwstat_snapshot *snap,
@@ -223,12 +233,21 @@ static int cwstat_proc_show(struct seq_file *m, void *v)
 	return err;
 }
 
-/* The last render's size and an eighth, or the snapshot's guess. */
+/*
+ * The last render's size and an eighth, or the snapshot's guess, up to
+ * CWSTAT_PROC_HINT_MAX: the buffer is allocated at open, charged to the
+ * opener, before anything is read, and one big render in an incident
+ * must not make every later open ask for as much (a bigger file still
+ * reads: seq_file grows the buffer).
+ */
+#define CWSTAT_PROC_HINT_MAX	SZ_4M
+
 static size_t cwstat_proc_size_hint(void)
 {
 	size_t last = READ_ONCE(cwstat_proc_last_size);
 
-	return max(cwstat_snapshot_size_hint(), last + last / 8);
+	return min_t(size_t, max(cwstat_snapshot_size_hint(), last + last / 8),
+		     CWSTAT_PROC_HINT_MAX);
 }
 
 /*
@@ -251,11 +270,16 @@ static int cwstat_proc_open(struct inode *inode, struct file *file)
 	scope->all = net_eq(net, &init_net) &&
 		     file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN);
 
-	/* A buffer big enough for the last read spares seq_file a retry. */
+	/*
+	 * A buffer big enough for the last read spares seq_file a retry;
+	 * without the memory for it, a plain open (the first read then
+	 * allocates what it needs).
+	 */
+	err = 0;
 	if (scope->all)
 		err = single_open_size(file, cwstat_proc_show, scope,
 				       cwstat_proc_size_hint());
-	else
+	if (!scope->all || err == -ENOMEM)
 		err = single_open(file, cwstat_proc_show, scope);
 	if (err) {
 		put_net(scope->net);

@@ -147,4 +147,62 @@ assert_eq "the new p/d: its own row" \
 assert_eq "removed cgroup with a socket: namespace reader" \
 	"$(path "$CW_T/dy.n" "$idd")" "path=/d"
 
+# A path longer than PATH_MAX (4096): 17 nested names of 250 bytes, as a
+# delegated user may make. The host's read must not fail for it (on 5.10
+# it did, with ENAMETOOLONG, and 6.x printed it cut): every kernel prints
+# it cut to 4095 bytes, the start of the real path, and the row's cgroup
+# id names the cgroup. The directory's path is too long for open(): the
+# shell gets there with relative cd's, moves itself in, starts the factory
+# there (a socket takes the cgroup it is made in) and moves back.
+name=$(printf '%0250d' 0)
+long=p
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17; do
+	long=$long/$name
+done
+# cd -P: a logical cd would chdir() to the whole path.
+deep_cd() {	# MKDIR: make each level first
+	cd -P "$(cg_dir p)" || return 1
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17; do
+		[ -z "$1" ] || [ -d "$name" ] || mkdir "$name" || return 1
+		cd -P "$name" || return 1
+	done
+}
+# As deep as it goes, then each level back up (the harness's cleanup
+# cannot name them).
+deep_rm() {
+	cd -P "$(cg_dir p)" || return 1
+	n=0
+	while [ -d "$name" ] && cd -P "$name"; do
+		n=$((n + 1))
+	done
+	while [ "$n" -gt 0 ]; do
+		cd -P .. && rmdir "$name" || return 1
+		n=$((n - 1))
+	done
+}
+home_cg=$(awk -F: '$1 == "0" { print $3 }' /proc/$$/cgroup)
+if (deep_cd mkdir) && (deep_cd && echo $$ >cgroup.procs); then
+	factory_start deep -n 1
+	echo $$ >"$CW_CGROOT$home_cg/cgroup.procs" ||
+		bail "move the test shell back to $home_cg"
+	iddeep=$(deep_cd && stat -c %i .)
+	if snap "$CW_T/deep.r"; then
+		ok "a cgroup path over PATH_MAX: the read succeeds"
+	else
+		fail "a cgroup path over PATH_MAX: the read succeeds"
+	fi
+	got=$(path "$CW_T/deep.r" "$iddeep")
+	want=$(printf '%s' "$(cg_path "$long")" | cut -c1-4095)
+	assert_eq "its row's path: the real one, cut to PATH_MAX - 1 bytes" \
+		"$got" "path=$want"
+	assert_eq "its row's count" \
+		"$(cw_val "$CW_T/deep.r" cgroup "id=$iddeep" close_wait)" 1
+	factory_stop deep
+	(deep_rm) || fail "remove the nested cgroups"
+else
+	echo $$ >"$CW_CGROOT$home_cg/cgroup.procs"
+	(deep_rm)
+	skip "a cgroup path over PATH_MAX" "17 nested 250-byte cgroups could not be made or entered"
+fi
+
 cw_exit
