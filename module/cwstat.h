@@ -19,6 +19,7 @@
 #define CWSTAT_H
 
 #include <linux/kref.h>
+#include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -104,6 +105,11 @@ struct cwstat_batch {
 
 int cwstat_walk_candidates(int (*fn)(struct cwstat_batch *batch, void *arg),
 			   void *arg, bool wide);
+
+#ifdef DEBUG
+/* The test knobs' bool setter: root on the host only (cwstat_walk.c). */
+extern const struct kernel_param_ops cwstat_knob_bool_ops;
+#endif
 
 /* Unread payload of a CLOSE_WAIT socket, given rcv_nxt and copied_seq. */
 static inline u32 cwstat_close_wait_payload(u32 rcv_nxt, u32 copied_seq)

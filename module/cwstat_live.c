@@ -377,24 +377,7 @@ static void cwstat_count_add(s64 delta)
 #define CWSTAT_REPAIR_ROOM	CWSTAT_CHUNK
 
 #ifdef DEBUG
-/*
- * Test knobs are root on the host's only, as every other writable
- * parameter: their 0644 alone would let any uid 0 through, a
- * capability-less one or root of a child user namespace included
- * (selftests/privilege.sh tries each).
- */
-static int cwstat_knob_set_bool(const char *val, const struct kernel_param *kp)
-{
-	if (!capable(CAP_NET_ADMIN))
-		return -EPERM;
-	return param_set_bool(val, kp);
-}
-
-static const struct kernel_param_ops cwstat_knob_bool_ops = {
-	.set = cwstat_knob_set_bool,
-	.get = param_get_bool,
-};
-
+/* Test knobs are root on the host's only: see cwstat_knob_bool_ops. */
 /*
  * At most 30 s: a reconciliation holds its mutex through the pause, and a
  * writer of "reconcile" waiting that long already nears the hung-task

@@ -113,17 +113,19 @@ static int cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
 	 *
 	 * A path of PATH_MAX bytes or more (a delegated user can nest long
 	 * names that deep) is printed cut to PATH_MAX - 1 bytes, on every
-	 * kernel: up to 5.x kernfs returns its whole length and leaves @buf
-	 * cut, from 6.x on it returns the length it cut it to. Refusing the
-	 * row would fail the whole read, and let one container's cgroup
-	 * names blind the host's monitoring; the row's cgroup id still names
-	 * the cgroup exactly.
+	 * kernel: kernfs leaves @buf cut and NUL-terminated, and returns the
+	 * whole length (before v6.8) or the cut one (from v6.8, and
+	 * backported to Debian's 6.1), or -E2BIG (the same versions) when
+	 * the "/.." that climb from a namespace root over 1 365 levels deep
+	 * do not fit. Refusing the row would fail the whole read, and let one
+	 * container's cgroup names blind the host's monitoring; the row's
+	 * cgroup id still names the cgroup exactly.
 	 */
 	if (!ns->root_cset->dfl_cgrp->level)
 		len = cgroup_path(cgrp, buf, PATH_MAX);
 	else
 		len = cgroup_path_ns(cgrp, buf, PATH_MAX, ns);
-	if (len < 0)
+	if (len < 0 && len != -E2BIG)
 		return len;
 	seq_puts(m, " " CWSTAT_KEY_CGROUP_PATH "=");
 	cwstat_show_escaped(m, buf);

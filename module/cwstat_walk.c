@@ -3,6 +3,7 @@
  * The walk: every TCP established hash table, once, summed into rows by
  * (netns, cgroup).
  */
+#include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/hash.h>
 #include <linux/log2.h>
@@ -199,30 +200,61 @@ void cwstat_counts_add(struct cwstat_counts *sum,
 
 #ifdef DEBUG
 /*
+ * Test knobs are root on the host's only, as every other writable
+ * parameter: their 0644 alone would let any uid 0 through, a
+ * capability-less one or root of a child user namespace included
+ * (selftests/privilege.sh tries each). Here, in the lowest layer, for
+ * every file's knobs.
+ */
+static int cwstat_knob_set_bool(const char *val, const struct kernel_param *kp)
+{
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	return param_set_bool(val, kp);
+}
+
+const struct kernel_param_ops cwstat_knob_bool_ops = {
+	.set = cwstat_knob_set_bool,
+	.get = param_get_bool,
+};
+
+/*
  * Test builds only: walk_prefetch=0 leaves the walk's prefetch out, so that
  * the benchmark can compare the two in one boot (scripts/bench/run
  * --walk-ab). Read once per chain; a change takes effect at the next one.
  */
 static bool walk_prefetch = true;
-module_param(walk_prefetch, bool, 0644);
+module_param_cb(walk_prefetch, &cwstat_knob_bool_ops, &walk_prefetch, 0644);
 MODULE_PARM_DESC(walk_prefetch,
 		 "Test builds only: prefetch each chain entry's first cache line in the walk (default Y)");
+
+static bool cwstat_walk_prefetch(void)
+{
+	return READ_ONCE(walk_prefetch);
+}
 #else
-static const bool walk_prefetch = true;
+/* A constant, so that the release build has no test per chain. */
+static inline bool cwstat_walk_prefetch(void)
+{
+	return true;
+}
 #endif
 
 /*
  * Entries of a locked chain for which @pick says yes, or all with NULL.
  *
- * With @prefetch_entries, each entry's first cache line, which holds the state and
- * the netns that cwstat_count_chain() reads next, is prefetched as soon as
- * the entry's address is known. The chain's link (skc_nulls_node) is in
- * the second line of struct sock_common, so this loop is a chase of
- * dependent misses on that line, and the first lines' misses, which do not
- * depend on each other, can travel beside it instead of one after another
- * in the second pass. The kernel's hlist_nulls iterators do not prefetch.
- * The body runs for real entries only, never for the end marker. The
- * candidates' walk passes false: its @pick reads that line at once.
+ * With @prefetch_entries, each entry's first cache line, which holds the
+ * state and the netns that cwstat_count_chain() reads next, is prefetched
+ * as soon as the entry's address is known: the chain's link
+ * (skc_nulls_node) is in the second line of struct sock_common, so this
+ * loop chases misses on that line, and the first lines' can start beside
+ * it. Whether that pays is not shown: it costs one instruction a socket
+ * (icount), TCG makes a prefetch a no-op, and the kernel dropped the
+ * prefetch from its list iterators (e66eed651fd1) as more often a loss,
+ * with chains of about one entry. Documentation/benchmark.md has the
+ * measurements; walk_prefetch=0 (test builds) leaves it out. The body runs
+ * for real entries only, never for the end marker. The candidates' walk
+ * passes false: its @pick reads that line at once.
  */
 static unsigned int cwstat_chain_count(spinlock_t *lock,
 				       struct inet_ehash_bucket *head,
@@ -323,7 +355,7 @@ static int cwstat_walk_table(struct cwstat_agg *agg,
 retry:
 		spin_lock_bh(lock);
 		len = cwstat_chain_count(lock, head, NULL,
-					 READ_ONCE(walk_prefetch));
+					 cwstat_walk_prefetch());
 		if (unlikely(2 * len > cwstat_agg_room(agg))) {
 			spin_unlock_bh(lock);
 			err = cwstat_agg_reserve(agg, 2 * len);

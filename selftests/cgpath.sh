@@ -149,7 +149,7 @@ assert_eq "removed cgroup with a socket: namespace reader" \
 
 # A path longer than PATH_MAX (4096): 17 nested names of 250 bytes, as a
 # delegated user may make. The host's read must not fail for it (on 5.10
-# it did, with ENAMETOOLONG, and 6.x printed it cut): every kernel prints
+# it did, with ENAMETOOLONG; Debian's 6.1 printed it cut): every kernel prints
 # it cut to 4095 bytes, the start of the real path, and the row's cgroup
 # id names the cgroup. The directory's path is too long for open(): the
 # shell gets there with relative cd's, moves itself in, starts the factory

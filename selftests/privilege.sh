@@ -31,6 +31,7 @@ baseline() {
 	"$W" $S/max_age_ms 0 >/dev/null
 	"$W" $S/warn 0 >/dev/null
 	"$W" $S/crit 0 >/dev/null
+	[ ! -e $P/walk_prefetch ] || "$W" $P/walk_prefetch 1 >/dev/null
 }
 value() {
 	case $1 in
@@ -86,6 +87,7 @@ for f in $writable; do
 	max_age_ms) v=777 ;;
 	warn) v=5 ;;
 	crit) v=50 ;;
+	walk_prefetch) v=0 ;;	# 1 by default: 0 changes it
 	*) v=1 ;;
 	esac
 	set -- "$f" "$v"
