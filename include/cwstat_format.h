@@ -28,6 +28,8 @@
 #define CWSTAT_KEY_NS			"ns"		/* netns inode */
 #define CWSTAT_KEY_CGROUP_ID		"id"		/* cgroup_id() */
 #define CWSTAT_KEY_CGROUP_PATH		"path"		/* escaped */
+/* "1" on a row whose path is cut to PATH_MAX - 1 bytes; absent otherwise. */
+#define CWSTAT_KEY_CGROUP_PATH_CUT	"path_cut"
 
 /* Counters. */
 #define CWSTAT_KEY_CLOSE_WAIT		"close_wait"

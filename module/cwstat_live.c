@@ -82,8 +82,9 @@ struct cwstat_track {
 
 /*
  * The table: tracked sockets hashed by address into chains, one chain per
- * entry at max_tracked, so that a chain walked with interrupts off (on
- * PREEMPT_RT too) holds about one entry even when the table is full. The
+ * entry at max_tracked (up to 1M chains), so that a chain walked with
+ * interrupts off (on PREEMPT_RT too) holds about one entry even when the
+ * table is full. The
  * chains come in groups of CWSTAT_GROUP_SIZE (at least 1 << CWSTAT_GROUPS_MIN_SHIFT
  * groups, so that a small max_tracked still spreads the CPUs over many
  * locks); each group has a raw spinlock, which guards its chains and its
@@ -135,6 +136,12 @@ struct cwstat_track {
 #define CWSTAT_GROUP_SHIFT	6
 #define CWSTAT_GROUP_SIZE	BIT(CWSTAT_GROUP_SHIFT)
 #define CWSTAT_GROUPS_MIN_SHIFT	8
+/*
+ * At most 1M chains (8.25 MiB): the table is allocated whole at load, with
+ * nothing in CLOSE_WAIT yet, so a max_tracked in the millions gets up to 16
+ * entries a chain when full rather than 138 MiB of chain heads up front.
+ */
+#define CWSTAT_TABLE_MAX_SHIFT	20
 
 struct cwstat_group {
 	raw_spinlock_t lock;
@@ -143,10 +150,7 @@ struct cwstat_group {
 	 * locklessly (READ_ONCE()) by walks, as a hint.
 	 */
 	u64 occupied;
-	/*
-	 * Guarded by lock; a walk may look at a head locklessly, as a hint,
-	 * before it takes the lock.
-	 */
+	/* Guarded by lock; walks find them through occupied. */
 	struct hlist_head chain[CWSTAT_GROUP_SIZE];
 };
 
@@ -782,9 +786,13 @@ static struct cwstat_track *cwstat_link(struct cwstat_track *t)
 
 	raw_spin_lock_irqsave(&s.g->lock, flags);
 	old = cwstat_find(&s, t->sk);
+	/*
+	 * The new entry first: the chain never looks empty in between, so
+	 * its occupied bit stays set for a walk reading it locklessly.
+	 */
+	cwstat_chain_add(&s, t);
 	if (old)
 		cwstat_chain_del(&s, old);
-	cwstat_chain_add(&s, t);
 	raw_spin_unlock_irqrestore(&s.g->lock, flags);
 
 	if (old)
@@ -1913,12 +1921,16 @@ static int cwstat_live_init(void)
 	}
 
 	/*
-	 * A chain per entry at max_tracked, and at least 256 groups (see
-	 * struct cwstat_group). Zeroed: empty chains, no bits set.
+	 * A chain per entry at max_tracked, rounded down to a power of two
+	 * (one or two entries a chain when full), at least 256 groups and
+	 * at most CWSTAT_TABLE_MAX_SHIFT (see struct cwstat_group). Zeroed:
+	 * empty chains, no bits set.
 	 */
-	cwstat_table_bits = max_t(unsigned int,
-				  order_base_2(cwstat_max_tracked),
-				  CWSTAT_GROUP_SHIFT + CWSTAT_GROUPS_MIN_SHIFT);
+	BUILD_BUG_ON(sizeof_field(struct cwstat_group, occupied) * BITS_PER_BYTE <
+		     CWSTAT_GROUP_SIZE);
+	cwstat_table_bits = clamp_t(unsigned int, ilog2(cwstat_max_tracked),
+				    CWSTAT_GROUP_SHIFT + CWSTAT_GROUPS_MIN_SHIFT,
+				    CWSTAT_TABLE_MAX_SHIFT);
 	nr = 1U << (cwstat_table_bits - CWSTAT_GROUP_SHIFT);
 	cwstat_table = kvcalloc(nr, sizeof(*cwstat_table), GFP_KERNEL);
 	if (!cwstat_table) {

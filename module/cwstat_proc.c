@@ -100,7 +100,12 @@ static int cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
 
 	/*
 	 * Relative to the reader's cgroup namespace, as /proc/PID/cgroup
-	 * shows it: a cgroup outside it reads "/../..". cgroup_path_ns()
+	 * shows it, except that a cgroup outside it reads "/.." alone:
+	 * /proc/PID/cgroup goes on with the names below the common ancestor
+	 * ("/../sibling"), which a reader can see only for the processes of
+	 * its own PID namespace, while a row here is any socket of the
+	 * reader's netns, whose other users (a pod's other containers, a
+	 * host daemon that entered it) must not be named. cgroup_path_ns()
 	 * takes cgroup_mutex to find the namespace's root, so a reader
 	 * would wait behind every cgroup creation and removal of the host,
 	 * once per row. A namespace rooted at cgroup2's root (the initial
@@ -113,13 +118,15 @@ static int cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
 	 *
 	 * A path of PATH_MAX bytes or more (a delegated user can nest long
 	 * names that deep) is printed cut to PATH_MAX - 1 bytes, on every
-	 * kernel: kernfs leaves @buf cut and NUL-terminated, and returns the
-	 * whole length (before v6.8) or the cut one (from v6.8, and
-	 * backported to Debian's 6.1), or -E2BIG (the same versions) when
-	 * the "/.." that climb from a namespace root over 1 365 levels deep
-	 * do not fit. Refusing the row would fail the whole read, and let one
-	 * container's cgroup names blind the host's monitoring; the row's
-	 * cgroup id still names the cgroup exactly.
+	 * kernel, and marked so (path_cut=1): kernfs leaves @buf cut and
+	 * NUL-terminated, and returns the whole length (before v6.8) or the
+	 * cut one (from v6.8, and backported to Debian's 6.1), or -E2BIG
+	 * (the same versions) when the "/.." that climb from a namespace
+	 * root over 1 365 levels deep do not fit. Since a cut length cannot
+	 * be told from a path of exactly PATH_MAX - 1 bytes, that one is
+	 * marked too. Refusing the row would fail the whole read, and let
+	 * one container's cgroup names blind the host's monitoring; the
+	 * row's cgroup id still names the cgroup exactly.
 	 */
 	if (!ns->root_cset->dfl_cgrp->level)
 		len = cgroup_path(cgrp, buf, PATH_MAX);
@@ -127,8 +134,14 @@ static int cwstat_show_cgroup_path(struct seq_file *m, struct cgroup *cgrp,
 		len = cgroup_path_ns(cgrp, buf, PATH_MAX, ns);
 	if (len < 0 && len != -E2BIG)
 		return len;
+	if (!strncmp(buf, "/..", 3) && (buf[3] == '/' || !buf[3])) {
+		buf[3] = '\0';
+		len = 3;
+	}
 	seq_puts(m, " " CWSTAT_KEY_CGROUP_PATH "=");
 	cwstat_show_escaped(m, buf);
+	if (len < 0 || len >= PATH_MAX - 1)
+		seq_puts(m, " " CWSTAT_KEY_CGROUP_PATH_CUT "=1");
 	return 0;
 }
 

@@ -11,7 +11,9 @@
 # kept from one of them must never reach the other. Then a cgroup and its
 # parent are renamed (cgroup2 refuses: checked, and the path must follow
 # where a kernel allows it), a cgroup is removed and one of the same name
-# made again, and a cgroup is removed while its socket still holds it. The oracle is the test's own
+# made again, and a cgroup is removed while its socket still holds it. A
+# cgroup outside a namespace reader's root reads "/..", never named; a path
+# over PATH_MAX is cut and marked path_cut=1. The oracle is the test's own
 # bookkeeping: the directories it made, and their inode numbers (the
 # cgroup ids).
 
@@ -61,8 +63,12 @@ while [ $i -le 3 ]; do
 		"$(path "$CW_T/n$i" "$ida")" "path=/a"
 	assert_eq "round $i: namespace reader sees b below its root" \
 		"$(path "$CW_T/n$i" "$idb")" "path=/b"
-	assert_eq "round $i: namespace reader sees o outside its root" \
-		"$(path "$CW_T/n$i" "$ido")" "path=/../o"
+	assert_eq "round $i: namespace reader sees o outside its root as /.., unnamed" \
+		"$(path "$CW_T/n$i" "$ido")" "path=/.."
+	assert_eq "round $i: no row names a cgroup outside the namespace reader's root" \
+		"$(grep -c 'path=/\.\./' "$CW_T/n$i")" 0
+	assert_eq "round $i: no path is marked cut" \
+		"$(grep -c 'path_cut=' "$CW_T/r$i" "$CW_T/n$i" | awk -F: '{ s += $2 } END { print s }')" 0
 	i=$((i + 1))
 done
 # the namespace reader first this time, right after root
@@ -195,6 +201,11 @@ if (deep_cd mkdir) && (deep_cd && echo $$ >cgroup.procs); then
 	want=$(printf '%s' "$(cg_path "$long")" | cut -c1-4095)
 	assert_eq "its row's path: the real one, cut to PATH_MAX - 1 bytes" \
 		"$got" "path=$want"
+	assert_eq "its row says the path is cut: path_cut=1" \
+		"$(cw_val "$CW_T/deep.r" cgroup "id=$iddeep" path_cut)" 1
+	format_ok "the read with a cut path is well-formed" "$CW_T/deep.r"
+	assert_eq "only that row is marked cut" \
+		"$(grep -c 'path_cut=' "$CW_T/deep.r")" 1
 	assert_eq "its row's count" \
 		"$(cw_val "$CW_T/deep.r" cgroup "id=$iddeep" close_wait)" 1
 	factory_stop deep

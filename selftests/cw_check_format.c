@@ -41,6 +41,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -244,6 +245,8 @@ static int parse_line(struct ctx *c, char *line, struct row *r)
 {
 	char *tok[MAX_TOKENS];
 	const struct keyspec *ks;
+	const char *path = NULL;
+	bool path_cut = false;
 	unsigned int seen = 0;
 	int ntok = 0, i, j;
 	char *p = line;
@@ -296,23 +299,38 @@ static int parse_line(struct ctx *c, char *line, struct row *r)
 		}
 		if (check_value(c, tok[i], eq + 1))
 			return -1;
+		if (r->type == T_CGROUP && !strcmp(tok[i], "path_cut")) {
+			if (strcmp(eq + 1, "1"))
+				return fail(c, "path_cut='%s', not 1", eq + 1);
+			path_cut = true;
+		}
 		for (j = 0; ks && ks[j].name; j++) {
 			if (strcmp(ks[j].name, tok[i]))
 				continue;
 			seen |= 1u << j;
 			if (ks[j].off == (size_t)-1) {
-				const char *v = eq + 1;
-				size_t len = strlen(v);
-
-				if (v[0] != '/' || (len > 1 && v[len - 1] == '/')
-				    || strstr(v, "//"))
-					return fail(c, "bad path '%s'", v);
+				path = eq + 1;
 			} else if (parse_u64(eq + 1, (uint64_t *)
 					     ((char *)r + ks[j].off))) {
 				return fail(c, "%s='%s' is not a decimal u64",
 					    tok[i], eq + 1);
 			}
 		}
+	}
+	/*
+	 * A path is absolute, without "//" or a trailing "/", unless it is
+	 * cut (path_cut=1: its first 4095 bytes, ending anywhere).
+	 */
+	if (path) {
+		size_t len = strlen(path);
+
+		if (path[0] != '/' || strstr(path, "//") ||
+		    (!path_cut && len > 1 && path[len - 1] == '/'))
+			return fail(c, "bad path '%s'", path);
+		/* Escapes (\ooo) only make it longer. */
+		if (path_cut && len < 4095)
+			return fail(c, "path_cut=1 on a path of %zu bytes, under 4095",
+				    len);
 	}
 	/* A group counts as there if any of its keys is; then all must be. */
 	for (j = 0; ks && ks[j].name; j++) {

@@ -14,6 +14,7 @@
 #    (into 256 chains, as at 16 entries per chain, about 30)
 #  - pool_bytes holds at least a chain head (8 bytes) per entry
 #  - once the sockets close: nothing tracked, every chain empty
+#  - at the largest max_tracked, the table at load is at most 1M chains
 
 . "$(dirname "$0")/lib.sh"
 
@@ -53,5 +54,14 @@ assert_eq "all gone from the next read once closed" \
 	"$(cw_rows "$CW_T/s" netns "ns=$(ns_ino t)")" 0
 assert_eq "tracked back to 0" "$(mod_param tracked)" 0
 assert_eq "no chain holds an entry" "$(mod_param longest_chain)" 0
+
+# The table is allocated whole at load: at the largest max_tracked it
+# stops at 1M chains (8.25 MiB, up to 16 entries a chain when full) rather
+# than a chain per entry (16M chains, 138 MiB with nothing tracked yet).
+need_mod max_tracked=16777216
+bytes=$(mod_param pool_bytes)
+diag "pool_bytes at load with max_tracked=16777216: $bytes"
+assert_range "the table at the largest max_tracked: at most 1M chains (pool_bytes <= 9 MiB)" \
+	"$bytes" $((8 * 1024 * 1024)) $((9 * 1024 * 1024))
 mod_unload
 cw_exit
