@@ -208,6 +208,14 @@ if (deep_cd mkdir) && (deep_cd && echo $$ >cgroup.procs); then
 		"$(grep -c 'path_cut=' "$CW_T/deep.r")" 1
 	assert_eq "its row's count" \
 		"$(cw_val "$CW_T/deep.r" cgroup "id=$iddeep" close_wait)" 1
+	# The tool passes the mark on: json's path_cut, the table's label.
+	assert_eq "cwstat -o json: that cgroup alone has path_cut true" \
+		"$("$CW_TOOL" show -o json --no-names --input "$CW_T/deep.r" |
+			grep -o '"id":[0-9]*,"path":"[^"]*","path_cut":true' |
+			sed 's/,.*//')" "\"id\":$iddeep"
+	assert_eq "cwstat show --by cgroup: its label ends [cut, id $iddeep]" \
+		"$("$CW_TOOL" show --by cgroup --no-names --input "$CW_T/deep.r" |
+			grep -c "\\[cut, id $iddeep\\]")" 1
 	factory_stop deep
 	(deep_rm) || fail "remove the nested cgroups"
 else

@@ -470,6 +470,8 @@ static int put_json(struct out *o, const struct cw_snapshot *s,
 			out_printf(o, "%s{\"id\":%" PRIu64 ",\"path\":",
 				   j ? "," : "", cg->id);
 			json_string(o, cg->path);
+			out_printf(o, ",\"path_cut\":%s",
+				   cg->path_cut ? "true" : "false");
 			out_puts(o, ",\"container\":");
 			json_string(o, cw_container_of(cg->path, ct,
 						       sizeof(ct)) ? ct : NULL);

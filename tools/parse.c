@@ -46,6 +46,7 @@ enum key_id {
 	K_NS,
 	K_ID,
 	K_PATH,
+	K_PATH_CUT,
 	K_CLOSE_WAIT,
 	K_RECVQ_BYTES,
 	K_RMEM_BYTES,
@@ -73,6 +74,7 @@ static const struct {
 	[K_NS]		= { CWSTAT_KEY_NS, BIT(ROW_NETNS) | BIT(ROW_CGROUP) },
 	[K_ID]		= { CWSTAT_KEY_CGROUP_ID, BIT(ROW_CGROUP) },
 	[K_PATH]	= { CWSTAT_KEY_CGROUP_PATH, BIT(ROW_CGROUP) },
+	[K_PATH_CUT]	= { CWSTAT_KEY_CGROUP_PATH_CUT, BIT(ROW_CGROUP) },
 	[K_CLOSE_WAIT]	= { CWSTAT_KEY_CLOSE_WAIT, ALL_ROWS },
 	[K_RECVQ_BYTES]	= { CWSTAT_KEY_RECVQ_BYTES, ALL_ROWS },
 	[K_RMEM_BYTES]	= { CWSTAT_KEY_RMEM_BYTES, ALL_ROWS },
@@ -119,6 +121,7 @@ struct row {
 	enum row_type type;
 	unsigned int seen;	/* BIT(key_id) */
 	uint64_t ns, id;
+	uint64_t path_cut;	/* 0 or 1 */
 	struct cw_counts c;	/* path goes to parser.path */
 };
 
@@ -480,6 +483,8 @@ static uint64_t *counter(struct row *r, enum key_id k)
 		return &r->ns;
 	case K_ID:
 		return &r->id;
+	case K_PATH_CUT:
+		return &r->path_cut;
 	case K_CLOSE_WAIT:
 		return &r->c.close_wait;
 	case K_RECVQ_BYTES:
@@ -544,8 +549,13 @@ static int parse_pair(struct parser *p, struct row *r, const char *s,
 	r->seen |= BIT(k);
 	if (k == K_PATH)
 		return decode_path(p, eq + 1, n - klen - 1);
-	return read_number(p, keys[k].name, eq + 1, n - klen - 1,
-			   counter(r, k));
+	if (read_number(p, keys[k].name, eq + 1, n - klen - 1,
+			counter(r, k)))
+		return -1;
+	if (k == K_PATH_CUT && r->path_cut > 1)
+		return fail(p, p->line, "%s=%s, expected 0 or 1", keys[k].name,
+			    quote(&q, eq + 1, n - klen - 1));
+	return 0;
 }
 
 static int add_row(struct parser *p, const struct row *r)
@@ -590,6 +600,7 @@ static int add_row(struct parser *p, const struct row *r)
 		if (!cg)
 			return oom(p);
 		cg->c = r->c;
+		cg->path_cut = r->path_cut;
 		p->cgroup_line[p->ncgroups++] = p->line;
 		return 0;
 	default:

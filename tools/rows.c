@@ -127,6 +127,17 @@ static int add_netns(struct cw_rows *rows, size_t *cap,
 	return 0;
 }
 
+/*
+ * What people see of a cgroup: its path, and for a path that the module
+ * cut at PATH_MAX, its id too: two cut paths may read the same.
+ */
+static char *cgroup_label(const struct cw_cgroup *cg)
+{
+	if (cg->path_cut)
+		return xasprintf("%s [cut, id %" PRIu64 "]", cg->path, cg->id);
+	return strdup(cg->path);
+}
+
 /* One cgroup of the snapshot, with what it is grouped by. */
 struct cg_ref {
 	const struct cw_cgroup *cg;
@@ -182,10 +193,15 @@ static int add_grouped(struct cw_rows *rows, size_t *cap,
 			if (by != CW_BY_CONTAINER)
 				continue;
 			/* Cgroups of no container are their own group. */
-			ref->group = xasprintf("ct:%s",
-					       cw_container_of(cg->path, ct,
-							       sizeof(ct)) ?
-					       ct : cg->path);
+			if (cw_container_of(cg->path, ct, sizeof(ct))) {
+				ref->group = xasprintf("ct:%s", ct);
+			} else {
+				char *label = cgroup_label(cg);
+
+				ref->group = label ?
+					     xasprintf("ct:%s", label) : NULL;
+				free(label);
+			}
 			if (!ref->group)
 				goto out;
 		}
@@ -224,7 +240,7 @@ static int add_grouped(struct cw_rows *rows, size_t *cap,
 			r->cgroup_id = first->id;
 			err = set_strings(r, xasprintf("cg:%" PRIu64,
 						       first->id),
-					  strdup(first->path));
+					  cgroup_label(first));
 		}
 		if (err) {
 			free(r->path);
@@ -313,7 +329,7 @@ int cw_rows_build(struct cw_rows *rows, const struct cw_snapshot *s,
 						xasprintf("cg:%" PRIu64 ":%"
 							  PRIu64, n->ns,
 							  cg->id),
-						strdup(cg->path))) {
+						cgroup_label(cg))) {
 					free(r->path);
 					rows->n--;
 					goto fail;

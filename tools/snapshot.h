@@ -40,6 +40,7 @@ struct cw_counts {
 struct cw_cgroup {
 	uint64_t id;
 	char *path;		/* decoded bytes, NUL-terminated; "?" unknown */
+	bool path_cut;		/* path is the first 4095 bytes of a longer one */
 	struct cw_counts c;
 };
 

@@ -699,6 +699,71 @@ static void test_rows(void)
 	cw_snapshot_free(&s);
 }
 
+/*
+ * Paths the module cut at PATH_MAX: two cgroups whose first 4095 bytes are
+ * the same stay two rows by container, and every view says which is cut.
+ */
+static void test_path_cut(void)
+{
+	struct cw_output_opts o = { .format = CW_FMT_JSON, .by = CW_BY_TREE };
+	struct cw_snapshot s = { .version = 1, .source = CW_SOURCE_MODULE };
+	struct cw_netns *n;
+	struct cw_rows r;
+	const struct cw_row *row;
+	char *cut, *got;
+	int ret;
+
+	cut = malloc(4096);
+	if (!cut)
+		abort();
+	memset(cut, 'a', 4095);
+	cut[0] = '/';
+	cut[4095] = '\0';
+	s.total = counts(6, 0, 0, 1);
+	n = netns(&s, NS_HOST, counts(6, 0, 0, 1));
+	cgroup(n, 71, cut, counts(2, 0, 0, 1));
+	cgroup(n, 72, cut, counts(3, 0, 0, 1));
+	cgroup(n, 73, "/short", counts(1, 0, 0, 1));
+	n->cgroups[0].path_cut = true;
+	n->cgroups[1].path_cut = true;
+
+	CHECK(!cw_rows_build(&r, &s, CW_BY_CONTAINER, NULL),
+	      "cut: by container builds");
+	CHECK(r.n == 3, "cut: two cut paths alike stay two rows, got %zu",
+	      r.n);
+	row = r.n ? &r.v[0] : NULL;
+	CHECK(row && row->c.close_wait == 3 &&
+	      strlen(row->label) == 4095 + strlen(" [cut, id 72]") &&
+	      !strcmp(row->label + 4095, " [cut, id 72]"),
+	      "cut: the label names the cut and the id");
+	row = cw_rows_find(&r, "ct:/short");
+	CHECK(row && !strcmp(row->label, "/short"),
+	      "cut: a whole path keeps its plain label");
+	cw_rows_free(&r);
+
+	CHECK(!cw_rows_build(&r, &s, CW_BY_TREE, NULL), "cut: tree builds");
+	CHECK(r.n == 4 && !strcmp(r.v[1].label + 4095, " [cut, id 71]") &&
+	      !strcmp(r.v[3].label, "/short") && !strcmp(r.v[1].path, cut),
+	      "cut: tree labels say cut, the path stays the module's");
+	cw_rows_free(&r);
+
+	CHECK(!cw_rows_build(&r, &s, CW_BY_CGROUP, NULL),
+	      "cut: by cgroup builds");
+	row = cw_rows_find(&r, "cg:72");
+	CHECK(row && !strcmp(row->label + 4095, " [cut, id 72]"),
+	      "cut: by cgroup labels say cut");
+	cw_rows_free(&r);
+
+	got = render(&s, &o, &ret);
+	CHECK(ret == 0 && strstr(got, "\"id\":71,\"path\":\"/aaa") &&
+	      strstr(got, "\"path_cut\":true,\"container\":null") &&
+	      strstr(got, "\"id\":73,\"path\":\"/short\",\"path_cut\":false,"),
+	      "cut: json has path_cut per cgroup");
+	free(got);
+	free(cut);
+	cw_snapshot_free(&s);
+}
+
 static char tmpdir[] = "/tmp/cwstat-unit-XXXXXX";
 
 /* A file holding @content under the temp dir, or with NULL a directory. */
@@ -934,6 +999,7 @@ void test_output(void)
 	test_write_error();
 	test_container_of();
 	test_rows();
+	test_path_cut();
 	test_names_fake();
 	test_names_proc();
 }

@@ -337,6 +337,23 @@ static void test_valid_edges(void)
 		cw_snapshot_free(&s);
 	}
 
+	/* path_cut=1 marks its row; 0 or absent leaves a row whole. */
+	if (expect_ok("path_cut",
+		      IN(V T6
+			 "netns ns=7 close_wait=6 recvq_bytes=60 rmem_bytes=600 oldest_idle_s=5 path_cut=7\n"
+			 CG("/a path_cut=1")
+			 "cgroup ns=7 id=10 path=/b path_cut=0 close_wait=3 recvq_bytes=30 rmem_bytes=300 oldest_idle_s=5\n"
+			 "cgroup ns=7 id=11 path=/c close_wait=0 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=0\n"),
+		      &s)) {
+		CHECK(s.nnetns == 1 && s.netns[0].ncgroups == 3 &&
+		      s.netns[0].cgroups[0].path_cut &&
+		      !strcmp(s.netns[0].cgroups[0].path, "/a") &&
+		      !s.netns[0].cgroups[1].path_cut &&
+		      !s.netns[0].cgroups[2].path_cut,
+		      "path_cut: the flag of each cgroup row (a netns row's is unknown there)");
+		cw_snapshot_free(&s);
+	}
+
 	/*
 	 * Keys known in other rows are unknown here, whatever their value;
 	 * a netns without CLOSE_WAIT needs no cgroup rows; needless escapes
@@ -449,6 +466,14 @@ static const struct {
 	{ "duplicate in unknown row is fine, in netns not",
 	  IN(V T3 "x a=1 a=1\n" "netns ns=7 ns=7 close_wait=3 recvq_bytes=30 rmem_bytes=300 oldest_idle_s=5\n"),
 	  "t:4:", "duplicate key \"ns\"" },
+
+	/* path_cut: a flag of cgroup rows. */
+	{ "path_cut=2", IN(V T3 N3 CG("/a path_cut=2")), "t:4:",
+	  "path_cut=\"2\", expected 0 or 1" },
+	{ "path_cut=", IN(V T3 N3 CG("/a path_cut=")), "t:4:",
+	  "empty value of path_cut" },
+	{ "duplicate path_cut", IN(V T3 N3 CG("/a path_cut=1 path_cut=1")),
+	  "t:4:", "duplicate key \"path_cut\"" },
 
 	/* Numbers. */
 	{ "overflow", IN(V "total close_wait=18446744073709551616 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=0\n"),
