@@ -339,7 +339,7 @@ assert_eq "held fd: no netns rows (none of the new netns)" \
 # so once hd's number is reused, h (queued before it) is freed as well,
 # and h's number must come within a few more new netns (lowest-free
 # allocation; only numbers freed by earlier tests can come first). Until
-# then, or until 90 s, new netns are made, each kept.
+# then, or until 60 s, new netns are made, each kept.
 ns_add hd || bail "ip netns add hd"
 ino_hd=$(ns_ino hd)
 : >"$CW_T/holder.close"
@@ -359,7 +359,7 @@ while :; do
 	fi
 	[ "$ino" = "$ino_hd" ] && hd_at=$j
 	[ -n "$hd_at" ] && [ $((j - hd_at)) -ge 20 ] && break
-	[ -z "$hd_at" ] && [ $(($(date +%s) - start)) -ge 90 ] && break
+	[ -z "$hd_at" ] && [ $(($(date +%s) - start)) -ge 60 ] && break
 	[ -z "$hd_at" ] && sleep 0.5
 done
 diag "netns h ($ino_h), canary hd ($ino_hd): after $j new netns," \
@@ -369,7 +369,7 @@ if [ -n "$freed" ] || [ -n "$hd_at" ]; then
 		"${freed:+yes}" yes
 else
 	skip "after the fd is closed, netns h is freed: a new netns gets its number" \
-		"netns cleanup freed neither h nor the canary hd within 90 s"
+		"netns cleanup freed neither h nor the canary hd within 60 s"
 fi
 : >"$CW_T/holder.exit"
 wait $holder
