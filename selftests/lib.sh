@@ -327,6 +327,20 @@ ns_file() {
 	echo "/run/netns/$CW_NSPFX$1"
 }
 
+# ns_nsid NAME: give netns NAME an nsid in the current netns and print it.
+# The nsid outlives the name and goes only when the netns core frees the
+# netns (cleanup_net()), so nsid_listed NSID says whether it still lives.
+ns_nsid() {
+	ip netns set "$CW_NSPFX$1" auto || return 1
+	ip netns list-id | sed -n \
+		"s/^nsid \([0-9]*\) (iproute2 netns name: $CW_NSPFX$1)\$/\1/p" |
+		grep .
+}
+
+nsid_listed() {
+	ip netns list-id | grep -q "^nsid $1\( \|\$\)"
+}
+
 # ns_ino NAME: the netns inode number, as cwstat reports it ("init" works).
 ns_ino() {
 	if [ "$1" = init ]; then
