@@ -341,6 +341,10 @@ nsid_listed() {
 	ip netns list-id | grep -q "^nsid $1\( \|\$\)"
 }
 
+nsid_gone() {
+	! nsid_listed "$1"
+}
+
 # ns_ino NAME: the netns inode number, as cwstat reports it ("init" works).
 ns_ino() {
 	if [ "$1" = init ]; then
