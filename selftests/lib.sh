@@ -328,8 +328,9 @@ ns_file() {
 }
 
 # ns_nsid NAME: give netns NAME an nsid in the current netns and print it.
-# The nsid outlives the name and goes only when the netns core frees the
-# netns (cleanup_net()), so nsid_listed NSID says whether it still lives.
+# The nsid outlives the name and goes only once the last reference to the
+# netns is gone, at the start of cleanup_net()'s pass (its inode numbers
+# are freed at the end), so nsid_listed NSID says whether it still lives.
 ns_nsid() {
 	ip netns set "$CW_NSPFX$1" auto || return 1
 	ip netns list-id | sed -n \

@@ -29,8 +29,9 @@ ns_add fill2 || bail "ip netns add fill2"
 
 # doomed NAME: the netns NAME, already made, gets 5 CLOSE_WAIT that root's
 # read caches for an hour (the module loaded anew: its first walk); then it
-# goes, and this waits until the netns core has freed it (its nsid gone),
-# so that its number is free before the next netns is made.
+# goes, and this waits until the netns core has begun to free it (its nsid
+# gone), so that its number is free, or nearly (the pass frees numbers at
+# its end), before the next netns is made.
 doomed() {
 	x=$1
 	ino_x=$(ns_ino "$x")

@@ -223,8 +223,9 @@ assert_eq "lib.sh's cw_escape gives the hand-written forms" "$lib_esc" ""
 # the netns cannot be freed and its inode number cannot go to a new netns
 # (whose rows the old reader would then show) while the file is open.
 # Whether a netns lives is read from its nsid, which the init netns gives
-# it (ip netns set) and which the netns core removes only when it frees
-# the netns (cleanup_net(), a work item that lags on a loaded TCG guest).
+# it (ip netns set) and which the netns core removes only once the last
+# reference is gone and it starts to free the netns (cleanup_net(), a work
+# item that lags on a loaded TCG guest).
 # Canaries held by nothing tell a slow cleanup from a reference kept: the
 # work item takes every netns queued so far at once, so once a canary
 # deleted after h's last reference went is freed, h is too.
@@ -304,7 +305,7 @@ for n in $hn; do
 done
 diag "netns h was $ino_h (nsid $nsid_h), hc $ino_hc (nsid $nsid_hc); new:" \
 	"$(cat "$CW_T/hn")"
-if ! nsid_listed "$nsid_hc"; then
+if nsid_gone "$nsid_hc"; then
 	ok "the canary hc, deleted with h, is freed (its nsid is gone)"
 	assert_eq "h lives while the fd is open: its nsid is still listed" \
 		"$(nsid_listed "$nsid_h" && echo listed)" listed
@@ -339,33 +340,20 @@ assert_eq "held fd: no netns rows (none of the new netns)" \
 
 # Closed, the file lets go of h, and the netns core frees it. A second
 # canary hd, deleted just after the close, is queued for the cleanup after
-# h: once hd's nsid is gone, h's must go in the same pass (5 s of grace for
-# the listing). Neither gone in 60 s: the cleanup is too slow to tell.
+# h: once hd's nsid is gone, h's must be gone too (5 s of grace for the
+# listing). Neither gone in 60 s: the cleanup is too slow to tell.
 ns_add hd || bail "ip netns add hd"
 nsid_hd=$(ns_nsid hd) || bail "ip netns set hd auto"
 : >"$CW_T/holder.close"
 wait_until 10 test -e "$CW_T/holder.closed" || bail "holder closed fd 3"
 ns_del hd || bail "ip netns del hd"
-start=$(date +%s)
-h_freed=
-hd_freed=
-while :; do
-	now=$(date +%s)
-	if ! nsid_listed "$nsid_h"; then
-		h_freed=$((now - start))
-		break
-	fi
-	if [ -z "$hd_freed" ] && ! nsid_listed "$nsid_hd"; then
-		hd_freed=$((now - start))
-	fi
-	[ -n "$hd_freed" ] && [ $((now - start - hd_freed)) -ge 5 ] && break
-	[ $((now - start)) -ge 60 ] && break
-	sleep 0.5
-done
-diag "after the close: h freed at ${h_freed:-never} s, hd at ${hd_freed:-never} s"
-if [ -n "$h_freed" ] || [ -n "$hd_freed" ]; then
+# hd is queued behind h, so h's nsid goes no later than hd's.
+if wait_until 60 nsid_gone "$nsid_hd"; then
+	wait_until 5 nsid_gone "$nsid_h"
 	assert_eq "after the fd is closed, netns h is freed (its nsid is gone)" \
-		"${h_freed:+freed}" freed
+		"$(nsid_gone "$nsid_h" && echo freed)" freed
+elif nsid_gone "$nsid_h"; then
+	ok "after the fd is closed, netns h is freed (its nsid is gone)"
 else
 	skip "after the fd is closed, netns h is freed" \
 		"netns cleanup freed neither h nor the canary hd within 60 s"
