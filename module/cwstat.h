@@ -12,6 +12,7 @@
  *   cwstat_alarm.c       thresholds on a source's count, the level, uevents
  *   cwstat_live.c, cwstat_scan.c                       sources
  *   cwstat_walk.c, cwstat_netkey.c    the ehash walk, rows, netns keys
+ *   cwstat_window.c      DEBUG builds: race windows held open on demand
  *
  * Load builds the layers bottom-up; unload takes them down in reverse.
  */

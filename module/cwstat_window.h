@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Race windows that the test build can hold open on demand.
+ *
+ * Where a comment argues that an interleaving is harmless, the code marks
+ * the gap with cwstat_window() and a test opens it (Documentation/testing.md,
+ * "Windows"): the writable parameter "windows" takes NAME=USEC[/EVERY], and
+ * the marked place then waits USEC microseconds, in one pass out of EVERY
+ * picked at random (1 or absent: every pass). Reading the parameter lists
+ * each window with its delay, its EVERY and how often it has opened, so that
+ * a test can tell that it acted while the window was open.
+ *
+ * Release builds compile every mark to nothing.
+ */
+#ifndef CWSTAT_WINDOW_H
+#define CWSTAT_WINDOW_H
+
+/* Each window, named as the parameter names it; keep cwstat_windows[] in step. */
+enum cwstat_window_id {
+	CWSTAT_WIN_WALK_PASSES,		/* candidate walk: count pass .. pick pass */
+	CWSTAT_WIN_PROBE_STORE,		/* probe: entry linked .. state stored */
+	CWSTAT_WIN_SEED_FOLLOWUP,	/* seeding .. its follow-up reconciliation */
+	CWSTAT_WIN_SWEEP_PASSES,	/* sweep: marking pass .. removing pass */
+	CWSTAT_WIN_REAP_LOOK,		/* reaper: look at a socket .. abort it */
+	CWSTAT_NR_WINDOWS
+};
+
+#ifdef DEBUG
+void cwstat_window(enum cwstat_window_id id);
+#else
+static inline void cwstat_window(enum cwstat_window_id id)
+{
+}
+#endif
+
+#endif /* CWSTAT_WINDOW_H */
