@@ -261,7 +261,7 @@ is_live() {
 }
 
 # seeded_and_followed: live mode's two reconciliations at load have run,
-# the seeding and its follow-up 1 s later (module/cwstat_live.c), so that
+# the seeding and its follow-up 1 s later (module/cwstat_reconcile.c), so that
 # the counters no longer move by themselves.
 seeded_and_followed() {
 	[ "$(mod_param reconciles)" -ge 2 ]
