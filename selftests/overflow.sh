@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 260
+# cw-modes: live
+# cw-tier: full
+# cw-order: 170
 #
 # overflow (live mode): max_tracked=1024 and 1100 sockets in CLOSE_WAIT.
 # The table holds 1024, tracked_overflow counts the 76 misses, and

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 180
+# cw-modes: live
+# cw-tier: full
+# cw-order: 120
 #
 # tool: the cwstat command against the live module and against its own
 # sock_diag counting, with the factories' bookkeeping and ss as oracles.
