@@ -668,6 +668,20 @@ cw_rows() {
 
 CW_TOOL=/usr/bin/cwstat
 
+# prom_lint FILE: promtool check metrics, less the two lints that the age
+# buckets' documented gauge form draws in text 0.0.4 (cwstat(8)): a gauge
+# named _bucket, with an le label. Any other problem fails.
+prom_lint() {
+	promtool check metrics <"$1" >"$CW_T/promlint" 2>&1
+	case $? in
+	0) return 0 ;;
+	3) ! grep -vx -e 'cwstat_close_wait_age_seconds_bucket non-histogram metrics should not have "_bucket" suffix' \
+		-e 'cwstat_close_wait_age_seconds_bucket non-histogram metrics should not have "le" label' \
+		"$CW_T/promlint" ;;
+	*) cat "$CW_T/promlint"; return 1 ;;
+	esac
+}
+
 # tool_health: what cwstat show, prom, -o json and check say of the
 # module's health (/sys/kernel/cwstat, root only), one check each, against
 # the files themselves, read first. While capped is 1 or unresolved above 0
@@ -714,7 +728,7 @@ tool_health() {
 	   grep -qx "cwstat_unresolved_sockets $unresolved" "$CW_T/h.out" &&
 	   grep -qx "cwstat_untracked_total $untracked" "$CW_T/h.out" &&
 	   grep -qx '# TYPE cwstat_untracked_total counter' "$CW_T/h.out" &&
-	   promtool check metrics <"$CW_T/h.out" >"$CW_T/h.lint" 2>&1; then
+	   prom_lint "$CW_T/h.out" >"$CW_T/h.lint"; then
 		ok "tool, $tag: prom has cwstat_capped $capped, cwstat_unresolved_sockets $unresolved, cwstat_untracked_total $untracked (promtool clean)"
 	else
 		fail "tool, $tag: prom has cwstat_capped $capped, cwstat_unresolved_sockets $unresolved, cwstat_untracked_total $untracked (promtool clean)" "rc=$rc"

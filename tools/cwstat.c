@@ -79,9 +79,10 @@ enum {
 	{ "help", no_argument, NULL, 'h' }
 
 static const char *const show_usage =
-"usage: cwstat [show] [-o table|json|prom] [--by total|netns|cgroup|container]\n"
+"usage: cwstat [show] [-o table|json|prom|openmetrics]\n"
+"                     [--by total|netns|cgroup|container]\n"
 "                     [--watch SECONDS] [SOURCE]\n"
-"       cwstat prom [SOURCE]                same as show -o prom\n"
+"       cwstat prom [-o prom|openmetrics] [SOURCE]   show -o prom\n"
 "       cwstat check --warn RANGE --crit RANGE [--by ...] [--max-age DURATION]\n"
 "                    [--max-age-crit DURATION] [SOURCE]\n"
 "       cwstat sockets [-o table|json] [--port N] [--remote-port N]\n"
@@ -108,7 +109,8 @@ static const char *const show_usage =
 "                       (root only), e.g. a copy saved with an --input file\n"
 "\n"
 "show options:\n"
-"  -o, --output FMT     table (default), json, or prom (Prometheus text)\n"
+"  -o, --output FMT     table (default), json, prom (Prometheus text 0.0.4)\n"
+"                       or openmetrics (OpenMetrics 1.0.0 text)\n"
 "  --by VIEW            tree (default), total, netns, cgroup, or container\n"
 "                       (table and prom; json is always the tree)\n"
 "  --watch SECONDS      redraw every SECONDS with the change per row (into\n"
@@ -492,8 +494,10 @@ static int watch(const struct cw_source_opts *so, struct cw_output_opts *oo,
 	return ret;
 }
 
+/* show, and prom (@fmt CW_FMT_PROM), which prints only Prometheus formats. */
 static int cmd_show(int argc, char **argv, enum cw_format fmt)
 {
+	const char *cmd = fmt == CW_FMT_PROM ? "prom " : "";
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "watch", required_argument, NULL, OPT_WATCH },
@@ -506,43 +510,51 @@ static int cmd_show(int argc, char **argv, enum cw_format fmt)
 	const char *why;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+	/* One message per usage error, ours: getopt's own would be a second. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
 		if (source_opt(opt, optarg, &so, &why)) {
 			if (why)
-				return cw_usage_error("", "%s", why);
+				return cw_usage_error(cmd, "%s", why);
 			continue;
 		}
 		switch (opt) {
 		case 'o':
 			if (!cw_format_parse(optarg, &oo.format))
-				return cw_usage_error("", "unknown output format '%s' (table, json or prom)",
-						   optarg);
+				return cw_usage_error(cmd, "unknown output format '%s' (%s)",
+						      optarg, fmt == CW_FMT_PROM ?
+						      "prom or openmetrics" :
+						      "table, json, prom or openmetrics");
+			if (fmt == CW_FMT_PROM && oo.format != CW_FMT_PROM &&
+			    oo.format != CW_FMT_OPENMETRICS)
+				return cw_usage_error(cmd, "-o %s: prom prints Prometheus metrics (-o prom or openmetrics); use 'cwstat show -o %s'",
+						      optarg, optarg);
 			break;
 		case OPT_BY:
 			if (!cw_by_parse(optarg, &oo.by))
-				return cw_usage_error("", "unknown view '%s' (tree, total, netns, cgroup or container)",
+				return cw_usage_error(cmd, "unknown view '%s' (tree, total, netns, cgroup or container)",
 						   optarg);
 			break;
 		case OPT_WATCH:
 			if (cw_duration_parse(optarg, &interval) || !interval ||
 			    interval > 86400)
-				return cw_usage_error("", "--watch wants a duration from 1s to 1d, not '%s'",
+				return cw_usage_error(cmd, "--watch wants a duration from 1s to 1d, not '%s'",
 						   optarg);
 			break;
 		case 'h':
 			fputs(show_usage, stdout);
 			return CW_EXIT_OK;
 		default:
-			return cw_usage_error("", "bad usage");
+			return cw_getopt_error(cmd, argv, opt);
 		}
 	}
 	if (optind < argc)
-		return cw_usage_error("", "unexpected argument '%s'", argv[optind]);
+		return cw_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	why = check_source_opts(&so);
 	if (why)
-		return cw_usage_error("", "%s", why);
+		return cw_usage_error(cmd, "%s", why);
 	if (interval && so.input)
-		return cw_usage_error("", "--watch reads a live source, not --input");
+		return cw_usage_error(cmd, "--watch reads a live source, not --input");
 	if (interval)
 		return watch(&so, &oo, interval, argc, argv);
 	return show_once(&so, &oo, NULL, false);

@@ -33,7 +33,8 @@ void cw_error_set(struct cw_error *e, const char *fmt, ...)
 enum cw_format {
 	CW_FMT_TABLE,
 	CW_FMT_JSON,
-	CW_FMT_PROM,
+	CW_FMT_PROM,		/* Prometheus text format 0.0.4 */
+	CW_FMT_OPENMETRICS,	/* OpenMetrics 1.0.0 text */
 };
 
 /* Parse the argument of -o/--output; false on an unknown name. */

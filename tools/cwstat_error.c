@@ -115,6 +115,7 @@ bool cw_format_parse(const char *arg, enum cw_format *fmt)
 		[CW_FMT_TABLE] = "table",
 		[CW_FMT_JSON] = "json",
 		[CW_FMT_PROM] = "prom",
+		[CW_FMT_OPENMETRICS] = "openmetrics",
 	};
 	size_t i;
 

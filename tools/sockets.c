@@ -468,8 +468,9 @@ int cw_cmd_sockets(int argc, char **argv)
 			if (!cw_format_parse(optarg, &fmt))
 				return cw_usage_error("sockets ", "unknown output format '%s' (table or json)",
 						   optarg);
-			if (fmt == CW_FMT_PROM)
-				return cw_usage_error("sockets ", "-o prom: there is no per-socket Prometheus output (it would be one series per socket); use table or json, or 'cwstat prom' for the counts");
+			if (fmt == CW_FMT_PROM || fmt == CW_FMT_OPENMETRICS)
+				return cw_usage_error("sockets ", "-o %s: there is no per-socket Prometheus output (it would be one series per socket); use table or json, or 'cwstat prom' for the counts",
+						      optarg);
 			break;
 		case OPT_PORT:
 		case OPT_RPORT:

@@ -213,6 +213,12 @@ static void test_live(void)
 	expect_opts("prom-live-cgroup.prom", &s, &o);
 	o.by = CW_BY_CONTAINER;
 	expect_opts("prom-live-container.prom", &s, &o);
+	/* The same series in OpenMetrics: the ages a gauge histogram. */
+	o.format = CW_FMT_OPENMETRICS;
+	expect_opts("om-live-container.om", &s, &o);
+	o.by = CW_BY_TREE;
+	expect_opts("om-live.om", &s, &o);
+	o.by = CW_BY_CONTAINER;
 	o.format = CW_FMT_TABLE;
 	expect_opts("table-live-container.txt", &s, &o);
 	o.by = CW_BY_TREE;
