@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include "parse.h"
 #include "reap.h"
 #include "rows.h"
+#include "serve.h"
 #include "sockets.h"
 #include "source.h"
 
@@ -47,6 +49,7 @@ static const char *const show_usage =
 "                      [--netns NAME|INUM | --all-netns] [-n] [-H]\n"
 "       cwstat reap --older-than DURATION [--port N] [--cgroup PATH]\n"
 "                   [--netns NAME|INUM] [--max N] [--yes]\n"
+"       cwstat serve [--listen [ADDRESS]:PORT] [--by VIEW] [SOURCE]\n"
 "       cwstat help [COMMAND] | cwstat --version\n"
 "\n"
 "Count TCP sockets in CLOSE_WAIT per network namespace and cgroup.\n"
@@ -535,6 +538,36 @@ bad_range:
 			     optarg);
 }
 
+/*
+ * cwstat serve is cwstat-serve, which links the shared libmicrohttpd and
+ * so cannot be part of this static program: the one beside this program
+ * (a build tree), else where make install and the package put it.
+ */
+static int cmd_serve(char **argv)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	char *slash;
+
+	argv[0] = (char *)CWSTAT_SERVE_HELPER;
+	if (n > 0) {
+		dir[n] = '\0';
+		slash = strrchr(dir, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%s/%s", dir,
+				 CWSTAT_SERVE_HELPER);
+			execv(path, argv);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/%s", CWSTAT_HELPER_DIR,
+		 CWSTAT_SERVE_HELPER);
+	execv(path, argv);
+	cw_warn("cannot run %s: %s (cwstat serve is that program, built with libmicrohttpd)",
+		path, strerror(errno));
+	return CW_EXIT_ERROR;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "check"))
@@ -543,8 +576,10 @@ static int cmd_help(int argc, char **argv)
 		return cw_cmd_sockets(2, (char *[]){ "sockets", "--help", NULL });
 	else if (argc > 1 && !strcmp(argv[1], "reap"))
 		return cw_cmd_reap(2, (char *[]){ "reap", "--help", NULL });
+	else if (argc > 1 && !strcmp(argv[1], "serve"))
+		return cmd_serve((char *[]){ "serve", "--help", NULL });
 	else if (argc > 1 && strcmp(argv[1], "show") && strcmp(argv[1], "prom"))
-		return cw_usage_error("", "no help for '%s' (show, prom, check, sockets, reap)",
+		return cw_usage_error("", "no help for '%s' (show, prom, check, sockets, reap, serve)",
 				      argv[1]);
 	else if (argc > 2)
 		return cw_usage_error("", "unexpected argument '%s'", argv[2]);
@@ -583,10 +618,12 @@ int main(int argc, char **argv)
 		cw_progname = "cwstat reap";
 		return cw_cmd_reap(argc - 1, argv + 1);
 	}
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(argv + 1);
 	if (!strcmp(cmd, "help"))
 		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version"))
 		return main(2, (char *[]){ argv[0], "--version", NULL });
-	return cw_usage_error("", "unknown command '%s' (show, prom, check, sockets, reap, help)",
+	return cw_usage_error("", "unknown command '%s' (show, prom, check, sockets, reap, serve, help)",
 			   cmd);
 }

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "duration.h"
 #include "escape.h"
@@ -889,6 +890,124 @@ static int put_prom(struct out *o, const struct cw_snapshot *s,
 		free(v[i].labels);
 	free(v);
 	return 0;
+}
+
+/* @s[0..@n) equals @word, ignoring case (HTTP tokens). */
+static bool token_is(const char *s, size_t n, const char *word)
+{
+	return strlen(word) == n && !strncasecmp(s, word, n);
+}
+
+/* @s[0..@n) without the spaces and tabs around it. */
+static void trim(const char **s, size_t *n)
+{
+	while (*n && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+/*
+ * One media range of an Accept header, @r[0..@n): which format it names
+ * (-1: neither) and its quality, in thousandths (RFC 9110: q=0 to 1, three
+ * decimals at most; 1000 when absent, -1 when malformed).
+ */
+static int media_range(const char *r, size_t n, int *q)
+{
+	const char *semi = memchr(r, ';', n), *p;
+	size_t tn = semi ? (size_t)(semi - r) : n, pn;
+	const char *t = r, *version = NULL;
+	size_t vn = 0;
+	int fmt;
+
+	*q = 1000;
+	trim(&t, &tn);
+	while (semi) {
+		const char *eq;
+		size_t kn;
+
+		p = semi + 1;
+		pn = n - (size_t)(p - r);
+		semi = memchr(p, ';', pn);
+		if (semi)
+			pn = (size_t)(semi - p);
+		eq = memchr(p, '=', pn);
+		if (!eq)
+			continue;
+		kn = (size_t)(eq - p);
+		pn -= kn + 1;
+		eq++;
+		trim(&p, &kn);
+		trim(&eq, &pn);
+		if (pn >= 2 && *eq == '"' && eq[pn - 1] == '"') {
+			eq++;
+			pn -= 2;
+		}
+		if (token_is(p, kn, "q")) {
+			char buf[8];
+			char *end;
+			double d;
+
+			if (!pn || pn >= sizeof(buf)) {
+				*q = -1;
+				return -1;
+			}
+			memcpy(buf, eq, pn);
+			buf[pn] = '\0';
+			d = strtod(buf, &end);
+			if (*end || d < 0 || d > 1) {
+				*q = -1;
+				return -1;
+			}
+			*q = (int)(d * 1000 + 0.5);
+		} else if (token_is(p, kn, "version")) {
+			version = eq;
+			vn = pn;
+		}
+	}
+	if (token_is(t, tn, "application/openmetrics-text"))
+		fmt = !version || token_is(version, vn, "1.0.0") ?
+		      CW_FMT_OPENMETRICS : -1;
+	else if (token_is(t, tn, "text/plain"))
+		fmt = !version || token_is(version, vn, "0.0.4") ?
+		      CW_FMT_PROM : -1;
+	else if (token_is(t, tn, "text/*") || token_is(t, tn, "*/*"))
+		fmt = CW_FMT_PROM;
+	else
+		fmt = -1;
+	return fmt;
+}
+
+enum cw_format cw_output_negotiate(const char *accept)
+{
+	int best_om = 0, best_text = 0;
+	const char *p = accept;
+
+	if (!accept)
+		return CW_FMT_PROM;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		int q, fmt = media_range(p, n, &q);
+
+		if (fmt == CW_FMT_OPENMETRICS && q > best_om)
+			best_om = q;
+		else if (fmt == CW_FMT_PROM && q > best_text)
+			best_text = q;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return best_om > best_text ? CW_FMT_OPENMETRICS : CW_FMT_PROM;
+}
+
+const char *cw_output_content_type(enum cw_format fmt)
+{
+	return fmt == CW_FMT_OPENMETRICS ?
+	       "application/openmetrics-text; version=1.0.0; charset=utf-8" :
+	       "text/plain; version=0.0.4; charset=utf-8";
 }
 
 int cw_output(FILE *f, const struct cw_snapshot *s,

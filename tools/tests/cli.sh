@@ -144,6 +144,23 @@ expect "reap: a missing argument" 2 '' "needs an argument" -- reap --older-than
 expect "reap: an extra argument" 2 '' "unexpected argument" -- reap --older-than 1h now
 expect "reap: no module here (exit 1, says why and what is needed)" 1 '' 'cwstat_reap: the cwstat module is not loaded. reap needs it, in live mode \(modprobe cwstat\), for a dry run too: only the module knows how long.*cwstat sockets --older-than' -- reap --older-than 1h
 
+# ---- serve: its command line (tools/tests/stack.sh scrapes it) ------------
+expect "serve --help" 0 '^usage: cwstat serve' '' -- serve --help
+expect "help serve" 0 '^usage: cwstat serve' '' -- help serve
+expect "serve: an unknown flag is a usage error" 2 '' "^cwstat serve: unrecognized option '--frob'" -- serve --frob
+expect "serve: an extra argument is a usage error" 2 '' "unexpected argument 'now'" -- serve now
+expect "serve: --listen without a port" 2 '' "bad --listen '127.0.0.1'" -- serve --listen 127.0.0.1
+expect "serve: --listen with a name, not an address" 2 '' "bad --listen 'localhost:9979'" -- serve --listen localhost:9979
+expect "serve: --listen with an IPv6 address out of brackets" 2 '' "in brackets" -- serve --listen ::1:9979
+expect "serve: --input - is refused (read once)" 2 '' 'standard input' -- serve --input -
+expect "serve: --by pod is a usage error" 2 '' "unknown view 'pod'" -- serve --by pod
+python3 -c 'import socket, time; s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1); print(s.getsockname()[1], flush=True); time.sleep(30)' >"$tmp/busy" &
+pids+=($!)
+for _ in $(seq 50); do [[ -s $tmp/busy ]] && break; sleep 0.1; done
+expect "serve: a port in use: exit 1, says so" 1 '' "cannot listen on 127.0.0.1:$(cat "$tmp/busy"): Address already in use" \
+	-- serve --listen "127.0.0.1:$(cat "$tmp/busy")" --input "$fx/demo.txt"
+kill "${pids[-1]}" 2>/dev/null
+
 # ---- reading saved copies -------------------------------------------------
 expect "a missing input file: exit 1, says which" 1 '' "cannot open $tmp/nope" -- --input "$tmp/nope"
 printf 'version=1\ntotal close_wait=1 recvq_bytes=0 rmem_bytes=0 oldest_idle_s=0\n' >"$tmp/bad-sum.txt"

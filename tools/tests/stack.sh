@@ -157,8 +157,12 @@ else
 	not_ok "the kube-state-metrics fixture is served on loopback" "$(tail -n 5 "$tmp/ksm.log")"
 	finish
 fi
+# cwstat serve reads its own copy of the node, which the test changes at
+# the end to see a scrape read it afresh.
+cp "$fx/node.txt" "$tmp/serve-node.txt"
 serve=
-if start serve /metrics "$cw" serve --listen "127.0.0.1:@PORT@" "${src[@]}"; then
+if start serve /metrics "$cw" serve --listen "127.0.0.1:@PORT@" --input "$tmp/serve-node.txt" \
+	--runtime-root "$fx/runtime" --sysfs "$tmp/sys"; then
 	addr[serve]=127.0.0.1:$port
 	serve=1
 	ok "cwstat serve listens on loopback"
@@ -320,10 +324,16 @@ fi
 
 # ---- cwstat serve, scraped by the same Prometheus ---------------------------
 if [[ -n $serve ]]; then
-	a_series=$(curl -fsS -G --data-urlencode 'query={job="node",node="a",__name__=~"cwstat_.+"}' "$prom/api/v1/query" |
-		jq -r '.data.result[] | .metric | del(.instance, .job) | tostring' | sort)
-	s_series=$(curl -fsS -G --data-urlencode 'query={job="cwstat",__name__=~"cwstat_.+"}' "$prom/api/v1/query" |
-		jq -r '.data.result[] | .metric | del(.instance, .job) | tostring' | sort)
+	# Less the target's own labels: those of the exporter's pod, which
+	# only the families without container labels take (cwstat_info,
+	# cwstat_close_wait_sockets_all, the health gauges).
+	series() {
+		curl -fsS -G --data-urlencode "query={job=\"$1\",node=\"a\",__name__=~\"cwstat_.+\"}" "$prom/api/v1/query" |
+			jq -r --arg pod "$2" '.data.result[] | .metric | del(.instance, .job) |
+				if .pod == $pod then del(.pod, .namespace, .container) else . end | tostring' | sort
+	}
+	a_series=$(series node node-exporter-x7k2p)
+	s_series=$(series cwstat cwstat-8xk2d)
 	if [[ -n $a_series && $a_series == "$s_series" ]]; then
 		ok "cwstat serve: the very series of the textfile, un-renamed ($(wc -l <<<"$s_series"))"
 	else
@@ -333,6 +343,101 @@ if [[ -n $serve ]]; then
 		ok "cwstat serve: Prometheus negotiated OpenMetrics, the ages a gauge histogram"
 	else
 		not_ok "cwstat serve: Prometheus negotiated OpenMetrics, the ages a gauge histogram" "$(jq -c '.cwstat_close_wait_age_seconds' <<<"$meta")"
+	fi
+fi
+
+# ---- cwstat serve's HTTP edges --------------------------------------------------
+if [[ -n $serve ]]; then
+	url=http://${addr[serve]}
+	# code_of ARGS...: the HTTP status of curl ARGS, the headers in $tmp/h.
+	code_of() {
+		curl -sS -o "$tmp/body" -D "$tmp/h" -w '%{http_code}' "$@" 2>"$tmp/curl.err"
+	}
+	if [[ $(code_of "$url/nope") == 404 && $(code_of "$url/metrics/x") == 404 ]]; then
+		ok "cwstat serve: another path is 404"
+	else
+		not_ok "cwstat serve: another path is 404" "$(cat "$tmp/h")"
+	fi
+	if [[ $(code_of -X POST -d x=1 "$url/metrics") == 405 ]] && grep -qi '^Allow: GET, HEAD' "$tmp/h" &&
+		[[ $(code_of -X DELETE "$url/metrics") == 405 ]]; then
+		ok "cwstat serve: POST and DELETE are 405 with Allow: GET, HEAD"
+	else
+		not_ok "cwstat serve: POST and DELETE are 405 with Allow: GET, HEAD" "$(cat "$tmp/h")"
+	fi
+	if [[ $(code_of -I "$url/metrics") == 200 ]] &&
+		[[ $(curl -sS --head -o /dev/null -w '%{size_download}' "$url/metrics") == 0 ]] &&
+		grep -qi '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$tmp/body"; then
+		ok "cwstat serve: HEAD has the headers, no body"
+	else
+		not_ok "cwstat serve: HEAD has the headers, no body" "$(cat "$tmp/h")"
+	fi
+	big=$(head -c 20000 /dev/zero | tr '\0' a)
+	if [[ $(code_of -H "X-Big: $big" "$url/metrics") == 431 ]] &&
+		[[ $(code_of "$url/metrics") == 200 ]]; then
+		ok "cwstat serve: 20 kB of headers is 431, and it serves on"
+	else
+		not_ok "cwstat serve: 20 kB of headers is 431, and it serves on" "$(cat "$tmp/h" "$tmp/curl.err")"
+	fi
+	printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nbroken header line\r\n\r\n' >"$tmp/bad.req"
+	bad=$(python3 -c 'import socket, sys
+s = socket.create_connection(sys.argv[1].split(":"), timeout=30)
+s.sendall(open(sys.argv[2], "rb").read())
+print(s.recv(64).split(b"\r\n")[0].decode())' "${addr[serve]}" "$tmp/bad.req" 2>&1)
+	if [[ $bad == 'HTTP/1.1 400 '* && $(code_of "$url/metrics") == 200 ]]; then
+		ok "cwstat serve: a malformed request is 400, and it serves on"
+	else
+		not_ok "cwstat serve: a malformed request is 400, and it serves on" "$bad"
+	fi
+	code_of "$url/metrics" >/dev/null
+	cp "$tmp/body" "$tmp/one.prom"
+	code_of -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' "$url/metrics" >/dev/null
+	if grep -qi '^Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8' "$tmp/h" &&
+		[[ $(tail -n 1 "$tmp/body") == '# EOF' ]] && grep -qx '# TYPE cwstat_close_wait_age_seconds_bucket gauge' "$tmp/one.prom"; then
+		ok "cwstat serve: OpenMetrics for Prometheus's Accept, text 0.0.4 for curl's"
+	else
+		not_ok "cwstat serve: OpenMetrics for Prometheus's Accept, text 0.0.4 for curl's" "$(cat "$tmp/h")"
+	fi
+	# scrapes N: N scrapes at once; $good of them 200 with the whole body,
+	# $refused refused at connect, $bad anything else.
+	scrapes() {
+		local i cpids=()
+		rm -f "$tmp"/par.*
+		for ((i = 0; i < $1; i++)); do
+			curl -sS -o "$tmp/par.$i" -w '%{http_code}\n' "$url/metrics" >"$tmp/par.$i.code" 2>"$tmp/par.$i.err" &
+			cpids+=($!)
+		done
+		wait "${cpids[@]}"
+		good=0 refused=0 bad=0
+		for ((i = 0; i < $1; i++)); do
+			if [[ $(cat "$tmp/par.$i.code") == 200 ]] && cmp -s "$tmp/par.$i" "$tmp/one.prom"; then
+				good=$((good + 1))
+			elif [[ $(cat "$tmp/par.$i.code") == 000 ]]; then
+				refused=$((refused + 1))
+			else
+				bad=$((bad + 1))
+			fi
+		done
+	}
+	scrapes 8
+	if [[ $good -eq 8 ]]; then
+		ok "cwstat serve: 8 concurrent scrapes from one address, each 200 with the whole body"
+	else
+		not_ok "cwstat serve: 8 concurrent scrapes from one address, each 200 with the whole body" "$good good, $refused refused, $bad bad" "$(cat "$tmp"/par.*.err | sort | uniq -c)"
+	fi
+	# Beyond its limit per address it turns connections away, whole,
+	# and serves on.
+	scrapes 40
+	if [[ $bad -eq 0 && $good -ge 8 && $(code_of "$url/metrics") == 200 ]]; then
+		ok "cwstat serve: 40 at once: $good served whole, $refused turned away, none cut; it serves on"
+	else
+		not_ok "cwstat serve: 40 at once: none cut, and it serves on" "$good good, $refused refused, $bad bad" "$(cat "$tmp"/par.*.code | sort | uniq -c)"
+	fi
+	# Fresh at every scrape: a changed source shows at the next one.
+	cp "$fx/live.txt" "$tmp/serve-node.txt.new" && mv "$tmp/serve-node.txt.new" "$tmp/serve-node.txt"
+	if poll holds 'cwstat_close_wait_sockets_all{job="cwstat"}' 12; then
+		ok "cwstat serve: each scrape reads the source afresh (160 -> 12 in Prometheus)"
+	else
+		not_ok "cwstat serve: each scrape reads the source afresh (160 -> 12 in Prometheus)" "$(qv 'cwstat_close_wait_sockets_all{job="cwstat"}')"
 	fi
 fi
 
