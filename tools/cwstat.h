@@ -42,7 +42,10 @@ bool cw_format_parse(const char *arg, enum cw_format *fmt);
 
 extern const char *cw_progname;
 
-/* "cwstat SUBCMD: message" on stderr. */
+/*
+ * "cwstat SUBCMD: message" on stderr, at error priority when stderr is the
+ * journal.
+ */
 void cw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * The same for what is expected on every run of a service (the sock_diag

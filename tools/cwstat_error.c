@@ -21,17 +21,6 @@ void cw_error_set(struct cw_error *e, const char *fmt, ...)
 	va_end(ap);
 }
 
-void cw_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", cw_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /*
  * Whether stderr is the journal: systemd sets JOURNAL_STREAM to the
  * "device:inode" of the stream it gave the service (systemd.exec(5)).
@@ -62,6 +51,19 @@ static void vnote(const char *prio, const char *fmt, va_list ap)
 		cw_progname);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+}
+
+void cw_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	/*
+	 * Error priority: the units filter the journal at LogLevelMax=notice
+	 * (no line per timer run), which must not drop why a run failed.
+	 */
+	va_start(ap, fmt);
+	vnote("<3>", fmt, ap);
+	va_end(ap);
 }
 
 void cw_note(const char *fmt, ...)

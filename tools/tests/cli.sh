@@ -492,6 +492,13 @@ else
 	not_ok "health capped and unresolved: a note for each" "rc=$rc" "$err"
 fi
 : >"$tmp/jerr"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$tmp/jerr") "$cw" prom --input "$tmp/nope" >/dev/null 2>>"$tmp/jerr"
+if [[ $(cat "$tmp/jerr") == "<3>cwstat prom: cannot open $tmp/nope: No such file or directory" ]]; then
+	ok "in the journal an error is at error priority (kept by LogLevelMax=notice)"
+else
+	not_ok "in the journal an error is at error priority (kept by LogLevelMax=notice)" "$(cat "$tmp/jerr")"
+fi
+: >"$tmp/jerr"
 JOURNAL_STREAM=$(stat -c '%d:%i' "$tmp/jerr") "$cw" --input "$live" --sysfs "$tmp/sys-capped" >/dev/null 2>>"$tmp/jerr"
 if grep -q "^<4>cwstat: counts are a lower bound: " "$tmp/jerr"; then
 	ok "health: in the journal the note is at warning priority"
