@@ -83,7 +83,7 @@ static const char *const show_usage =
 static const char *const check_usage =
 "usage: cwstat check [-w RANGE] [-c RANGE] [--by total|netns|cgroup|container]\n"
 "                    [--max-age DURATION] [--max-age-crit DURATION]\n"
-"                    [-t SECONDS] [-v] [-V] [SOURCE]\n"
+"                    [--scope host|netns] [-t SECONDS] [-v] [-V] [SOURCE]\n"
 "\n"
 "Monitoring-plugin check of the CLOSE_WAIT count. Prints one status line\n"
 "with perfdata and exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage\n"
@@ -101,10 +101,16 @@ static const char *const check_usage =
 "                       CRITICAL when a row's oldest socket is older\n"
 "                       (age: time in CLOSE_WAIT where the module knows it,\n"
 "                       else time since the last segment from the peer)\n"
+"  --scope host|netns   host (default): every netns, as root on the host\n"
+"                       sees them; a view that misses some (not root, a\n"
+"                       netns it cannot enter) is never OK: UNKNOWN, or\n"
+"                       WARNING/CRITICAL on what it saw, and says so.\n"
+"                       netns: this process's netns only\n"
 "  -t, --timeout SECONDS\n"
 "                       UNKNOWN after SECONDS (default 10; 0: none)\n"
-"  -v, --verbose        also list the rows that alert (-vv: every row,\n"
-"                       -vvv: and the source)\n"
+"  -v, --verbose        also list the rows that alert and the tool's notes\n"
+"                       (-vv: every row, -vvv: and the source); without\n"
+"                       it nothing goes to stderr\n"
 "  -V, --version        print the version\n"
 "\n"
 "SOURCE options as for show: --input FILE, --source auto|module|diag,\n"
@@ -392,6 +398,22 @@ static void check_details(const struct cw_check *ck,
 	}
 }
 
+/* The notes captured since @nf was opened: after the status line with -v. */
+static void check_notes(FILE *nf, char **notes, int verbose)
+{
+	char *line, *save = NULL;
+
+	cw_notes_capture(NULL);
+	if (!nf)
+		return;
+	fclose(nf);
+	for (line = *notes ? strtok_r(*notes, "\n", &save) : NULL;
+	     verbose && line; line = strtok_r(NULL, "\n", &save))
+		printf("note: %s\n", line);
+	free(*notes);
+	*notes = NULL;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -402,11 +424,15 @@ static int cmd_check(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "scope", required_argument, NULL, OPT_SCOPE },
 		SOURCE_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cw_source_opts so = { .source = SRC_AUTO };
 	struct cw_check ck = {0};
+	char *notes = NULL;
+	size_t notes_len = 0;
+	FILE *nf;
 	struct cw_check_result res;
 	struct cw_snapshot s = {0};
 	struct cw_rows rows = {0};
@@ -456,6 +482,13 @@ static int cmd_check(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
+		case OPT_SCOPE:
+			if (!strcmp(optarg, "host") || !strcmp(optarg, "netns"))
+				so.netns_only = !strcmp(optarg, "netns");
+			else
+				return check_unknown("unknown scope '%s' (host or netns)",
+						     optarg);
+			break;
 		case 'V':
 			printf("cwstat check %s (format v%d)\n", CWSTAT_VERSION,
 			       CWSTAT_FORMAT_VERSION);
@@ -494,11 +527,22 @@ static int cmd_check(int argc, char **argv)
 	 */
 	if (ck.max_age && ck.max_age_crit && ck.max_age > ck.max_age_crit)
 		return check_unknown("--max-age is above --max-age-crit");
+	if (so.netns_only && (so.input || so.all_netns))
+		return check_unknown("--scope netns reads this netns, not --input or --all-netns");
 
+	/*
+	 * Monitoring front-ends (Icinga 2) mix stderr into the output: the
+	 * tool's notes wait for -v, after the status line.
+	 */
+	nf = open_memstream(&notes, &notes_len);
+	cw_notes_capture(nf);
 	check_arm_timeout(timeout);
 	ret = cw_source_load(&so, &s, &err);
-	if (ret)
-		return check_unknown("%s", err.msg);
+	if (ret) {
+		ret = check_unknown("%s", err.msg);
+		check_notes(nf, &notes, verbose);
+		return ret;
+	}
 	if (cw_source_names(&names, &s, &so) || cw_rows_build(&rows, &s, by, &names)) {
 		cw_snapshot_free(&s);
 		return check_unknown("out of memory");
@@ -522,9 +566,11 @@ static int cmd_check(int argc, char **argv)
 	}
 	cw_check_eval(&ck, &rows, &res);
 	cw_check_health(&res, &s.health);
+	cw_check_scope(&res, s.partial);
 	cw_check_print(stdout, &ck, &rows, &s.total, by, &res);
 	if (verbose)
 		check_details(&ck, &rows, &s, verbose);
+	check_notes(nf, &notes, verbose);
 	ret = res.status;
 	cw_rows_free(&rows);
 	cw_names_free(&names);

@@ -60,6 +60,13 @@ void cw_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cw_note_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * Send what cw_warn(), cw_note() and cw_note_warn() say to @f, a line
+ * each without the program's name, instead of stderr; NULL: stderr again.
+ * For check, whose stderr monitoring front-ends mix into its output.
+ */
+void cw_notes_capture(FILE *f);
+
+/*
  * A usage error: the message and "Try 'cwstat CMD--help'." on stderr
  * (@cmd is "" or a subcommand and a space). Returns CW_EXIT_USAGE.
  */

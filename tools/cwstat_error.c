@@ -12,6 +12,14 @@
 
 const char *cw_progname = "cwstat";
 
+/* cw_notes_capture()'s stream, NULL for stderr. */
+static FILE *note_capture;
+
+void cw_notes_capture(FILE *f)
+{
+	note_capture = f;
+}
+
 void cw_error_set(struct cw_error *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -47,6 +55,11 @@ static void vnote(const char *prio, const char *fmt, va_list ap)
 
 static void vnote(const char *prio, const char *fmt, va_list ap)
 {
+	if (note_capture) {
+		vfprintf(note_capture, fmt, ap);
+		fputc('\n', note_capture);
+		return;
+	}
 	fprintf(stderr, "%s%s: ", stderr_is_journal() ? prio : "",
 		cw_progname);
 	vfprintf(stderr, fmt, ap);

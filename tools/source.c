@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cwstat_format.h"
@@ -14,6 +16,68 @@
 
 /* Larger inputs are refused rather than exhausting memory. */
 #define CW_INPUT_MAX	(1UL << 30)
+
+/* The module's view of one netns, the reader's. */
+#define CW_PROC_NET_PATH	"/proc/net/" CWSTAT_PROC_NAME
+
+/*
+ * Inode numbers the kernel gives the initial namespaces, unchanged since
+ * Linux 3.8 (PROC_USER_INIT_INO, PROC_PID_INIT_INO in linux/proc_ns.h);
+ * the initial network namespace has none of its own.
+ */
+#define CW_INIT_USER_INO	0xEFFFFFFDUL
+#define CW_INIT_PID_INO		0xEFFFFFFCUL
+
+/* Capability numbers (linux/capability.h). */
+#define CW_CAP_NET_ADMIN	12
+#define CW_CAP_SYS_ADMIN	21
+
+/* The effective capabilities (CapEff in /proc/self/status); 0: unknown. */
+static uint64_t cap_effective(void)
+{
+	char line[128];
+	uint64_t caps = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %" SCNx64, &caps) == 1)
+			break;
+	fclose(f);
+	return caps;
+}
+
+/*
+ * Whether this process reads as root on the host does, as the module
+ * decides it: in the initial user namespace, in the host's network
+ * namespace (that of the host's PID 1, which only a reader in the initial
+ * PID namespace can name), with capability @cap. Else @why says what it
+ * lacks.
+ */
+static bool host_reader(int cap, const char *cap_name, char *why, size_t len)
+{
+	struct stat ns, init;
+
+	if (!(cap_effective() & (1ULL << cap))) {
+		snprintf(why, len, "not root (no %s)", cap_name);
+		return false;
+	}
+	if (stat("/proc/self/ns/user", &ns) || ns.st_ino != CW_INIT_USER_INO) {
+		snprintf(why, len, "in a user namespace of its own");
+		return false;
+	}
+	if (stat("/proc/self/ns/pid", &ns) || ns.st_ino != CW_INIT_PID_INO) {
+		snprintf(why, len, "outside the host's PID namespace, so it cannot tell the host's netns");
+		return false;
+	}
+	if (stat("/proc/self/ns/net", &ns) || stat("/proc/1/ns/net", &init) ||
+	    ns.st_ino != init.st_ino || ns.st_dev != init.st_dev) {
+		snprintf(why, len, "in a network namespace other than the host's");
+		return false;
+	}
+	return true;
+}
 
 /* Read all of @fd; NULL with errno on failure. */
 static char *read_all(int fd, size_t *len)
@@ -83,10 +147,12 @@ static void load_health(const struct cw_source_opts *so, struct cw_snapshot *s)
 int cw_source_load(const struct cw_source_opts *so, struct cw_snapshot *s,
 		   struct cw_error *err)
 {
-	const char *path = so->input ? so->input : CWSTAT_PROC_PATH;
+	const char *path = so->input ? so->input : so->netns_only ?
+			   CW_PROC_NET_PATH : CWSTAT_PROC_PATH;
 	const char *name = path;
 	enum cw_source src = so->input ? CW_SOURCE_FILE : CW_SOURCE_MODULE;
-	bool all_netns = so->all_netns;
+	bool all_netns = so->all_netns, fallback = false;
+	char why[CW_SCOPE_MAX - 40];
 	size_t len;
 	char *buf;
 	int fd, ret;
@@ -101,13 +167,7 @@ int cw_source_load(const struct cw_source_opts *so, struct cw_snapshot *s,
 	}
 	if (fd < 0) {
 		if (!so->input && so->source == SRC_AUTO && errno == ENOENT) {
-			/*
-			 * The module shows root on the host every netns; the
-			 * fallback does the same where it can.
-			 */
-			all_netns = all_netns || geteuid() == 0;
-			cw_note("%s not found (module not loaded); counting with sock_diag in %s",
-				path, all_netns ? "every netns" : "this netns");
+			fallback = true;
 			goto diag;
 		}
 		cw_error_set(err, "cannot open %s: %s%s", path, strerror(errno),
@@ -129,13 +189,39 @@ int cw_source_load(const struct cw_source_opts *so, struct cw_snapshot *s,
 	if (ret)
 		return CW_EXIT_INPUT;
 	s->source = src;
+	if (src == CW_SOURCE_MODULE && !so->netns_only &&
+	    !host_reader(CW_CAP_NET_ADMIN, "CAP_NET_ADMIN", why, sizeof(why)))
+		snprintf(s->partial, sizeof(s->partial), "only this netns: %s",
+			 why);
 	load_health(so, s);
 	return CW_EXIT_OK;
 
 diag:
+	/*
+	 * The module shows root on the host every netns; sock_diag does the
+	 * same where it can: entering each netns takes CAP_SYS_ADMIN in the
+	 * host's namespaces. --all-netns tries whatever the reader is.
+	 */
+	if (!so->netns_only && !all_netns)
+		all_netns = host_reader(CW_CAP_SYS_ADMIN, "CAP_SYS_ADMIN", why,
+					sizeof(why));
+	if (fallback)
+		cw_note("%s not found (module not loaded); counting with sock_diag in %s%s%s",
+			path, all_netns ? "every netns" : "this netns",
+			all_netns || so->netns_only ? "" : " only: ",
+			all_netns || so->netns_only ? "" : why);
+	else if (!all_netns && !so->netns_only)
+		cw_note("counting with sock_diag in this netns only: %s", why);
 	if (cw_diag_snapshot(s, all_netns, err))
 		return CW_EXIT_ERROR;
 	s->source = CW_SOURCE_DIAG;
+	if (!all_netns && !so->netns_only)
+		snprintf(s->partial, sizeof(s->partial), "only this netns: %s",
+			 why);
+	else if (s->netns_missed)
+		snprintf(s->partial, sizeof(s->partial),
+			 "%u netns not counted (could not enter or open them)",
+			 s->netns_missed);
 	return CW_EXIT_OK;
 }
 

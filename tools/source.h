@@ -28,6 +28,11 @@ struct cw_source_opts {
 	bool no_names;
 	const char *runtime_root;	/* --runtime-root, NULL: "/" */
 	const char *sysfs;		/* --sysfs, NULL: CW_SYSFS_DIR */
+	/*
+	 * The reader's own netns only, asked for (check --scope netns): the
+	 * module's /proc/net/cwstat, or sock_diag here alone; never partial.
+	 */
+	bool netns_only;
 };
 
 /* Options shared by every subcommand that reads counts. */
@@ -44,6 +49,7 @@ enum {
 	OPT_MAX_AGE_CRIT,
 	OPT_RUNTIME_ROOT,
 	OPT_SYSFS,
+	OPT_SCOPE,
 	OPT_SOURCE_NEXT,	/* the first free for a subcommand's own */
 };
 
@@ -71,8 +77,11 @@ const char *cw_source_check(const struct cw_source_opts *so);
 
 /*
  * Fill @s from the chosen source, and the module's health where it can be
- * read. Returns CW_EXIT_OK, CW_EXIT_ERROR (could not read; @err says why)
- * or CW_EXIT_INPUT (not format v1).
+ * read. A reader that is not root in the host's namespaces sees its own
+ * netns only, from the module and from sock_diag alike: @s->partial then
+ * says so and why (sock_diag covers every netns it can, and says which
+ * it missed). Returns CW_EXIT_OK, CW_EXIT_ERROR (could not read; @err
+ * says why) or CW_EXIT_INPUT (not format v1).
  */
 int cw_source_load(const struct cw_source_opts *so, struct cw_snapshot *s,
 		   struct cw_error *err);

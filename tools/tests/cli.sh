@@ -676,6 +676,54 @@ if [[ $rc -eq 0 ]] && [[ $(jq -r "[.sockets[] | select(.netns == $myns and .loca
 else
 	not_ok "sockets --netns INUM, and netns in json" "rc=$rc" "$out" "$err"
 fi
+
+# ---- check as Nagios and Icinga run it: not root ---------------------------
+# The 3 sockets above are in this netns, which a reader that is not root
+# sees alone: never OK on that, nothing on stderr, notes only with -v.
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
+"${nobody[@]}" "$cw" check -w 100 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [[ $rc -eq 3 && ! -s $tmp/err && $(wc -l <"$tmp/out") -eq 1 ]] &&
+	grep -Eq '^CWSTAT UNKNOWN - [0-9]+ sockets in CLOSE_WAIT.*; partial view, only this netns: not root \(no CAP_(NET|SYS)_ADMIN\) \| close_wait=' "$tmp/out"; then
+	ok "check not root, under its thresholds: UNKNOWN (partial view, says why), nothing on stderr"
+else
+	not_ok "check not root, under its thresholds: UNKNOWN (partial view, says why), nothing on stderr" "rc=$rc" "$(cat "$tmp/out")" "stderr: $(cat "$tmp/err")"
+fi
+"${nobody[@]}" "$cw" check -w 1 -c 2 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [[ $rc -eq 2 && ! -s $tmp/err ]] && grep -q '^CWSTAT CRITICAL - .*; partial view, only this netns: not root' "$tmp/out"; then
+	ok "check not root, above --crit on what it sees: CRITICAL stands, and says the view is partial"
+else
+	not_ok "check not root, above --crit on what it sees: CRITICAL stands, and says the view is partial" "rc=$rc" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
+fi
+"${nobody[@]}" "$cw" check -w 100 -v >"$tmp/out" 2>"$tmp/err"
+if [[ ! -s $tmp/err ]] && head -1 "$tmp/out" | grep -q '^CWSTAT UNKNOWN' &&
+	grep -q '^note: .*counting with sock_diag in this netns only: not root' "$tmp/out"; then
+	ok "check -v: the tool's notes after the status line, on stdout"
+else
+	not_ok "check -v: the tool's notes after the status line, on stdout" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
+fi
+"${nobody[@]}" "$cw" check -w 100 --scope netns >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [[ $rc -eq 0 && ! -s $tmp/err ]] && grep -Eq '^CWSTAT OK - [0-9]+ sockets in CLOSE_WAIT' "$tmp/out" && ! grep -q partial "$tmp/out"; then
+	ok "check --scope netns not root: this netns was asked for, so OK"
+else
+	not_ok "check --scope netns not root: this netns was asked for, so OK" "rc=$rc" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
+fi
+expect "check --scope bogus is UNKNOWN" 3 "^CWSTAT UNKNOWN - unknown scope 'bogus'" '' -- check -w 1 --scope bogus
+expect "check --scope netns with --input is UNKNOWN" 3 '^CWSTAT UNKNOWN - --scope netns' '' -- check -w 1 --scope netns --input "$demo"
+# Every netns it can enter: OK only if it entered them all (some hosts
+# and containers keep a netns from root: then UNKNOWN, with how many).
+run check -w 100 --source diag --all-netns -v
+missed=$(grep '^note: could not ' <<<"$out" | grep -oE 'could not (enter|open) [0-9]+' | awk '{ n += $4 } END { if (NR) print n }')
+if [[ -z $err && -z $missed && $rc -eq 0 ]] && grep -q '^CWSTAT OK - ' <<<"$out" && ! grep -q partial <<<"$out"; then
+	ok "check --all-netns as root, every netns entered: OK, no word of a partial view"
+elif [[ -z $err && -n $missed && $rc -eq 3 ]] &&
+	grep -q "^CWSTAT UNKNOWN - .*; partial view, $missed netns not counted (could not enter or open them) |" <<<"$out"; then
+	ok "check --all-netns as root, $missed netns it could not enter: UNKNOWN, says how many"
+else
+	not_ok "check --all-netns as root: OK only if it entered every netns" "rc=$rc" "$out" "$err"
+fi
 kill "${pids[-1]}" 2>/dev/null
 expect "sockets: --netns 0 is a usage error" 2 '' "bad netns '0'" -- sockets --netns 0
 expect "sockets: --netns past 2^32 is a usage error" 2 '' "bad netns" -- sockets --netns 4294967296
