@@ -414,6 +414,21 @@ static void check_notes(FILE *nf, char **notes, int verbose)
 	*notes = NULL;
 }
 
+/*
+ * @argv[0] is check_cwstat, the Monitoring Plugins' name (a link to cwstat
+ * in their directory), and sudo ran it as root for a monitoring user (the
+ * shipped sudoers example): then no option may make it read a file that
+ * user names, whose contents its messages or labels could show.
+ */
+static bool plugin_under_sudo(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+
+	base = base ? base + 1 : argv0;
+	return !strcmp(base, "check_cwstat") && getenv("SUDO_UID") &&
+	       geteuid() == 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -529,6 +544,9 @@ static int cmd_check(int argc, char **argv)
 		return check_unknown("--max-age is above --max-age-crit");
 	if (so.netns_only && (so.input || so.all_netns))
 		return check_unknown("--scope netns reads this netns, not --input or --all-netns");
+	if ((so.input || so.sysfs || so.runtime_root) &&
+	    plugin_under_sudo(argv[0]))
+		return check_unknown("check_cwstat through sudo reads the live counts only: not --input, --sysfs or --runtime-root");
 
 	/*
 	 * Monitoring front-ends (Icinga 2) mix stderr into the output: the
@@ -637,6 +655,14 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "show";
+	const char *base = strrchr(argv[0], '/');
+
+	/* /usr/lib/nagios/plugins/check_cwstat, a link to cwstat: the check. */
+	base = base ? base + 1 : argv[0];
+	if (!strcmp(base, "check_cwstat")) {
+		cw_progname = "check_cwstat";
+		return cmd_check(argc, argv);
+	}
 
 	if (argc > 1 && argv[1][0] == '-') {
 		if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {

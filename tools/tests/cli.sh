@@ -404,6 +404,25 @@ expect "check: a bad --max-age is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - --max-
 expect "check: a bad -t is UNKNOWN on stdout" 3 '^CWSTAT UNKNOWN - -t wants' '' -- check --input "$demo" -w 1 -t soon
 run check --input "$demo" --frob
 if [[ -z $err ]]; then ok "check: a usage error writes nothing on stderr"; else not_ok "check: a usage error writes nothing on stderr" "$err"; fi
+ln -s "$(readlink -f "$cw")" "$tmp/check_cwstat"
+"$tmp/check_cwstat" --input "$demo" -w 10 -c 100 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [[ $rc -eq 1 && ! -s $tmp/err ]] && grep -q '^CWSTAT WARNING - 47 sockets in CLOSE_WAIT' "$tmp/out"; then
+	ok "check_cwstat (a link to cwstat, the plugin's name) is cwstat check"
+else
+	not_ok "check_cwstat (a link to cwstat, the plugin's name) is cwstat check" "rc=$rc" "$(cat "$tmp/out" "$tmp/err")"
+fi
+for o in "--input $demo" "--sysfs $tmp" "--runtime-root $tmp"; do
+	# shellcheck disable=SC2086 # an option and its value
+	SUDO_UID=1000 "$tmp/check_cwstat" $o -w 10 >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [[ $rc -eq 3 && ! -s $tmp/err ]] && grep -q '^CWSTAT UNKNOWN - check_cwstat through sudo reads the live counts only' "$tmp/out"; then
+		ok "check_cwstat through sudo refuses ${o%% *} (a file the caller names, read as root)"
+	else
+		not_ok "check_cwstat through sudo refuses ${o%% *} (a file the caller names, read as root)" "rc=$rc" "$(cat "$tmp/out" "$tmp/err")"
+	fi
+done
+expect "cwstat check through sudo still reads --input (not the plugin)" 1 '^CWSTAT WARNING' '' -- check --input "$demo" -w 10
 expect "check -V prints the version, exits 0" 0 '^cwstat check .+ \(format v1\)$' '' -- check -V
 expect "check --version prints the version, exits 0" 0 '^cwstat check .+ \(format v1\)$' '' -- check --version
 # -t: a source that never answers (a pipe that stays open) times out.
