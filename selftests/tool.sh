@@ -64,7 +64,7 @@ sample() {
 # ---- prom against the bookkeeping ------------------------------------------
 cw prom
 assert_eq "cwstat prom exits 0" "$rc" 0
-if promtool check metrics <"$out" >"$CW_T/lint" 2>&1; then
+if prom_lint "$out" >"$CW_T/lint"; then
 	ok "cwstat prom passes promtool check metrics"
 else
 	fail "cwstat prom passes promtool check metrics"
