@@ -695,6 +695,28 @@ if [[ $rc -eq 0 ]] && [[ $(jq -r "[.sockets[] | select(.netns == $myns and .loca
 else
 	not_ok "sockets --netns INUM, and netns in json" "rc=$rc" "$out" "$err"
 fi
+# --by: one line per service, peer or process, over every netns.
+helper=${pids[-1]}
+run sockets --by lport --port "$lport" -H
+if [[ $rc -eq 0 && $(wc -l <<<"$out") -eq 1 ]] && grep -Eq "^ +3 +0 +[0-9]+ +[0-9a-z]+ +1  $lport\$" <<<"$out"; then
+	ok "sockets --by lport: the port's 3 sockets on one line, with their netns count"
+else
+	not_ok "sockets --by lport: the port's 3 sockets on one line, with their netns count" "rc=$rc" "$out"
+fi
+run sockets --by peer --port "$lport"
+if [[ $rc -eq 0 ]] && head -1 <<<"$out" | grep -q 'NETNS  PEER$' && grep -Eq '^ +3 .*  127\.0\.0\.1$' <<<"$out"; then
+	ok "sockets --by peer: the peer's address, 3 sockets"
+else
+	not_ok "sockets --by peer: the peer's address, 3 sockets" "$out"
+fi
+run sockets --by process --port "$lport" -o json
+if [[ $rc -eq 0 ]] && [[ $(jq -c '[.by, .groups[0].key, .groups[0].close_wait, (.groups | length)]' <<<"$out") == "[\"process\",\"python3[$helper]\",3,1]" ]]; then
+	ok "sockets --by process -o json: the holding process, 3 sockets"
+else
+	not_ok "sockets --by process -o json: the holding process, 3 sockets" "$out"
+fi
+expect "sockets --by bogus is a usage error" 2 '' "unknown --by 'bogus'" -- sockets --by bogus
+expect "sockets --by process -n is a usage error" 2 '' 'not with -n' -- sockets --by process -n
 
 # ---- check as Nagios and Icinga run it: not root ---------------------------
 # The 3 sockets above are in this netns, which a reader that is not root
