@@ -269,6 +269,7 @@ static bool cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
 
 	/* Filled outside the group lock; only linked under it. */
 	cwstat_fill(spare, sk, cwstat_seed_time(sk), rc->gen);
+	cwstat_window(CWSTAT_WIN_CONFIRM_LINK);
 	raw_spin_lock_irqsave(&s.g->lock, flags);
 	t = cwstat_find(&s, sk);
 	if (!t)
@@ -343,6 +344,7 @@ static bool cwstat_examine(struct sock *sk, struct cwstat_reconcile *rc)
 			rc->untracked++;
 			return true;
 		}
+		cwstat_window(CWSTAT_WIN_EXAMINE_SPARE);
 	}
 }
 
@@ -363,6 +365,7 @@ static int cwstat_reconcile_batch(struct cwstat_batch *batch, void *arg)
 	unsigned int i;
 	int err = 0;
 
+	cwstat_window(CWSTAT_WIN_PICK_EXAMINE);
 	for (i = 0; i < batch->nr; i++) {
 		struct sock *sk = batch->socks[i];
 
@@ -632,7 +635,10 @@ static void cwstat_repair_fn(struct work_struct *work)
 /* The follow-up; until one has walked every table, try again. */
 static void cwstat_followup_fn(struct work_struct *work)
 {
-	int err = cwstat_reconcile(CWSTAT_RC_FOLLOWUP);
+	int err;
+
+	cwstat_window(CWSTAT_WIN_SEED_FOLLOWUP);
+	err = cwstat_reconcile(CWSTAT_RC_FOLLOWUP);
 
 	if (err && err != -ENODEV && !READ_ONCE(cwstat_stopping))
 		queue_delayed_work(system_unbound_wq, &cwstat_followup_work,

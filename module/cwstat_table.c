@@ -367,6 +367,8 @@ static void cwstat_enter(const struct sock *sk)
 	t = cwstat_link(t);
 	if (unlikely(t))
 		cwstat_pool_put(t);
+	/* Linked; the caller stores CLOSE_WAIT only after we return. */
+	cwstat_window(CWSTAT_WIN_PROBE_STORE);
 }
 
 /*

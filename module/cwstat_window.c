@@ -35,6 +35,9 @@ static const struct cwstat_window_def cwstat_windows[CWSTAT_NR_WINDOWS] = {
 	[CWSTAT_WIN_SEED_FOLLOWUP]	= { "seed_followup", true },
 	[CWSTAT_WIN_SWEEP_PASSES]	= { "sweep_passes", true },
 	[CWSTAT_WIN_REAP_LOOK]		= { "reap_look", false },
+	[CWSTAT_WIN_PICK_EXAMINE]	= { "pick_examine", true },
+	[CWSTAT_WIN_EXAMINE_SPARE]	= { "examine_spare", true },
+	[CWSTAT_WIN_CONFIRM_LINK]	= { "confirm_link", false },
 };
 
 /*

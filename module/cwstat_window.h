@@ -22,6 +22,9 @@ enum cwstat_window_id {
 	CWSTAT_WIN_SEED_FOLLOWUP,	/* seeding .. its follow-up reconciliation */
 	CWSTAT_WIN_SWEEP_PASSES,	/* sweep: marking pass .. removing pass */
 	CWSTAT_WIN_REAP_LOOK,		/* reaper: look at a socket .. abort it */
+	CWSTAT_WIN_PICK_EXAMINE,	/* reconciliation: walk's pick .. examine */
+	CWSTAT_WIN_EXAMINE_SPARE,	/* examine: spare taken .. look again */
+	CWSTAT_WIN_CONFIRM_LINK,	/* confirm: no entry found .. link one */
 	CWSTAT_NR_WINDOWS
 };
 
