@@ -37,12 +37,12 @@ unsigned int cwstat_reconcile_period_s;
 /*
  * cwstat_reconcile_mutex serialises reconciliations (the seeding walk is
  * the first); each field below says how it is guarded. Its holder never
- * waits for a socket lock: it holds the mutex for one walk, the retry
- * pauses (CWSTAT_RETRY_TOTAL_MS, rounded up to jiffies) and
- * CWSTAT_SETTLE_MS, so a task that takes it (a write to "reconcile")
- * waits a bounded time, and unload, which ends every pause at once
- * (cwstat_pause()), one walk. The table's cwstat_gen,
- * cwstat_repair_delay and cwstat_capped are written under it too.
+ * waits for a socket lock: it holds the mutex for one walk and the retry
+ * pauses (CWSTAT_RETRY_TOTAL_MS, rounded up to jiffies), so a task that
+ * takes it (a write to "reconcile") waits a bounded time, and unload,
+ * which ends every pause at once (cwstat_pause()), one walk. The table's
+ * cwstat_gen, cwstat_repair_delay and cwstat_capped are written under it
+ * too.
  */
 static DEFINE_MUTEX(cwstat_reconcile_mutex);
 /*
@@ -76,18 +76,15 @@ static unsigned long cwstat_unresolved;
  */
 static bool cwstat_followed;
 /*
- * The follow-up waits this long after the seeding: more than a second,
+ * The follow-up waits this long after the seeding: more than a second, by
  * when a change into CLOSE_WAIT that began before the probe's registration
- * has long made its store (the tracepoint and the store are one critical
- * section in which nothing sleeps).
+ * has made its store, unless preemption held its task off the CPU that
+ * long (case 7 of the argument in Documentation/modes.md).
  */
 #define CWSTAT_FOLLOWUP_DELAY	(HZ + 1)
 
 static atomic64_t cwstat_reconciles = ATOMIC64_INIT(0);
 static atomic64_t cwstat_seeded = ATOMIC64_INIT(0);
-
-/* A stale entry is removed only if it is still there after this long. */
-#define CWSTAT_SETTLE_MS	1000
 
 #ifdef DEBUG
 /* Test knobs are root on the host's only: see cwstat_knob_bool_ops. */
@@ -116,6 +113,22 @@ module_param(grow_attempts, uint, 0444);
 MODULE_PARM_DESC(grow_attempts,
 		 "Test builds only: growths of the pool the newest reconciliation tried");
 
+/*
+ * Test builds only: entries the sweeps kept since load though their walk
+ * did not see them (cwstat_entry_valid()), for selftests/sweep.sh to know
+ * that a walk met a socket between the probe and the store. Written under
+ * cwstat_reconcile_mutex.
+ */
+static unsigned long sweep_kept;
+module_param(sweep_kept, ulong, 0400);
+MODULE_PARM_DESC(sweep_kept,
+		 "Test builds only: unseen entries the sweeps kept, their socket in or entering CLOSE_WAIT");
+
+static void cwstat_note_sweep_kept(unsigned long n)
+{
+	WRITE_ONCE(sweep_kept, sweep_kept + n);
+}
+
 /* Test builds only: a window after the walk for a test to act in. */
 static unsigned int reconcile_delay_ms;
 module_param_cb(reconcile_delay_ms, &cwstat_delay_ms_ops, &reconcile_delay_ms, 0644);
@@ -123,6 +136,10 @@ MODULE_PARM_DESC(reconcile_delay_ms,
 		 "Test builds only: a reconciliation pauses this long after its walk, 0-30000 ms (default 0)");
 #else
 static const unsigned int reconcile_delay_ms;
+
+static inline void cwstat_note_sweep_kept(unsigned long n)
+{
+}
 #endif
 
 static void cwstat_period_fn(struct work_struct *work);
@@ -417,14 +434,40 @@ static void cwstat_retry_all(struct cwstat_reconcile *rc)
 }
 
 /*
- * Entries that the reconciliation of generation @gen did not see: @remove
- * unlinks and frees them. Their sockets may be gone: only the entry is
- * touched.
+ * May @t, which the walk did not mark, stay? Under its group lock it names
+ * a live socket (cwstat_table.h), whose state we may read: the probe of a
+ * change into or out of CLOSE_WAIT links or unlinks the entry under this
+ * lock before its caller stores the new state. So the state reads:
+ *  - CLOSE_WAIT: the walk did not meet the socket (tcp_set_state(TCP_CLOSE)
+ *    unhashes it before the tracepoint of its exit), or met it before the
+ *    store of its entry; if it is leaving, the probe unlinks the entry;
+ *  - ESTABLISHED or SYN_RECV, the states CLOSE_WAIT is entered from: the
+ *    probe has linked the entry and its caller has not stored CLOSE_WAIT
+ *    yet, a gap as long as preemption holds it (the walk read the old
+ *    state there, so the socket was no candidate);
+ *  - anything else: the entry is stale.
  */
-static u64 cwstat_sweep(unsigned int gen, bool remove)
+static bool cwstat_entry_valid(const struct cwstat_track *t)
+{
+	switch (READ_ONCE(t->sk->sk_state)) {
+	case TCP_CLOSE_WAIT:
+	case TCP_ESTABLISHED:
+	case TCP_SYN_RECV:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Unlink and free the entries that the reconciliation of generation @gen
+ * did not see and that are not valid (cwstat_entry_valid()); how many.
+ */
+static u64 cwstat_sweep(unsigned int gen)
 {
 	struct cwstat_table_pos pos;
 	struct cwstat_slot s;
+	unsigned long kept = 0;
 	u64 n = 0;
 
 	cwstat_table_pos_init(&pos);
@@ -438,11 +481,13 @@ static u64 cwstat_sweep(unsigned int gen, bool remove)
 		hlist_for_each_entry_safe(t, tmp, s.chain, node) {
 			if (t->gen == gen)
 				continue;
-			n++;
-			if (remove) {
-				cwstat_chain_del(&s, t);
-				hlist_add_head(&t->node, &dead);
+			if (cwstat_entry_valid(t)) {
+				kept++;
+				continue;
 			}
+			n++;
+			cwstat_chain_del(&s, t);
+			hlist_add_head(&t->node, &dead);
 		}
 		raw_spin_unlock_irqrestore(&s.g->lock, flags);
 		hlist_for_each_entry_safe(t, tmp, &dead, node) {
@@ -451,6 +496,7 @@ static u64 cwstat_sweep(unsigned int gen, bool remove)
 			cwstat_pool_put(t);
 		}
 	}
+	cwstat_note_sweep_kept(kept);
 	return n;
 }
 
@@ -483,7 +529,7 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
  * One reconciliation: walk every established hash table, examine each
  * candidate socket under its spinlock (cwstat_examine()), add an entry for
  * each in CLOSE_WAIT without one, look again at the owned ones a bounded
- * number of times, then remove the entries no socket confirmed. The
+ * number of times, then remove the stale entries (cwstat_sweep()). The
  * candidates are the full sockets in CLOSE_WAIT, and until the follow-up
  * has run (cwstat_followed) those in ESTABLISHED or SYN_RECV too. Why
  * nothing is lost or counted twice: Documentation/modes.md.
@@ -535,11 +581,7 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 		return err;
 	}
 
-	stale = cwstat_sweep(rc.gen, false);
-	if (stale && cwstat_pause(CWSTAT_SETTLE_MS))
-		stale = cwstat_sweep(rc.gen, true);
-	else
-		stale = 0;
+	stale = cwstat_sweep(rc.gen);
 
 	/* Still missed: a later repair will meet them again. */
 	atomic64_add(rc.untracked + rc.unresolved, &cwstat_overflow_pending);

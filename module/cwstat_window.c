@@ -33,7 +33,6 @@ static const struct cwstat_window_def cwstat_windows[CWSTAT_NR_WINDOWS] = {
 	[CWSTAT_WIN_WALK_PASSES]	= { "walk_passes", false },
 	[CWSTAT_WIN_PROBE_STORE]	= { "probe_store", false },
 	[CWSTAT_WIN_SEED_FOLLOWUP]	= { "seed_followup", true },
-	[CWSTAT_WIN_SWEEP_PASSES]	= { "sweep_passes", true },
 	[CWSTAT_WIN_REAP_LOOK]		= { "reap_look", false },
 	[CWSTAT_WIN_PICK_EXAMINE]	= { "pick_examine", true },
 	[CWSTAT_WIN_EXAMINE_SPARE]	= { "examine_spare", true },
