@@ -74,9 +74,11 @@ LOADS=${CW_WINDOWS_LOADS:-3}
 # Two churners per netns hold 2 * KEEP in CLOSE_WAIT there: 64 in n2's
 # one chain, a power of two, so that the batch the candidate walk's count
 # pass sizes for that chain is full, and a socket that enters CLOSE_WAIT
-# while walk_passes holds the passes apart does not fit (defect 1).
+# while walk_passes holds the passes apart would not fit (issue 24,
+# defect 1). Rarely met here: the window opens at random among every
+# chain a walk visits; the walk's own test targets it.
 KEEP=${CW_WINDOWS_KEEP:-32}
-REAP_N=${CW_WINDOWS_REAP_N:-300}
+REAP_N=${CW_WINDOWS_REAP_N:-150}
 REAP_PORT=7340
 REQUIRE_OPENED=${CW_WINDOWS_REQUIRE_OPENED:-0}
 ONLY=${CW_WINDOWS_ONLY:-}
@@ -139,6 +141,13 @@ else
 	ns_add n2 || bail "ip netns add n2"
 fi
 ns_add n3 private || bail "ip netns add n3 (private ehash)"
+# Few TIME_WAIT sockets (the rest skip it, as on a host past the limit),
+# so that a walk visits a few hundred chains, not thousands, and comes
+# round to n2's often while walk_passes holds each chain's passes apart.
+for n in $NSS; do
+	nsrun "$n" sysctl -q -w net.ipv4.tcp_max_tw_buckets=64 ||
+		bail "net.ipv4.tcp_max_tw_buckets=64 in $n"
+done
 diag "established hash sizes: n1 $(ehash_entries n1), n2 $(ehash_entries n2), n3 $(ehash_entries n3)"
 for c in $CGS cq cr; do
 	cg_add "$c" || bail "mkdir cgroup $c"
@@ -165,7 +174,7 @@ awk -v seed="$seed" -v rounds="$rounds" -v loads="$load_rounds" \
 	-v names="$names" -v only="${ONLY:-.*}" '
 function draw(name,   p, n) {
 	if (name == "walk_passes")
-		p = "200/1 1000/4 5000/16 20000/64 50000/256"
+		p = "200/1 1000/4 5000/16 20000/64"
 	else if (name == "probe_store")
 		p = "100/1 500/2 2000/8 10000/32 50000/128"
 	else if (name == "seed_followup")
@@ -365,9 +374,16 @@ wait $qchurn
 for p in $loops; do
 	wait "$p"
 done
-nreaps=$(grep -c '^ok$' "$CW_T/reaps")
-reaped=$(awk '$1 == "aborted" { s += $2 } END { print s + 0 }' "$CW_T/reaps")
-diag "reaper: $nreaps requests answered, $reaped aborted; $(grep -vc -e '^ok$' -e '^-$' -e ' ' "$CW_T/reaps") refused (module reloading: ENOENT)"
+# per request: "ok", its result (cut short when an rmmod came before the
+# read-back: unknown), or the errno of the open or write (between loads)
+awk '
+	$0 == "-" { if (ok && !res) unknown++; ok = res = 0; next }
+	$0 == "ok" { ok = 1; n++; next }
+	$1 == "aborted" { res = 1; s += $2; next }
+	NF == 1 && !ok { refused++ }
+	END { printf "%d %d %d %d\n", n, s, unknown, refused }' "$CW_T/reaps" >"$CW_T/reapsum"
+read -r nreaps reaped unknown refused <"$CW_T/reapsum"
+diag "reaper: $nreaps requests carried out, $reaped aborted; $unknown results unread (rmmod first), $refused refused (between loads)"
 assert_ge "reap requests carried out" "$nreaps" 1
 
 # the reap target's own view of its sockets
@@ -375,8 +391,13 @@ kill -USR1 "$(cat "$CW_T/f.R.pid")"
 wait_until 30 test -e "$CW_T/probe.R" || bail "the reap target probes its sockets"
 r_cw=$(sed -n 's/.* srv_cw=\([0-9]*\).*/\1/p' "$CW_T/probe.R")
 r_ab=$(sed -n 's/.* srv_aborted=\([0-9]*\).*/\1/p' "$CW_T/probe.R")
-assert_eq "reap target: in CLOSE_WAIT + aborted = $REAP_N, the aborted ones = the reaper's results" \
-	"$((r_cw + r_ab)) $r_ab" "$REAP_N $reaped"
+assert_eq "reap target: in CLOSE_WAIT + aborted = $REAP_N" "$((r_cw + r_ab))" "$REAP_N"
+if [ "$unknown" = 0 ]; then
+	assert_eq "reap target: aborted = the reaper's results" "$r_ab" "$reaped"
+else
+	assert_range "reap target: aborted = the reaper's results, $unknown of them unread (at most 2 each)" \
+		"$r_ab" "$reaped" $((reaped + 2 * unknown))
+fi
 
 # expected close_wait per "NS CG" (cg "-": the netns total)
 : >"$CW_T/want"
