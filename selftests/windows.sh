@@ -11,7 +11,7 @@
 # The windows are those /sys/module/cwstat/parameters/windows lists
 # (module/cwstat_window.h; Documentation/testing.md, "Windows"): this test
 # opens every name the parameter prints, whatever they are, so a window
-# added later is covered without a change here. For CW_WINDOWS_SECS (90 s)
+# added later is covered without a change here. For CW_WINDOWS_SECS (80 s)
 # in rounds of CW_WINDOWS_ROUND_S (10 s), at once:
 #   - 6 cw_churn workers, one per pair of 3 netns (n1 on init_net's
 #     established hash, n2 on a private hash of ONE bucket where the kernel
@@ -68,7 +68,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-SECS=${CW_WINDOWS_SECS:-90}
+SECS=${CW_WINDOWS_SECS:-80}
 ROUND_S=${CW_WINDOWS_ROUND_S:-10}
 LOADS=${CW_WINDOWS_LOADS:-3}
 # Two churners per netns hold 2 * KEEP in CLOSE_WAIT there: 64 in n2's
