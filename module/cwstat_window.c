@@ -6,9 +6,10 @@
 #include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/delay.h>
+#include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
-#include <linux/random.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -48,6 +49,16 @@ static unsigned int cwstat_window_us[CWSTAT_NR_WINDOWS];
 static unsigned int cwstat_window_every[CWSTAT_NR_WINDOWS];
 static atomic64_t cwstat_window_opened[CWSTAT_NR_WINDOWS];
 
+/*
+ * One pass in @every, at random, from the clock: get_random_u32() takes a
+ * local_lock, which sleeps on PREEMPT_RT, where a mark in the probe runs
+ * with preemption off ("scheduling while atomic" in tcp_fin() on 6.12-rt).
+ */
+static bool cwstat_window_pick(unsigned int every)
+{
+	return every <= 1 || !(hash_64(local_clock(), 32) % every);
+}
+
 void cwstat_window(enum cwstat_window_id id)
 {
 	unsigned int us = READ_ONCE(cwstat_window_us[id]);
@@ -55,7 +66,7 @@ void cwstat_window(enum cwstat_window_id id)
 
 	if (likely(!us))
 		return;
-	if (every > 1 && get_random_u32() % every)
+	if (!cwstat_window_pick(every))
 		return;
 	atomic64_inc(&cwstat_window_opened[id]);
 	if (cwstat_windows[id].may_sleep) {
