@@ -368,7 +368,9 @@ static bool cwstat_examine(struct sock *sk, struct cwstat_reconcile *rc)
 /*
  * @sk, owned at every look, is given up: counted unresolved if it was in
  * CLOSE_WAIT at the last (owned, without an entry). In another state it
- * was kept only by the seeding, and the follow-up meets it again.
+ * was kept only by a wide walk (the seeding or the follow-up); one given up
+ * by the follow-up itself is the case reconcile_period_s is the backstop
+ * for (Documentation/modes.md).
  */
 static void cwstat_give_up(const struct sock *sk, struct cwstat_reconcile *rc)
 {
@@ -537,7 +539,7 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
 static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 {
 	struct cwstat_reconcile rc = {};
-	u64 pending, stale, repaired, drift, misses;
+	u64 pending, stale, repaired, drift, misses, end;
 	bool capped;
 	int err;
 
@@ -592,10 +594,19 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 	 * A miss at the cap while we ran (in the walk behind us, in a pause)
 	 * set capped; it names a socket we may not have seen: keep it set.
 	 */
-	misses = atomic64_read(&cwstat_overflows) - misses;
-	capped = (rc.untracked || misses) &&
-		 cwstat_pool_full();
+	end = atomic64_read(&cwstat_overflows);
+	misses = end - misses;
+	capped = (rc.untracked || misses) && cwstat_pool_full();
+	cwstat_window(CWSTAT_WIN_CAPPED_WRITE);
 	WRITE_ONCE(cwstat_capped, capped);
+	/*
+	 * A miss after our read may have found capped still set and left it:
+	 * look again once our write is visible (pairs with cwstat_overflow()).
+	 */
+	smp_mb();
+	if (!capped && atomic64_read(&cwstat_overflows) != end &&
+	    cwstat_pool_full())
+		WRITE_ONCE(cwstat_capped, true);
 
 	if (rc.seeding) {
 		atomic64_add(rc.inserted, &cwstat_seeded);

@@ -128,8 +128,6 @@ void cwstat_tracked_add(s64 delta)
 	rcu_read_unlock();
 }
 
-/* A stale entry is removed only if it is still there after this long. */
-#define CWSTAT_SETTLE_MS	1000
 /*
  * At the cap, an exit from CLOSE_WAIT asks for a repair only once this
  * many entries (or as many as are pending, if fewer) are free: one freed
@@ -347,6 +345,11 @@ static void cwstat_overflow(void)
 	 * Otherwise the pool is only waiting for its refill.
 	 */
 	if (cwstat_pool_full()) {
+		/*
+		 * Pairs with the smp_mb() after the reconciliation's write
+		 * of capped: it sees this miss, or we see its write.
+		 */
+		smp_mb__after_atomic();
 		if (!READ_ONCE(cwstat_capped))
 			WRITE_ONCE(cwstat_capped, true);
 		return;
@@ -498,7 +501,11 @@ retry:
 			goto retry;
 		}
 		hlist_for_each_entry(t, s.chain, node) {
-			/* The entry's socket is alive, and holds its netns. */
+			/*
+			 * The entry's socket is alive, and its netns with it
+			 * (a kernel socket's owner closes it before its netns
+			 * goes).
+			 */
 			u64 cookie = cwstat_net_cookie(sock_net(t->sk));
 			struct cwstat_row *netns_row, *cg_row;
 			struct cwstat_counts one;

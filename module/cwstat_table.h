@@ -52,10 +52,11 @@ struct cwstat_reaper {
  * the reader. A group lock may be taken inside a socket's spinlock (the
  * probe; the reconciliation under bh_lock_sock()), never the reverse.
  * An entry is linked by the probe, or by a reconciliation holding its
- * socket's spinlock unowned, and unlinked by the probe, the sweep of a
- * reconciliation or unload. Walks hold a group's lock for one chain at a
- * time. An entry found under its group lock names a live socket: see
- * Documentation/modes.md, "An entry names a live socket".
+ * socket's spinlock unowned, and unlinked by the probe or the sweep of a
+ * reconciliation; unload frees them with the pool, unlinked or not.
+ * Walks hold a group's lock for one chain at a time. An entry found
+ * under its group lock names a live socket: see Documentation/modes.md,
+ * "An entry names a live socket".
  */
 #define CWSTAT_GROUP_SHIFT	6
 #define CWSTAT_GROUP_SIZE	BIT(CWSTAT_GROUP_SHIFT)
