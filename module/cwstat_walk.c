@@ -21,6 +21,7 @@
 
 #include "compat.h"
 #include "cwstat.h"
+#include "cwstat_window.h"
 
 /*
  * A bound on distinct (netns, cgroup) rows, so that a host with an absurd
@@ -545,6 +546,7 @@ retry:
 			goto retry;
 		}
 		batch->nr = 0;
+		cwstat_window(CWSTAT_WIN_WALK_PASSES);
 		sk_nulls_for_each(sk, node, &head->chain)
 			if (ca->pick(sk) &&
 			    refcount_inc_not_zero(&sk->sk_refcnt))
