@@ -103,7 +103,7 @@ void cwstat_counts_add(struct cwstat_counts *sum,
 /* Sockets taken from one ehash chain, each with a reference. */
 struct cwstat_batch {
 	struct sock **socks;
-	unsigned int nr;
+	unsigned int nr;	/* never above size: no store past the array */
 	unsigned int size;
 };
 

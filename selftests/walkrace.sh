@@ -98,7 +98,7 @@ while [ $r -le "$ROUNDS" ]; do
 	o1=$(opened)
 	wait_until 30 sh -c "[ \$(awk '\$1 == \"walk_passes\" { print \$4 }' $WIN) -gt $((o1 + 2)) ]"
 	kill -TERM $tog
-	wait $tog
+	{ wait $tog; } 2>/dev/null
 	echo off >"$WIN"
 	o2=$(opened)
 	v1=$(mod_param walk_overruns 2>/dev/null || echo 0)
