@@ -80,8 +80,27 @@ static bool inject_grow_fault;
 module_param_cb(inject_grow_fault, &cwstat_knob_bool_ops, &inject_grow_fault, 0644);
 MODULE_PARM_DESC(inject_grow_fault,
 		 "Test builds only: make every growth of the pool fail with -ENOMEM (default N)");
+
+/*
+ * Test builds only: the most other CPUs' caches one steal of free entries
+ * looked at (selftests/slowpath.sh). Written racily by any CPU.
+ */
+static unsigned int steal_scan_max;
+module_param(steal_scan_max, uint, 0444);
+MODULE_PARM_DESC(steal_scan_max,
+		 "Test builds only: the most other CPUs' caches one steal of free entries looked at");
+
+static void cwstat_note_steal_scan(unsigned int looked)
+{
+	if (looked > READ_ONCE(steal_scan_max))
+		WRITE_ONCE(steal_scan_max, looked);
+}
 #else
 static const bool inject_grow_fault;
+
+static inline void cwstat_note_steal_scan(unsigned int looked)
+{
+}
 #endif
 
 static void cwstat_refill_fn(struct work_struct *work);
@@ -201,14 +220,17 @@ static void cwstat_pool_steal(struct cwstat_pcpu_pool *pp)
 	__must_hold(&pp->lock)
 {
 	HLIST_HEAD(got);
-	unsigned int n = 0;
+	unsigned int n = 0, looked = 0;
 	int cpu;
 
 	raw_spin_unlock(&pp->lock);
 	for_each_possible_cpu(cpu) {
 		struct cwstat_pcpu_pool *v = per_cpu_ptr(&cwstat_pcpu_pool, cpu);
 
-		if (v == pp || !READ_ONCE(v->nr))
+		if (v == pp)
+			continue;
+		looked++;
+		if (!READ_ONCE(v->nr))
 			continue;
 		raw_spin_lock(&v->lock);
 		n += cwstat_pool_move(&v->free, &v->nr, &got,
@@ -217,6 +239,7 @@ static void cwstat_pool_steal(struct cwstat_pcpu_pool *pp)
 		if (n == CWSTAT_PCPU_BATCH)
 			break;
 	}
+	cwstat_note_steal_scan(looked);
 	raw_spin_lock(&pp->lock);
 	WRITE_ONCE(pp->nr, pp->nr + cwstat_pool_move(&got, &n, &pp->free, n));
 }

@@ -92,6 +92,55 @@ static struct lock_class_key cwstat_tracked_key;
 /* The table's, likewise: apart from every other "&g->lock". */
 static struct lock_class_key cwstat_group_key;
 
+#ifdef DEBUG
+/*
+ * Test builds only: how often each slow path bounded for large hosts ran,
+ * and the shortest spacing between two runs, in ms (UINT_MAX until the
+ * second run), for selftests/slowpath.sh: the exact sums of the tracked
+ * count for the alarm, and the sums of the free entries at the cap.
+ */
+struct cwstat_slow_note {
+	unsigned long runs;
+	unsigned long last;	/* jiffies of the newest run */
+	unsigned int gap_ms;
+};
+
+static struct cwstat_slow_note cwstat_watch_note = { .gap_ms = UINT_MAX };
+module_param_named(watch_sums, cwstat_watch_note.runs, ulong, 0444);
+MODULE_PARM_DESC(watch_sums,
+		 "Test builds only: exact sums of the tracked count made for the alarm");
+module_param_named(watch_gap_ms, cwstat_watch_note.gap_ms, uint, 0444);
+MODULE_PARM_DESC(watch_gap_ms,
+		 "Test builds only: the shortest time between two of those sums");
+static struct cwstat_slow_note cwstat_room_note = { .gap_ms = UINT_MAX };
+module_param_named(room_sums, cwstat_room_note.runs, ulong, 0444);
+MODULE_PARM_DESC(room_sums,
+		 "Test builds only: sums of the free entries over the CPUs' caches made at the cap");
+module_param_named(room_gap_ms, cwstat_room_note.gap_ms, uint, 0444);
+MODULE_PARM_DESC(room_gap_ms,
+		 "Test builds only: the shortest time between two of those sums");
+
+static void cwstat_note_slow(struct cwstat_slow_note *note)
+{
+	unsigned long now = jiffies;
+
+	if (note->runs)
+		WRITE_ONCE(note->gap_ms,
+			   min(note->gap_ms, jiffies_to_msecs(now - note->last)));
+	note->last = now;
+	WRITE_ONCE(note->runs, note->runs + 1);
+}
+#else
+struct cwstat_slow_note {
+};
+
+static struct cwstat_slow_note cwstat_watch_note, cwstat_room_note;
+
+static inline void cwstat_note_slow(struct cwstat_slow_note *note)
+{
+}
+#endif
+
 /*
  * @w's band no longer holds the tracked count. Exact near a bound only:
  * __percpu_counter_compare() sums the CPUs when the shared total is within
@@ -100,10 +149,17 @@ static struct lock_class_key cwstat_group_key;
 static bool cwstat_tracked_outside(const struct cwstat_watch *w)
 {
 	s64 high = READ_ONCE(w->high);
+	s64 near = (s64)CWSTAT_COUNT_BATCH * num_online_cpus();
 
+	if (abs(percpu_counter_read(&cwstat_tracked) -
+		READ_ONCE(w->low)) <= near)
+		cwstat_note_slow(&cwstat_watch_note);
 	if (__percpu_counter_compare(&cwstat_tracked, READ_ONCE(w->low),
 				     CWSTAT_COUNT_BATCH) < 0)
 		return true;
+	if (high != S64_MAX &&
+	    abs(percpu_counter_read(&cwstat_tracked) - high) <= near)
+		cwstat_note_slow(&cwstat_watch_note);
 	return high != S64_MAX &&
 	       __percpu_counter_compare(&cwstat_tracked, high,
 					CWSTAT_COUNT_BATCH) >= 0;
@@ -383,6 +439,8 @@ void cwstat_room_kick(void)
 {
 	u64 pending = atomic64_read(&cwstat_overflow_pending);
 
+	if (unlikely(pending))
+		cwstat_note_slow(&cwstat_room_note);
 	if (unlikely(pending) &&
 	    cwstat_pool_free_count() >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
 		cwstat_repair_kick();
