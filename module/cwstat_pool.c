@@ -211,6 +211,21 @@ static unsigned int cwstat_pool_move(struct hlist_head *from,
 }
 
 /*
+ * A steal looks at no more than CWSTAT_STEAL_SCAN other caches, each a
+ * read of its count and, if it has entries, a round of its lock, with
+ * interrupts off: at 256 CPUs at most 8 remote lines and 8 lock rounds,
+ * where a scan of them all took up to 255 and 32. Each CPU's next steal
+ * starts after the cache its previous one stopped at, so that successive
+ * steals go round every CPU. What a steal does not reach it misses: the
+ * socket is a counted miss (tracked_overflow), which a repair finds once
+ * there is room (cwstat_room_kick()); the entries are then in other
+ * caches, at most CWSTAT_PCPU_HIGH - 1 in each.
+ */
+#define CWSTAT_STEAL_SCAN	8
+/* The cache this CPU's previous steal stopped at; its own CPU's only. */
+static DEFINE_PER_CPU(int, cwstat_steal_next);
+
+/*
  * Steal a batch for @pp (this CPU's cache, locked, interrupts off) from
  * other CPUs' caches, one at a time with @pp unlocked: never two cache
  * locks at once. Only when the shared list is empty: rare, near
@@ -219,14 +234,18 @@ static unsigned int cwstat_pool_move(struct hlist_head *from,
 static void cwstat_pool_steal(struct cwstat_pcpu_pool *pp)
 	__must_hold(&pp->lock)
 {
-	HLIST_HEAD(got);
+	int start = __this_cpu_read(cwstat_steal_next), cpu = start;
 	unsigned int n = 0, looked = 0;
-	int cpu;
+	HLIST_HEAD(got);
 
 	raw_spin_unlock(&pp->lock);
-	for_each_possible_cpu(cpu) {
-		struct cwstat_pcpu_pool *v = per_cpu_ptr(&cwstat_pcpu_pool, cpu);
+	do {
+		struct cwstat_pcpu_pool *v;
 
+		cpu = cpumask_next(cpu, cpu_possible_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_possible_mask);
+		v = per_cpu_ptr(&cwstat_pcpu_pool, cpu);
 		if (v == pp)
 			continue;
 		looked++;
@@ -236,9 +255,9 @@ static void cwstat_pool_steal(struct cwstat_pcpu_pool *pp)
 		n += cwstat_pool_move(&v->free, &v->nr, &got,
 				      CWSTAT_PCPU_BATCH - n);
 		raw_spin_unlock(&v->lock);
-		if (n == CWSTAT_PCPU_BATCH)
-			break;
-	}
+	} while (n < CWSTAT_PCPU_BATCH && looked < CWSTAT_STEAL_SCAN &&
+		 cpu != start);
+	__this_cpu_write(cwstat_steal_next, cpu);
 	cwstat_note_steal_scan(looked);
 	raw_spin_lock(&pp->lock);
 	WRITE_ONCE(pp->nr, pp->nr + cwstat_pool_move(&got, &n, &pp->free, n));

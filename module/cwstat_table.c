@@ -92,12 +92,24 @@ static struct lock_class_key cwstat_tracked_key;
 /* The table's, likewise: apart from every other "&g->lock". */
 static struct lock_class_key cwstat_group_key;
 
+/*
+ * Near a threshold the shared total cannot tell whether the tracked count
+ * left the alarm's band, and the exact count is a sum over the CPUs. The
+ * probe never sums: it has cwstat_recheck_work do it, at most once every
+ * CWSTAT_RECHECK_MS (see cwstat_tracked_outside()).
+ */
+#define CWSTAT_RECHECK_MS	4
+static void cwstat_recheck_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(cwstat_recheck_work, cwstat_recheck_fn);
+
 #ifdef DEBUG
 /*
  * Test builds only: how often each slow path bounded for large hosts ran,
  * and the shortest spacing between two runs, in ms (UINT_MAX until the
  * second run), for selftests/slowpath.sh: the exact sums of the tracked
- * count for the alarm, and the sums of the free entries at the cap.
+ * count for the alarm (cwstat_recheck_fn()) and the sums of the free
+ * entries at the cap (cwstat_room_fn()), each from its own work item, so
+ * never two at once.
  */
 struct cwstat_slow_note {
 	unsigned long runs;
@@ -141,28 +153,62 @@ static inline void cwstat_note_slow(struct cwstat_slow_note *note)
 }
 #endif
 
+/* @count lies outside @w's band. */
+static bool cwstat_band_outside(const struct cwstat_watch *w, s64 count)
+{
+	s64 high = READ_ONCE(w->high);
+
+	return count < READ_ONCE(w->low) || (high != S64_MAX && count >= high);
+}
+
 /*
- * @w's band no longer holds the tracked count. Exact near a bound only:
- * __percpu_counter_compare() sums the CPUs when the shared total is within
- * their possible drift of the bound.
+ * @w's band no longer holds the tracked count, as far as the shared total
+ * tells: each CPU holds back less than CWSTAT_COUNT_BATCH, so the exact
+ * count is within @slack of it, as __percpu_counter_compare() reckons.
+ * Within @slack of a bound the probe does not sum the CPUs itself, which
+ * would take the counter's lock with interrupts off and read a line of
+ * every online CPU on every change (about 256 cache misses, tens of
+ * microseconds, at 256 CPUs): it has cwstat_recheck_work do it once
+ * CWSTAT_RECHECK_MS from now, unless that is pending already. So near a
+ * bound a change costs the probe a test of the work's pending bit, and the
+ * sum runs at most once every CWSTAT_RECHECK_MS, in process context; the
+ * level follows within that (and the worker's latency).
+ *
+ * No change is missed: the change updated the count and issued a full
+ * barrier (cwstat_watch_armed()) before it reads the pending bit, and the
+ * work clears that bit and issues one before it sums (process_one_work()):
+ * either the change queues the work again, or the sum sees the change.
  */
 static bool cwstat_tracked_outside(const struct cwstat_watch *w)
 {
-	s64 high = READ_ONCE(w->high);
-	s64 near = (s64)CWSTAT_COUNT_BATCH * num_online_cpus();
+	s64 count = percpu_counter_read(&cwstat_tracked);
+	s64 slack = (s64)CWSTAT_COUNT_BATCH * num_online_cpus();
+	s64 low = READ_ONCE(w->low), high = READ_ONCE(w->high);
 
-	if (abs(percpu_counter_read(&cwstat_tracked) -
-		READ_ONCE(w->low)) <= near)
-		cwstat_note_slow(&cwstat_watch_note);
-	if (__percpu_counter_compare(&cwstat_tracked, READ_ONCE(w->low),
-				     CWSTAT_COUNT_BATCH) < 0)
+	if (count + slack < low || (high != S64_MAX && count - slack >= high))
 		return true;
-	if (high != S64_MAX &&
-	    abs(percpu_counter_read(&cwstat_tracked) - high) <= near)
-		cwstat_note_slow(&cwstat_watch_note);
-	return high != S64_MAX &&
-	       __percpu_counter_compare(&cwstat_tracked, high,
-					CWSTAT_COUNT_BATCH) >= 0;
+	if (count - slack >= low && (high == S64_MAX || count + slack < high))
+		return false;
+	if (!delayed_work_pending(&cwstat_recheck_work))
+		queue_delayed_work(system_unbound_wq, &cwstat_recheck_work,
+				   msecs_to_jiffies(CWSTAT_RECHECK_MS));
+	return false;
+}
+
+/* The exact test that cwstat_tracked_outside() put off. */
+static void cwstat_recheck_fn(struct work_struct *work)
+{
+	const struct cwstat_watch *w;
+	s64 count;
+
+	cwstat_note_slow(&cwstat_watch_note);
+	count = percpu_counter_sum(&cwstat_tracked);
+	rcu_read_lock();
+	/* Its barrier: the sum, then the band (struct cwstat_watch). */
+	w = cwstat_watch_armed(&cwstat_live_watch);
+	if (w && cwstat_band_outside(w, count))
+		schedule_work(w->eval);
+	rcu_read_unlock();
 }
 
 /*
@@ -433,17 +479,40 @@ static void cwstat_enter(const struct sock *sk)
 /*
  * Repair what was missed for the lack of free entries, once there is room
  * for it (or for a good part of it). Nothing was missed except at the
- * cap: only then is the sum over the CPUs' caches paid for.
+ * cap, and only then is there a test: whether the free entries cover the
+ * misses is a sum over every possible CPU's cache (at 256 CPUs, 256
+ * remote lines), which cwstat_room_work makes, in process context, at
+ * most once every CWSTAT_ROOM_MS: on every exit from CLOSE_WAIT at the
+ * cap it would cost the probe that sum each time. The repair it asks for
+ * waits CWSTAT_REPAIR_MIN or more anyway. Here, at the cap, an exit costs
+ * a full barrier and a test of the work's pending bit: the entry just
+ * freed, then the bit, against the work's clearing of the bit, then its
+ * sum (see cwstat_tracked_outside()), so no freed entry goes unseen.
  */
-void cwstat_room_kick(void)
+#define CWSTAT_ROOM_MS		100
+
+static void cwstat_room_fn(struct work_struct *work)
 {
 	u64 pending = atomic64_read(&cwstat_overflow_pending);
 
-	if (unlikely(pending))
-		cwstat_note_slow(&cwstat_room_note);
-	if (unlikely(pending) &&
-	    cwstat_pool_free_count() >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
+	if (!pending)
+		return;
+	cwstat_note_slow(&cwstat_room_note);
+	if (cwstat_pool_free_count() >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
 		cwstat_repair_kick();
+}
+
+static DECLARE_DELAYED_WORK(cwstat_room_work, cwstat_room_fn);
+
+void cwstat_room_kick(void)
+{
+	if (likely(!atomic64_read(&cwstat_overflow_pending)))
+		return;
+	/* The entry freed, then the bit; pairs with process_one_work(). */
+	smp_mb();
+	if (!delayed_work_pending(&cwstat_room_work))
+		queue_delayed_work(system_unbound_wq, &cwstat_room_work,
+				   msecs_to_jiffies(CWSTAT_ROOM_MS));
 }
 
 static void cwstat_leave(const struct sock *sk)
@@ -725,8 +794,10 @@ int cwstat_probe_start(void)
 }
 
 /*
- * Detach the probe. On return no probe runs, so none can queue work or
- * take an entry any more.
+ * Detach the probe, once no reconciliation runs. On return no probe runs,
+ * so none can queue work or take an entry any more, and the works the
+ * probe queues are done; they may have queued a repair and the alarm's
+ * evaluation.
  */
 void cwstat_probe_stop(void)
 {
@@ -736,4 +807,6 @@ void cwstat_probe_stop(void)
 					  NULL);
 	WARN_ON_ONCE(err);
 	tracepoint_synchronize_unregister();
+	cancel_delayed_work_sync(&cwstat_recheck_work);
+	cancel_delayed_work_sync(&cwstat_room_work);
 }
