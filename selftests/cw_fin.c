@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cw_fin - hold loopback connections ESTABLISHED, then send every client's
- * FIN at once, so that their accepted ends enter CLOSE_WAIT in a burst.
+ * cw_fin - hold loopback connections ESTABLISHED, then send the clients'
+ * FINs, so that their accepted ends enter CLOSE_WAIT one after the other.
  *
- *   cw_fin -n PAIRS -o FILE [-N NETNS_FILE] [-c CPU]
+ *   cw_fin -n PAIRS -o FILE [-N NETNS_FILE] [-c CPU] [-p PAUSE_US]
  *
  * In netns NETNS_FILE (default: this one), pinned to CPU (default: any),
  * it makes PAIRS connections to a listener of its own, each accepted, and
  * writes "ready pairs=PAIRS" to FILE. On SIGUSR1 it shuts down the write
- * side of every client, one after the other and as fast as it can: each
+ * side of every client, one after the other, PAUSE_US microseconds apart
+ * (default 0: as fast as it can), so that the CLOSE_WAIT sockets arrive
+ * steadily through whatever a test holds open meanwhile: each
  * FIN is delivered in softirq on this CPU, and tcp_fin() moves its peer
  * into CLOSE_WAIT under the socket lock alone, without the established
  * hash's bucket lock. It then waits until every accepted socket reads
  * CLOSE_WAIT (TCP_INFO) and writes "done close_wait=PAIRS ms=T" to
- * FILE.done, T the burst's length. Both files appear atomically. The
+ * FILE.done, T the time the FINs took. Both files appear atomically. The
  * sockets are held (the clients stay owned in FIN_WAIT2, so nothing resets
  * their peers) until SIGTERM, SIGINT or SIGHUP, or the parent's death.
  */
@@ -34,7 +36,7 @@
 
 static void usage(void)
 {
-	fputs("usage: cw_fin -n PAIRS -o FILE [-N NETNS_FILE] [-c CPU]\n",
+	fputs("usage: cw_fin -n PAIRS -o FILE [-N NETNS_FILE] [-c CPU] [-p PAUSE_US]\n",
 	      stderr);
 	exit(2);
 }
@@ -52,7 +54,7 @@ static void on_usr1(int sig)
 
 int main(int argc, char **argv)
 {
-	unsigned long pairs = 0, i, cw;
+	unsigned long pairs = 0, pause_us = 0, i, cw;
 	const char *netns = NULL, *out = NULL;
 	struct sockaddr_in la;
 	socklen_t alen = sizeof(la);
@@ -62,7 +64,7 @@ int main(int argc, char **argv)
 	int cpu = -1, opt, lfd, *cli, *srv;
 	double t0;
 
-	while ((opt = getopt(argc, argv, "n:o:N:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:o:N:c:p:")) != -1) {
 		switch (opt) {
 		case 'n':
 			pairs = cw_parse_ul(optarg, "-n");
@@ -75,6 +77,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			cpu = (int)cw_parse_ul(optarg, "-c");
+			break;
+		case 'p':
+			pause_us = cw_parse_ul(optarg, "-p");
 			break;
 		default:
 			usage();
@@ -137,9 +142,12 @@ int main(int argc, char **argv)
 
 	sigsuspend(&empty);
 	t0 = cw_now_s();
-	for (i = 0; i < pairs; i++)
+	for (i = 0; i < pairs; i++) {
 		if (shutdown(cli[i], SHUT_WR))
 			cw_die("shutdown: %s", strerror(errno));
+		if (pause_us)
+			usleep(pause_us);
+	}
 	for (i = 0, cw = 0; i < pairs; i++) {
 		int st;
 

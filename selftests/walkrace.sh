@@ -18,11 +18,12 @@
 # private established hash has one bucket (tcp_child_ehash_entries=1), so
 # that all its sockets share one chain. In it cw_fin holds PAIRS
 # ESTABLISHED connections, pinned to CPU 1; on CPU 0 cw_toggle writes
-# "reconcile" without pause; then cw_fin sends every client's FIN at once
-# and tcp_fin() turns the accepted ends into CLOSE_WAIT, under their socket
-# locks only, while the walk holds the bucket. Round 1 starts with no
-# CLOSE_WAIT anywhere (the batch is still {NULL, 0}), the later rounds
-# with the earlier rounds' (a sized batch that overflows).
+# "reconcile" without pause; then cw_fin sends the clients' FINs, one
+# every 2 ms, and tcp_fin() turns the accepted ends into CLOSE_WAIT, under
+# their socket locks only, about ten in each window the walk holds the
+# bucket open. Round 1 starts with no CLOSE_WAIT anywhere (the batch is
+# still {NULL, 0}), the later rounds with the earlier rounds' (a sized
+# batch that overflows as the count passes a power of two).
 #
 # After each round, with the writer stopped and the window closed: the
 # window opened, the walk met candidates that arrived between its passes
@@ -80,7 +81,7 @@ proc_tcp_close_wait() {
 total=0
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	"$CW_BIN/cw_fin" -N "$(ns_file w)" -n "$PAIRS" -c 1 -o "$CW_T/fin.$r" \
+	"$CW_BIN/cw_fin" -N "$(ns_file w)" -n "$PAIRS" -c 1 -p 2000 -o "$CW_T/fin.$r" \
 		>/dev/null 2>"$CW_T/fin.$r.err" </dev/null &
 	fin=$!
 	bg_register $fin
@@ -97,7 +98,7 @@ while [ $r -le "$ROUNDS" ]; do
 		>"$CW_T/toggle.$r" 2>&1 &
 	tog=$!
 	bg_register $tog
-	# Let the writer get into its walks, then the burst of FINs.
+	# Let the writer get into its walks, then the FINs.
 	wait_until 30 sh -c "[ \$(awk '\$1 == \"walk_passes\" { print \$4 }' $WIN) -gt $((o0 + 2)) ]" ||
 		fail "round $r: the window opens under the writer"
 	kill -USR1 $fin
