@@ -95,12 +95,34 @@ static struct lock_class_key cwstat_group_key;
 /*
  * Near a threshold the shared total cannot tell whether the tracked count
  * left the alarm's band, and the exact count is a sum over the CPUs. The
- * probe never sums: it has cwstat_recheck_work do it, at most once every
- * CWSTAT_RECHECK_MS (see cwstat_tracked_outside()).
+ * probe never sums: it has cwstat_recheck_work do it (see
+ * cwstat_tracked_outside()), at least CWSTAT_RECHECK_GAP jiffies after
+ * the previous sum: 4 ms or more, whatever HZ.
  */
-#define CWSTAT_RECHECK_MS	4
+#define CWSTAT_RECHECK_GAP	(msecs_to_jiffies(4) + 1)
 static void cwstat_recheck_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(cwstat_recheck_work, cwstat_recheck_fn);
+static unsigned long cwstat_recheck_last;	/* its work's own */
+
+/*
+ * A slow path's work, whose pass last ran at *@last, may run it now if
+ * @gap jiffies have passed since (a gap of n + 1 jiffies spans n whole
+ * ones, whatever the phase of the ticks); else the work is queued again
+ * for then, and stays pending, so that nothing asked of it meanwhile is
+ * lost. Called by that work alone, so *@last needs no lock.
+ */
+static bool cwstat_slow_due(struct delayed_work *dw, unsigned long *last,
+			    unsigned long gap)
+{
+	unsigned long now = jiffies;
+
+	if (time_before(now, *last + gap)) {
+		queue_delayed_work(system_unbound_wq, dw, *last + gap - now);
+		return false;
+	}
+	*last = now;
+	return true;
+}
 
 #ifdef DEBUG
 /*
@@ -168,11 +190,11 @@ static bool cwstat_band_outside(const struct cwstat_watch *w, s64 count)
  * Within @slack of a bound the probe does not sum the CPUs itself, which
  * would take the counter's lock with interrupts off and read a line of
  * every online CPU on every change (about 256 cache misses, tens of
- * microseconds, at 256 CPUs): it has cwstat_recheck_work do it once
- * CWSTAT_RECHECK_MS from now, unless that is pending already. So near a
- * bound a change costs the probe a test of the work's pending bit, and the
- * sum runs at most once every CWSTAT_RECHECK_MS, in process context; the
- * level follows within that (and the worker's latency).
+ * microseconds, at 256 CPUs): it queues cwstat_recheck_work, unless that
+ * is pending already. So near a bound a change costs the probe a test of
+ * the work's pending bit, and the sum runs in process context, at once,
+ * but 4 ms or more after the previous one (cwstat_slow_due()): at most
+ * 250 a second, and under churn the level follows within about 8 ms.
  *
  * No change is missed: the change updated the count and issued a full
  * barrier (cwstat_watch_armed()) before it reads the pending bit, and the
@@ -190,8 +212,7 @@ static bool cwstat_tracked_outside(const struct cwstat_watch *w)
 	if (count - slack >= low && (high == S64_MAX || count + slack < high))
 		return false;
 	if (!delayed_work_pending(&cwstat_recheck_work))
-		queue_delayed_work(system_unbound_wq, &cwstat_recheck_work,
-				   msecs_to_jiffies(CWSTAT_RECHECK_MS));
+		queue_delayed_work(system_unbound_wq, &cwstat_recheck_work, 0);
 	return false;
 }
 
@@ -201,6 +222,9 @@ static void cwstat_recheck_fn(struct work_struct *work)
 	const struct cwstat_watch *w;
 	s64 count;
 
+	if (!cwstat_slow_due(&cwstat_recheck_work, &cwstat_recheck_last,
+			     CWSTAT_RECHECK_GAP))
+		return;
 	cwstat_note_slow(&cwstat_watch_note);
 	count = percpu_counter_sum(&cwstat_tracked);
 	rcu_read_lock();
@@ -481,28 +505,32 @@ static void cwstat_enter(const struct sock *sk)
  * for it (or for a good part of it). Nothing was missed except at the
  * cap, and only then is there a test: whether the free entries cover the
  * misses is a sum over every possible CPU's cache (at 256 CPUs, 256
- * remote lines), which cwstat_room_work makes, in process context, at
- * most once every CWSTAT_ROOM_MS: on every exit from CLOSE_WAIT at the
- * cap it would cost the probe that sum each time. The repair it asks for
- * waits CWSTAT_REPAIR_MIN or more anyway. Here, at the cap, an exit costs
- * a full barrier and a test of the work's pending bit: the entry just
- * freed, then the bit, against the work's clearing of the bit, then its
- * sum (see cwstat_tracked_outside()), so no freed entry goes unseen.
+ * remote lines), which cwstat_room_work makes, in process context, 100 ms
+ * or more after its previous one (CWSTAT_ROOM_GAP): on every exit from
+ * CLOSE_WAIT at the cap it would cost the probe that sum each time. The
+ * repair it asks for waits CWSTAT_REPAIR_MIN or more anyway. Here, at the
+ * cap, an exit costs a full barrier and a test of the work's pending bit:
+ * the entry just freed, then the bit, against the work's clearing of the
+ * bit, then its sum (see cwstat_tracked_outside()), so no freed entry
+ * goes unseen.
  */
-#define CWSTAT_ROOM_MS		100
+#define CWSTAT_ROOM_GAP		(msecs_to_jiffies(100) + 1)
+static void cwstat_room_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(cwstat_room_work, cwstat_room_fn);
+static unsigned long cwstat_room_last;	/* its work's own */
 
 static void cwstat_room_fn(struct work_struct *work)
 {
 	u64 pending = atomic64_read(&cwstat_overflow_pending);
 
-	if (!pending)
+	if (!pending ||
+	    !cwstat_slow_due(&cwstat_room_work, &cwstat_room_last,
+			     CWSTAT_ROOM_GAP))
 		return;
 	cwstat_note_slow(&cwstat_room_note);
 	if (cwstat_pool_free_count() >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
 		cwstat_repair_kick();
 }
-
-static DECLARE_DELAYED_WORK(cwstat_room_work, cwstat_room_fn);
 
 void cwstat_room_kick(void)
 {
@@ -511,8 +539,7 @@ void cwstat_room_kick(void)
 	/* The entry freed, then the bit; pairs with process_one_work(). */
 	smp_mb();
 	if (!delayed_work_pending(&cwstat_room_work))
-		queue_delayed_work(system_unbound_wq, &cwstat_room_work,
-				   msecs_to_jiffies(CWSTAT_ROOM_MS));
+		queue_delayed_work(system_unbound_wq, &cwstat_room_work, 0);
 }
 
 static void cwstat_leave(const struct sock *sk)
@@ -716,6 +743,9 @@ int cwstat_table_init(void)
 	cpus_read_unlock();
 	if (err)
 		return err;
+	/* No slow pass yet: the first may run at once. */
+	cwstat_recheck_last = jiffies - CWSTAT_RECHECK_GAP;
+	cwstat_room_last = jiffies - CWSTAT_ROOM_GAP;
 
 	/*
 	 * A chain per entry at max_tracked, rounded down to a power of two
