@@ -195,6 +195,9 @@ static enum cwstat_pick_outcome cwstat_reap_one(struct sock *sk)
 		return CWSTAT_PICK_GONE;
 
 	seen = cwstat_reap_look(sk);
+	/* Between the look and tcp_abort()'s lock_sock(): an owner may come. */
+	if (seen == CWSTAT_PICK_ABORTED && READ_ONCE(sk->sk_socket))
+		cwstat_window(CWSTAT_WIN_REAP_LOOK);
 	if (seen == CWSTAT_PICK_ABORTED)
 		tcp_abort(sk, ECONNABORTED);
 
