@@ -310,23 +310,17 @@ static struct cwstat_track *cwstat_unlink(const struct sock *sk)
 	struct cwstat_slot s = cwstat_slot_of(sk);
 	struct cwstat_track *t;
 	unsigned long flags;
-	bool mine = false;
 
 	raw_spin_lock_irqsave(&s.g->lock, flags);
 	t = cwstat_find(&s, sk);
 	if (t) {
 		cwstat_chain_del(&s, t);
 		if (unlikely(t->reaper) && t->reaper->task == current &&
-		    in_task()) {
+		    in_task())
 			t->reaper->hits++;
-			mine = true;
-		}
 	}
 	raw_spin_unlock_irqrestore(&s.g->lock, flags);
 
-	/* Inside our tcp_abort(), owned: a child meets its listener's close. */
-	if (mine && !READ_ONCE(sk->sk_socket))
-		cwstat_window(CWSTAT_WIN_REAP_LOOK);
 	if (t)
 		cwstat_tracked_add(-1);
 	return t;
