@@ -181,10 +181,10 @@ struct cwstat_reap_req {
 
 struct cwstat_reap_result {
 	u64 matched;		/* matched the request, max or not */
-	u64 aborted;		/* moved out of CLOSE_WAIT by our tcp_abort() */
+	u64 aborted;		/* moved out of CLOSE_WAIT by the reaper */
 	u64 skipped_state;	/* left CLOSE_WAIT before we aborted it */
 	u64 skipped_max;	/* matched beyond max: left alone */
-	u64 skipped_busy;	/* a process held its lock: left alone */
+	u64 skipped_busy;	/* a process owned it: left alone */
 };
 
 /*

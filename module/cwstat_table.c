@@ -389,7 +389,6 @@ void cwstat_fill(struct cwstat_track *t, const struct sock *sk,
 	t->entered_ns = entered_ns;
 	t->ns = sock_net(sk)->ns.inum;
 	t->gen = gen;
-	t->reaper = NULL;
 }
 
 /*
@@ -422,13 +421,7 @@ static struct cwstat_track *cwstat_link(struct cwstat_track *t)
 	return old;
 }
 
-/*
- * Unlink @sk's entry, if it has one, and return it. If a reaper marked the
- * entry and this exit is its own tcp_abort() at work (the same task, not
- * an interrupt or softirq that happened to interrupt it), count it for
- * the reaper. The reaper clears its mark under this lock before its
- * struct cwstat_reaper goes, so a mark seen here points to a live one.
- */
+/* Unlink @sk's entry, if it has one, and return it. */
 static struct cwstat_track *cwstat_unlink(const struct sock *sk)
 {
 	struct cwstat_slot s = cwstat_slot_of(sk);
@@ -437,12 +430,8 @@ static struct cwstat_track *cwstat_unlink(const struct sock *sk)
 
 	raw_spin_lock_irqsave(&s.g->lock, flags);
 	t = cwstat_find(&s, sk);
-	if (t) {
+	if (t)
 		cwstat_chain_del(&s, t);
-		if (unlikely(t->reaper) && t->reaper->task == current &&
-		    in_task())
-			t->reaper->hits++;
-	}
 	raw_spin_unlock_irqrestore(&s.g->lock, flags);
 
 	if (t)
