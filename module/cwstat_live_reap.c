@@ -65,7 +65,7 @@ static bool cwstat_reap_match(const struct cwstat_track *t,
 	if (req->cgroup_id && cgroup_id(t->cgrp) != req->cgroup_id)
 		return false;
 	/* The entry names a live socket (see struct cwstat_group). */
-	if (req->lport && inet_sk(t->sk)->inet_num != req->lport)
+	if (req->lport && READ_ONCE(inet_sk(t->sk)->inet_num) != req->lport)
 		return false;
 	return now_ns > t->entered_ns && now_ns - t->entered_ns >= min_age;
 }
@@ -131,6 +131,17 @@ retry:
 			res->matched++;
 			if (batch->nr == req->max) {
 				res->skipped_max++;
+				continue;
+			}
+			/*
+			 * Matched now, not when the batch was sized: a field
+			 * cwstat_reap_match() reads changed under us without
+			 * this lock (sk_prot as a sockmap lets go, inet_num).
+			 * Never store past the array; the socket changed
+			 * under us, so report it as one.
+			 */
+			if (unlikely(batch->nr == batch->size)) {
+				res->skipped_state++;
 				continue;
 			}
 			/* Safe: an entry under its group lock is alive. */

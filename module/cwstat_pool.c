@@ -217,9 +217,10 @@ static unsigned int cwstat_pool_move(struct hlist_head *from,
  * where a scan of them all took up to 255 and 32. Each CPU's next steal
  * starts after the cache its previous one stopped at, so that successive
  * steals go round every CPU. What a steal does not reach it misses: the
- * socket is a counted miss (tracked_overflow), which a repair finds once
- * there is room (cwstat_room_kick()); the entries are then in other
- * caches, at most CWSTAT_PCPU_HIGH - 1 in each.
+ * socket is a counted miss (tracked_overflow), and the miss asks the room
+ * work (cwstat_room_kick()) to sum every cache and queue a repair if the
+ * entries are there; they are in other caches, at most
+ * CWSTAT_PCPU_HIGH - 1 in each.
  */
 #define CWSTAT_STEAL_SCAN	8
 /* The cache this CPU's previous steal stopped at; its own CPU's only. */

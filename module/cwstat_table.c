@@ -456,8 +456,11 @@ static void cwstat_overflow(void)
 	atomic64_inc(&cwstat_overflow_pending);
 	/*
 	 * At max_tracked a repair cannot help until entries are freed, which
-	 * cwstat_leave() watches for: do not re-arm on every miss.
-	 * Otherwise the pool is only waiting for its refill.
+	 * cwstat_leave() watches for: do not re-arm on every miss. But free
+	 * entries may sit in caches this CPU's steal did not reach
+	 * (cwstat_pool.c): the room work sums them all and asks for the
+	 * repair if they are there. Otherwise the pool is only waiting for
+	 * its refill.
 	 */
 	if (cwstat_pool_full()) {
 		/*
@@ -467,6 +470,7 @@ static void cwstat_overflow(void)
 		smp_mb__after_atomic();
 		if (!READ_ONCE(cwstat_capped))
 			WRITE_ONCE(cwstat_capped, true);
+		cwstat_room_kick();
 		return;
 	}
 	cwstat_repair_kick();
