@@ -9,7 +9,7 @@
  * it makes PAIRS connections to a listener of its own, each accepted, and
  * writes "ready pairs=PAIRS" to FILE. On SIGUSR1 it shuts down the write
  * side of every client, one after the other, PAUSE_US microseconds apart
- * (default 0: as fast as it can), so that the CLOSE_WAIT sockets arrive
+ * (spun, default 0: as fast as it can), so that the CLOSE_WAIT sockets arrive
  * steadily through whatever a test holds open meanwhile: each
  * FIN is delivered in softirq on this CPU, and tcp_fin() moves its peer
  * into CLOSE_WAIT under the socket lock alone, without the established
@@ -145,8 +145,16 @@ int main(int argc, char **argv)
 	for (i = 0; i < pairs; i++) {
 		if (shutdown(cli[i], SHUT_WR))
 			cw_die("shutdown: %s", strerror(errno));
-		if (pause_us)
-			usleep(pause_us);
+		/*
+		 * Spin, not sleep: a sleep's timer may expire on another
+		 * CPU's softirq, which a test may be holding off.
+		 */
+		if (pause_us) {
+			double until = cw_now_s() + pause_us / 1e6;
+
+			while (cw_now_s() < until)
+				;
+		}
 	}
 	for (i = 0, cw = 0; i < pairs; i++) {
 		int st;

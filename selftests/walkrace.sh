@@ -133,8 +133,11 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-assert_ge "the walk met candidates that came between its passes (walk_overruns)" \
-	"$(awk '{ n += $1 } END { print n + 0 }' "$CW_T/overruns")" 1
+# Round 1 starts from an empty batch, so its first window with a FIN in
+# it is one; the later rounds overrun only as the count passes a power of
+# two, which a window may or may not catch.
+assert_ge "round 1: the walk met candidates that came between its passes (walk_overruns)" \
+	"$(head -n 1 "$CW_T/overruns")" 1
 check "a last reconciliation" reconcile
 assert_eq "no drift" "$(mod_param drift)" 0
 assert_eq "close_wait after it, as /proc/net/tcp" \
