@@ -35,6 +35,7 @@ baseline() {
 	"$W" $S/warn 0 >/dev/null
 	"$W" $S/crit 0 >/dev/null
 	[ ! -e $P/walk_prefetch ] || "$W" $P/walk_prefetch 1 >/dev/null
+	[ ! -e $P/windows ] || "$W" $P/windows off >/dev/null
 }
 value() {
 	case $1 in
@@ -91,6 +92,7 @@ for f in $writable; do
 	warn) v=5 ;;
 	crit) v=50 ;;
 	walk_prefetch) v=0 ;;	# 1 by default: 0 changes it
+	windows) v=confirm_link=1 ;;	# NAME=USEC; 1 alone is refused
 	*) v=1 ;;
 	esac
 	set -- "$f" "$v"
