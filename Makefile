@@ -144,7 +144,7 @@ help:
 	@echo 'make fuzz             its parser under libFuzzer for 60 s'
 	@echo 'make check            all of the above plus the VM test matrix (core tier on all but the oldest and newest generic kernel)'
 	@echo 'make check-matrix     make check with the full selftests on every kernel'
-	@echo 'make check-deb-roots  the .deb installed, built by dkms and loaded on Debian 11, 13 and sid (roots)'
+	@echo 'make check-deb-roots  the .deb installed, built by dkms and loaded on Debian 11, 13 and sid (roots); the arm64 tool run'
 	@echo 'make demo             boot a VM and show cwstat counting'
 	@echo 'make fresh-check      make demo and make check from a clean clone with empty caches, as a new machine'
 	@echo 'make vm-shell         a shell in a VM with the module loaded'
