@@ -11,6 +11,9 @@
  *   cwstat_snapshot.c    a source's result, sorted and cached
  *   cwstat_alarm.c       thresholds on a source's count, the level, uevents
  *   cwstat_live.c, cwstat_scan.c                       sources
+ *   cwstat_reconcile.c, cwstat_live_reap.c   live: reconciliation, reaper
+ *   cwstat_table.c       live: the table, its probe, its read
+ *   cwstat_pool.c        live: free entries
  *   cwstat_walk.c, cwstat_netkey.c    the ehash walk, rows, netns keys
  *   cwstat_window.c      DEBUG builds: race windows held open on demand
  *

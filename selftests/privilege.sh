@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 180
+# cw-modes: live
+# cw-tier: full
+# cw-order: 320
 #
 # privilege: every writable sysfs tunable (each file with a write bit in
 # /sys/kernel/cwstat and /sys/module/cwstat/parameters) written by uid 65534, by uid 0 without capabilities, by root

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 240
+# cw-modes: live scan
+# cw-tier: core full@scan
+# cw-order: 190 290@scan
 #
 # reap: /proc/net/cwstat_reap (issue #10). The test build's reap_min_age_s
 # lowers the 60 s floor of older_than, so that "old" is T seconds here:

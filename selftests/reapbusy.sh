@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 150
+# cw-modes: live
 # cw-tier: core
+# cw-order: 370
 #
 # reapbusy (live mode): the reaper must not sleep on a socket whose lock a
 # process holds. tcp_abort() takes lock_sock(), which waits for as long as

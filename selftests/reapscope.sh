@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 120
+# cw-modes: live
+# cw-tier: full
+# cw-order: 200
 #
 # reapscope: a long reap in one netns does not hold up the reaper of
 # another. Requests through a netns's own file are serialised per netns
