@@ -2,8 +2,8 @@
 /*
  * Live mode's reaper: abort the tracked sockets in CLOSE_WAIT that a reap
  * request matches (Documentation/reaper.md). It picks from the table under
- * its group locks, then looks at each socket under its spinlock; it never
- * waits for a socket's owner.
+ * its group locks, then looks at each socket and ends it under the
+ * socket's spinlock; it never owns a socket nor waits for its owner.
  */
 #include <linux/atomic.h>
 #include <linux/cgroup.h>
@@ -17,13 +17,36 @@
 #include <net/inet_sock.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <net/transp_v6.h>
 
+#include "compat.h"
 #include "cwstat.h"
 #include "cwstat_live_reap.h"
 #include "cwstat_table.h"
 #include "cwstat_window.h"
 
 static atomic64_t cwstat_reaped = ATOMIC64_INIT(0);
+
+/*
+ * @sk is plain TCP over IPv4 or IPv6, with no layer stacked on it: no
+ * ULP (kTLS, MPTCP) and no protocol of a sockmap's BPF hooks. Such a
+ * layer keeps state of its own about the connection and may not survive
+ * a disconnect it did not ask for (kTLS refuses one). Both kinds are set
+ * up only in ESTABLISHED (tls_init(), sock_map_sk_state_allowed()), so a
+ * socket in CLOSE_WAIT can lose its layer, never gain one.
+ */
+static bool cwstat_reap_plain(const struct sock *sk)
+{
+	const struct proto *prot = READ_ONCE(sk->sk_prot);
+
+	if (READ_ONCE(inet_csk(sk)->icsk_ulp_ops))
+		return false;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (prot == &tcpv6_prot)
+		return true;
+#endif
+	return prot == &tcp_prot;
+}
 
 /* @t, in a locked group, matches @req at boottime @now_ns. */
 static bool cwstat_reap_match(const struct cwstat_track *t,
@@ -37,12 +60,12 @@ static bool cwstat_reap_match(const struct cwstat_track *t,
 	 * A kernel socket (an NFS or SMB client's, an MPTCP subflow) has no
 	 * application to abandon it, and its owner may not survive an abort.
 	 */
-	if (t->sk->sk_kern_sock)
+	if (t->sk->sk_kern_sock || !cwstat_reap_plain(t->sk))
 		return false;
 	if (req->cgroup_id && cgroup_id(t->cgrp) != req->cgroup_id)
 		return false;
 	/* The entry names a live socket (see struct cwstat_group). */
-	if (req->lport && inet_sk(t->sk)->inet_num != req->lport)
+	if (req->lport && READ_ONCE(inet_sk(t->sk)->inet_num) != req->lport)
 		return false;
 	return now_ns > t->entered_ns && now_ns - t->entered_ns >= min_age;
 }
@@ -110,6 +133,17 @@ retry:
 				res->skipped_max++;
 				continue;
 			}
+			/*
+			 * Matched now, not when the batch was sized: a field
+			 * cwstat_reap_match() reads changed under us without
+			 * this lock (sk_prot as a sockmap lets go, inet_num).
+			 * Never store past the array; the socket changed
+			 * under us, so report it as one.
+			 */
+			if (unlikely(batch->nr == batch->size)) {
+				res->skipped_state++;
+				continue;
+			}
 			/* Safe: an entry under its group lock is alive. */
 			sock_hold(sk);
 			batch->socks[batch->nr++] = sk;
@@ -121,98 +155,90 @@ retry:
 
 /* What became of one picked socket. */
 enum cwstat_pick_outcome {
-	CWSTAT_PICK_ABORTED,	/* our tcp_abort() took it out of CLOSE_WAIT */
+	CWSTAT_PICK_ABORTED,	/* we ended its connection */
 	CWSTAT_PICK_GONE,	/* it left CLOSE_WAIT on its own first */
-	CWSTAT_PICK_BUSY,	/* a process owned it: not waited for */
+	CWSTAT_PICK_BUSY,	/* a process owned it, or a thread waited in it */
 };
 
 /*
- * What a look at @sk under its spinlock says, as the kernel's softirq paths
- * look: gone from CLOSE_WAIT, owned by a process, or free to abort.
+ * A look at @sk, under its spinlock: gone from CLOSE_WAIT, owned by a
+ * process (not waited for: see cwstat_reap_one()), or ours to end.
  */
-static enum cwstat_pick_outcome cwstat_reap_look(struct sock *sk)
+static enum cwstat_pick_outcome cwstat_reap_look(const struct sock *sk)
 {
-	enum cwstat_pick_outcome seen = CWSTAT_PICK_ABORTED;
+	if (sk->sk_state != TCP_CLOSE_WAIT)
+		return CWSTAT_PICK_GONE;
+	if (sock_owned_by_user(sk))
+		return CWSTAT_PICK_BUSY;
+	return CWSTAT_PICK_ABORTED;
+}
+
+/*
+ * End @sk's connection, under its spinlock, unowned, in CLOSE_WAIT: the
+ * protocol's disconnect() (tcp_disconnect()) sends a RST, moves it to
+ * CLOSE and purges its queues, and wakes its waiters. That is RFC 793's
+ * ABORT, what connect(AF_UNSPEC) does to a socket and what
+ * inet_csk_listen_stop() does under bh_lock_sock() alone to every child
+ * still in its accept queue. The error left for the application is the
+ * one inet_diag's SOCK_DESTROY (tcp_abort()) leaves, so that a reaped
+ * connection can be told from one the peer reset. False if it was left
+ * alone: a thread sleeps in it on a kernel that cannot tell it
+ * (cwstat_sk_note_disconnect()).
+ */
+static bool cwstat_reap_end(struct sock *sk)
+{
+	if (!cwstat_sk_note_disconnect(sk) ||
+	    sk->sk_prot->disconnect(sk, O_NONBLOCK))
+		return false;
+	WRITE_ONCE(sk->sk_err, ECONNABORTED);
+	return true;
+}
+
+/*
+ * Abort @sk, picked in CLOSE_WAIT, the way TCP's softirq input and timers
+ * end a connection: with its spinlock held (bh_lock_sock()), and only if
+ * no process owns it. The look and the abort are one critical section,
+ * so nothing can change @sk's state or take its ownership in between;
+ * cwstat_window(CWSTAT_WIN_REAP_LOOK) holds it open in the test build.
+ *
+ * Never lock_sock(), which tcp_abort() takes: it waits, uninterruptibly,
+ * for as long as the owner holds the socket, forever for a send() stalled
+ * on a page whose fault never resolves (a hung NFS or FUSE mount,
+ * userfaultfd), which the root of a container can arrange on its own
+ * sockets; the request, the others behind the reap lock, and rmmod would
+ * wait with it. An owned socket is left alone (skipped_busy; ask again).
+ *
+ * Never own a socket that has no sk_socket yet, either: a child still in
+ * a listener's accept queue. inet_csk_listen_stop() takes each child with
+ * bh_lock_sock() alone and WARNs if a process owns it, then destroys it,
+ * which a tcp_abort() that owned it would do a second time. Under the
+ * spinlock we are to the listener's close what a softirq is: it waits for
+ * us, and finds the child we ended in CLOSE, as it finds one its client
+ * reset. The child keeps its place in the accept queue until the server
+ * accepts it (accept() returns it, reset) or closes the listener.
+ */
+static enum cwstat_pick_outcome cwstat_reap_one(struct sock *sk)
+{
+	enum cwstat_pick_outcome seen;
 
 	local_bh_disable();
 	bh_lock_sock(sk);
-	if (sk->sk_state != TCP_CLOSE_WAIT)
-		seen = CWSTAT_PICK_GONE;
-	else if (sock_owned_by_user(sk))
-		seen = CWSTAT_PICK_BUSY;
+	seen = cwstat_reap_look(sk);
+	if (seen == CWSTAT_PICK_ABORTED) {
+		cwstat_window(CWSTAT_WIN_REAP_LOOK);
+		if (!cwstat_reap_end(sk))
+			seen = CWSTAT_PICK_BUSY;
+	}
 	bh_unlock_sock(sk);
 	local_bh_enable();
 	return seen;
 }
 
 /*
- * Abort @sk, picked in CLOSE_WAIT, with tcp_abort(), as the destroy path of
- * inet_diag does (sock_diag_destroy() -> tcp_diag_destroy() -> tcp_abort()):
- * it takes the socket lock itself, sends a RST, purges the queues and
- * moves the socket to CLOSE; the application's fd stays open and its next
- * call fails with ECONNABORTED.
- *
- * tcp_abort() takes the lock with lock_sock(), which sleeps, uninterruptibly,
- * for as long as a process owns the socket: forever, for a send() stalled
- * on a page whose fault never resolves (a hung NFS or FUSE mount,
- * userfaultfd), and the request, and rmmod behind it, would wait with it.
- * So a socket a process owns is skipped, not waited for: the operator sees
- * skipped_busy and can ask again. The check cannot close the window in
- * which an owner takes the lock between it and tcp_abort()'s lock_sock();
- * it makes waiting for an owner that holds on for good need that owner to
- * arrive within a few instructions of our look, instead of at any time.
- *
- * The socket may leave CLOSE_WAIT on its own between the pick and
- * tcp_abort()'s lock_sock(): the application closes it, or the peer resets
- * it. We cannot hold the socket lock across tcp_abort(), which takes it,
- * so the state test below cannot close that window (inet_diag's
- * SOCK_DESTROY has the same one). What it costs, on 6.1.192 and 6.12:
- * tcp_abort() returns -ENOENT and touches nothing on a socket already in
- * CLOSE (reset by the peer, or closed by the application with unread data,
- * which sent the RST itself), and finishes with tcp_done(), without a RST,
- * an orphan the application's close() moved to LAST_ACK. What it cannot
- * cost is the count: the entry is marked before the call, and the probe
- * credits us only with the exit from CLOSE_WAIT made by this task inside
- * the call, never with one made by the application or by a softirq.
- */
-static enum cwstat_pick_outcome cwstat_reap_one(struct sock *sk)
-{
-	struct cwstat_reaper me = { .task = current };
-	struct cwstat_slot s = cwstat_slot_of(sk);
-	struct cwstat_track *t;
-	enum cwstat_pick_outcome seen;
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&s.g->lock, flags);
-	t = cwstat_find(&s, sk);
-	/* No entry: it left CLOSE_WAIT since the pick. */
-	if (t && READ_ONCE(sk->sk_state) == TCP_CLOSE_WAIT)
-		t->reaper = &me;
-	else
-		t = NULL;
-	raw_spin_unlock_irqrestore(&s.g->lock, flags);
-	if (!t)
-		return CWSTAT_PICK_GONE;
-
-	seen = cwstat_reap_look(sk);
-	if (seen == CWSTAT_PICK_ABORTED)
-		tcp_abort(sk, ECONNABORTED);
-
-	/* Still linked: the abort did not take it out; unmark it. */
-	raw_spin_lock_irqsave(&s.g->lock, flags);
-	t = cwstat_find(&s, sk);
-	if (t && t->reaper == &me)
-		t->reaper = NULL;
-	raw_spin_unlock_irqrestore(&s.g->lock, flags);
-	if (me.hits)
-		return CWSTAT_PICK_ABORTED;
-	return seen == CWSTAT_PICK_BUSY ? CWSTAT_PICK_BUSY : CWSTAT_PICK_GONE;
-}
-
-/*
- * Carry out @req. Process context; the caller serialises requests, so no
- * two reapers mark the same entry. The table lives while we run: the reap
- * file is removed, which waits for its writers, before cwstat_live_stop().
+ * Carry out @req. Process context; two requests may pick the same socket,
+ * and the second to take its spinlock finds it gone. The table lives while
+ * we run: the reap file is removed, which waits for its writers, before
+ * cwstat_live_stop().
  */
 int cwstat_live_reap(const struct cwstat_reap_req *req,
 		     struct cwstat_reap_result *res)

@@ -80,8 +80,27 @@ static bool inject_grow_fault;
 module_param_cb(inject_grow_fault, &cwstat_knob_bool_ops, &inject_grow_fault, 0644);
 MODULE_PARM_DESC(inject_grow_fault,
 		 "Test builds only: make every growth of the pool fail with -ENOMEM (default N)");
+
+/*
+ * Test builds only: the most other CPUs' caches one steal of free entries
+ * looked at (selftests/slowpath.sh). Written racily by any CPU.
+ */
+static unsigned int steal_scan_max;
+module_param(steal_scan_max, uint, 0444);
+MODULE_PARM_DESC(steal_scan_max,
+		 "Test builds only: the most other CPUs' caches one steal of free entries looked at");
+
+static void cwstat_note_steal_scan(unsigned int looked)
+{
+	if (looked > READ_ONCE(steal_scan_max))
+		WRITE_ONCE(steal_scan_max, looked);
+}
 #else
 static const bool inject_grow_fault;
+
+static inline void cwstat_note_steal_scan(unsigned int looked)
+{
+}
 #endif
 
 static void cwstat_refill_fn(struct work_struct *work);
@@ -192,6 +211,22 @@ static unsigned int cwstat_pool_move(struct hlist_head *from,
 }
 
 /*
+ * A steal looks at no more than CWSTAT_STEAL_SCAN other caches, each a
+ * read of its count and, if it has entries, a round of its lock, with
+ * interrupts off: at 256 CPUs at most 8 remote lines and 8 lock rounds,
+ * where a scan of them all took up to 255 and 32. Each CPU's next steal
+ * starts after the cache its previous one stopped at, so that successive
+ * steals go round every CPU. What a steal does not reach it misses: the
+ * socket is a counted miss (tracked_overflow), and the miss asks the room
+ * work (cwstat_room_kick()) to sum every cache and queue a repair if the
+ * entries are there; they are in other caches, at most
+ * CWSTAT_PCPU_HIGH - 1 in each.
+ */
+#define CWSTAT_STEAL_SCAN	8
+/* The cache this CPU's previous steal stopped at; its own CPU's only. */
+static DEFINE_PER_CPU(int, cwstat_steal_next);
+
+/*
  * Steal a batch for @pp (this CPU's cache, locked, interrupts off) from
  * other CPUs' caches, one at a time with @pp unlocked: never two cache
  * locks at once. Only when the shared list is empty: rare, near
@@ -200,23 +235,31 @@ static unsigned int cwstat_pool_move(struct hlist_head *from,
 static void cwstat_pool_steal(struct cwstat_pcpu_pool *pp)
 	__must_hold(&pp->lock)
 {
+	int start = __this_cpu_read(cwstat_steal_next), cpu = start;
+	unsigned int n = 0, looked = 0;
 	HLIST_HEAD(got);
-	unsigned int n = 0;
-	int cpu;
 
 	raw_spin_unlock(&pp->lock);
-	for_each_possible_cpu(cpu) {
-		struct cwstat_pcpu_pool *v = per_cpu_ptr(&cwstat_pcpu_pool, cpu);
+	do {
+		struct cwstat_pcpu_pool *v;
 
-		if (v == pp || !READ_ONCE(v->nr))
+		cpu = cpumask_next(cpu, cpu_possible_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_possible_mask);
+		v = per_cpu_ptr(&cwstat_pcpu_pool, cpu);
+		if (v == pp)
+			continue;
+		looked++;
+		if (!READ_ONCE(v->nr))
 			continue;
 		raw_spin_lock(&v->lock);
 		n += cwstat_pool_move(&v->free, &v->nr, &got,
 				      CWSTAT_PCPU_BATCH - n);
 		raw_spin_unlock(&v->lock);
-		if (n == CWSTAT_PCPU_BATCH)
-			break;
-	}
+	} while (n < CWSTAT_PCPU_BATCH && looked < CWSTAT_STEAL_SCAN &&
+		 cpu != start);
+	__this_cpu_write(cwstat_steal_next, cpu);
+	cwstat_note_steal_scan(looked);
 	raw_spin_lock(&pp->lock);
 	WRITE_ONCE(pp->nr, pp->nr + cwstat_pool_move(&got, &n, &pp->free, n));
 }

@@ -11,13 +11,12 @@
 #include <linux/types.h>
 
 struct cgroup;
-struct cwstat_reaper;
 struct sock;
 
 /*
- * One socket in CLOSE_WAIT. Every field but gen and reaper is written
- * before the entry is linked into a chain and not changed while it is
- * linked; gen and reaper change under the chain's group lock.
+ * One socket in CLOSE_WAIT. Every field but gen is written before the
+ * entry is linked into a chain and not changed while it is linked; gen
+ * changes under the chain's group lock.
  */
 struct cwstat_track {
 	struct hlist_node node;		/* in its chain, or in the free pool */
@@ -26,7 +25,6 @@ struct cwstat_track {
 	u64 entered_ns;			/* boottime at which it entered CLOSE_WAIT */
 	unsigned int ns;		/* inode number of its netns */
 	unsigned int gen;		/* the newest reconciliation that saw it */
-	struct cwstat_reaper *reaper;	/* set while a reaper aborts it */
 };
 
 /*

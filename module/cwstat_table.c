@@ -93,20 +93,146 @@ static struct lock_class_key cwstat_tracked_key;
 static struct lock_class_key cwstat_group_key;
 
 /*
- * @w's band no longer holds the tracked count. Exact near a bound only:
- * __percpu_counter_compare() sums the CPUs when the shared total is within
- * their possible drift of the bound.
+ * Near a threshold the shared total cannot tell whether the tracked count
+ * left the alarm's band, and the exact count is a sum over the CPUs. The
+ * probe never sums: it has cwstat_recheck_work do it (see
+ * cwstat_tracked_outside()), at least CWSTAT_RECHECK_GAP jiffies after
+ * the previous sum: 4 ms or more, whatever HZ.
  */
-static bool cwstat_tracked_outside(const struct cwstat_watch *w)
+#define CWSTAT_RECHECK_GAP	(msecs_to_jiffies(4) + 1)
+static void cwstat_recheck_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(cwstat_recheck_work, cwstat_recheck_fn);
+static unsigned long cwstat_recheck_last;	/* its work's own */
+
+/*
+ * A slow path's work, whose pass last ran at *@last, may run it now if
+ * @gap jiffies have passed since (a gap of n + 1 jiffies spans n whole
+ * ones, whatever the phase of the ticks); else the work is queued again
+ * for then, and stays pending, so that nothing asked of it meanwhile is
+ * lost. Called by that work alone, so *@last needs no lock.
+ */
+static bool cwstat_slow_due(struct delayed_work *dw, unsigned long *last,
+			    unsigned long gap)
+{
+	unsigned long now = jiffies;
+
+	if (time_before(now, *last + gap)) {
+		queue_delayed_work(system_unbound_wq, dw, *last + gap - now);
+		return false;
+	}
+	*last = now;
+	return true;
+}
+
+#ifdef DEBUG
+/*
+ * Test builds only: how often each slow path bounded for large hosts ran,
+ * and the shortest spacing between two runs, in ms (UINT_MAX until the
+ * second run), for selftests/slowpath.sh: the exact sums of the tracked
+ * count for the alarm (cwstat_recheck_fn()) and the sums of the free
+ * entries at the cap (cwstat_room_fn()), each from its own work item, so
+ * never two at once.
+ */
+struct cwstat_slow_note {
+	unsigned long runs;
+	unsigned long last;	/* jiffies of the newest run */
+	unsigned int gap_ms;
+};
+
+static struct cwstat_slow_note cwstat_watch_note = { .gap_ms = UINT_MAX };
+module_param_named(watch_sums, cwstat_watch_note.runs, ulong, 0444);
+MODULE_PARM_DESC(watch_sums,
+		 "Test builds only: exact sums of the tracked count made for the alarm");
+module_param_named(watch_gap_ms, cwstat_watch_note.gap_ms, uint, 0444);
+MODULE_PARM_DESC(watch_gap_ms,
+		 "Test builds only: the shortest time between two of those sums");
+static struct cwstat_slow_note cwstat_room_note = { .gap_ms = UINT_MAX };
+module_param_named(room_sums, cwstat_room_note.runs, ulong, 0444);
+MODULE_PARM_DESC(room_sums,
+		 "Test builds only: sums of the free entries over the CPUs' caches made at the cap");
+module_param_named(room_gap_ms, cwstat_room_note.gap_ms, uint, 0444);
+MODULE_PARM_DESC(room_gap_ms,
+		 "Test builds only: the shortest time between two of those sums");
+
+static void cwstat_note_slow(struct cwstat_slow_note *note)
+{
+	unsigned long now = jiffies;
+
+	if (note->runs)
+		WRITE_ONCE(note->gap_ms,
+			   min(note->gap_ms, jiffies_to_msecs(now - note->last)));
+	note->last = now;
+	WRITE_ONCE(note->runs, note->runs + 1);
+}
+#else
+struct cwstat_slow_note {
+};
+
+static struct cwstat_slow_note cwstat_watch_note, cwstat_room_note;
+
+static inline void cwstat_note_slow(struct cwstat_slow_note *note)
+{
+}
+#endif
+
+/* @count lies outside @w's band. */
+static bool cwstat_band_outside(const struct cwstat_watch *w, s64 count)
 {
 	s64 high = READ_ONCE(w->high);
 
-	if (__percpu_counter_compare(&cwstat_tracked, READ_ONCE(w->low),
-				     CWSTAT_COUNT_BATCH) < 0)
+	return count < READ_ONCE(w->low) || (high != S64_MAX && count >= high);
+}
+
+/*
+ * @w's band no longer holds the tracked count, as far as the shared total
+ * tells: each CPU holds back less than CWSTAT_COUNT_BATCH, so the exact
+ * count is within @slack of it, as __percpu_counter_compare() reckons.
+ * Within @slack of a bound the probe does not sum the CPUs itself, which
+ * would take the counter's lock with interrupts off and read a line of
+ * every online CPU on every change (about 256 cache misses, tens of
+ * microseconds, at 256 CPUs): it queues cwstat_recheck_work, unless that
+ * is pending already. So near a bound a change costs the probe a test of
+ * the work's pending bit, and the sum runs in process context, at once,
+ * but 4 ms or more after the previous one (cwstat_slow_due()): at most
+ * 250 a second, and under churn the level follows within about 8 ms.
+ *
+ * No change is missed: the change updated the count and issued a full
+ * barrier (cwstat_watch_armed()) before it reads the pending bit, and the
+ * work clears that bit and issues one before it sums (process_one_work()):
+ * either the change queues the work again, or the sum sees the change.
+ */
+static bool cwstat_tracked_outside(const struct cwstat_watch *w)
+{
+	s64 count = percpu_counter_read(&cwstat_tracked);
+	s64 slack = (s64)CWSTAT_COUNT_BATCH * num_online_cpus();
+	s64 low = READ_ONCE(w->low), high = READ_ONCE(w->high);
+
+	if (count + slack < low || (high != S64_MAX && count - slack >= high))
 		return true;
-	return high != S64_MAX &&
-	       __percpu_counter_compare(&cwstat_tracked, high,
-					CWSTAT_COUNT_BATCH) >= 0;
+	if (count - slack >= low && (high == S64_MAX || count + slack < high))
+		return false;
+	if (!delayed_work_pending(&cwstat_recheck_work))
+		queue_delayed_work(system_unbound_wq, &cwstat_recheck_work, 0);
+	return false;
+}
+
+/* The exact test that cwstat_tracked_outside() put off. */
+static void cwstat_recheck_fn(struct work_struct *work)
+{
+	const struct cwstat_watch *w;
+	s64 count;
+
+	if (!cwstat_slow_due(&cwstat_recheck_work, &cwstat_recheck_last,
+			     CWSTAT_RECHECK_GAP))
+		return;
+	cwstat_note_slow(&cwstat_watch_note);
+	count = percpu_counter_sum(&cwstat_tracked);
+	rcu_read_lock();
+	/* Its barrier: the sum, then the band (struct cwstat_watch). */
+	w = cwstat_watch_armed(&cwstat_live_watch);
+	if (w && cwstat_band_outside(w, count))
+		schedule_work(w->eval);
+	rcu_read_unlock();
 }
 
 /*
@@ -263,7 +389,6 @@ void cwstat_fill(struct cwstat_track *t, const struct sock *sk,
 	t->entered_ns = entered_ns;
 	t->ns = sock_net(sk)->ns.inum;
 	t->gen = gen;
-	t->reaper = NULL;
 }
 
 /*
@@ -296,13 +421,7 @@ static struct cwstat_track *cwstat_link(struct cwstat_track *t)
 	return old;
 }
 
-/*
- * Unlink @sk's entry, if it has one, and return it. If a reaper marked the
- * entry and this exit is its own tcp_abort() at work (the same task, not
- * an interrupt or softirq that happened to interrupt it), count it for
- * the reaper. The reaper clears its mark under this lock before its
- * struct cwstat_reaper goes, so a mark seen here points to a live one.
- */
+/* Unlink @sk's entry, if it has one, and return it. */
 static struct cwstat_track *cwstat_unlink(const struct sock *sk)
 {
 	struct cwstat_slot s = cwstat_slot_of(sk);
@@ -311,12 +430,8 @@ static struct cwstat_track *cwstat_unlink(const struct sock *sk)
 
 	raw_spin_lock_irqsave(&s.g->lock, flags);
 	t = cwstat_find(&s, sk);
-	if (t) {
+	if (t)
 		cwstat_chain_del(&s, t);
-		if (unlikely(t->reaper) && t->reaper->task == current &&
-		    in_task())
-			t->reaper->hits++;
-	}
 	raw_spin_unlock_irqrestore(&s.g->lock, flags);
 
 	if (t)
@@ -341,8 +456,11 @@ static void cwstat_overflow(void)
 	atomic64_inc(&cwstat_overflow_pending);
 	/*
 	 * At max_tracked a repair cannot help until entries are freed, which
-	 * cwstat_leave() watches for: do not re-arm on every miss.
-	 * Otherwise the pool is only waiting for its refill.
+	 * cwstat_leave() watches for: do not re-arm on every miss. But free
+	 * entries may sit in caches this CPU's steal did not reach
+	 * (cwstat_pool.c): the room work sums them all and asks for the
+	 * repair if they are there. Otherwise the pool is only waiting for
+	 * its refill.
 	 */
 	if (cwstat_pool_full()) {
 		/*
@@ -352,6 +470,7 @@ static void cwstat_overflow(void)
 		smp_mb__after_atomic();
 		if (!READ_ONCE(cwstat_capped))
 			WRITE_ONCE(cwstat_capped, true);
+		cwstat_room_kick();
 		return;
 	}
 	cwstat_repair_kick();
@@ -377,15 +496,43 @@ static void cwstat_enter(const struct sock *sk)
 /*
  * Repair what was missed for the lack of free entries, once there is room
  * for it (or for a good part of it). Nothing was missed except at the
- * cap: only then is the sum over the CPUs' caches paid for.
+ * cap, and only then is there a test: whether the free entries cover the
+ * misses is a sum over every possible CPU's cache (at 256 CPUs, 256
+ * remote lines), which cwstat_room_work makes, in process context, 100 ms
+ * or more after its previous one (CWSTAT_ROOM_GAP): on every exit from
+ * CLOSE_WAIT at the cap it would cost the probe that sum each time. The
+ * repair it asks for waits CWSTAT_REPAIR_MIN or more anyway. Here, at the
+ * cap, an exit costs a full barrier and a test of the work's pending bit:
+ * the entry just freed, then the bit, against the work's clearing of the
+ * bit, then its sum (see cwstat_tracked_outside()), so no freed entry
+ * goes unseen.
  */
-void cwstat_room_kick(void)
+#define CWSTAT_ROOM_GAP		(msecs_to_jiffies(100) + 1)
+static void cwstat_room_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(cwstat_room_work, cwstat_room_fn);
+static unsigned long cwstat_room_last;	/* its work's own */
+
+static void cwstat_room_fn(struct work_struct *work)
 {
 	u64 pending = atomic64_read(&cwstat_overflow_pending);
 
-	if (unlikely(pending) &&
-	    cwstat_pool_free_count() >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
+	if (!pending ||
+	    !cwstat_slow_due(&cwstat_room_work, &cwstat_room_last,
+			     CWSTAT_ROOM_GAP))
+		return;
+	cwstat_note_slow(&cwstat_room_note);
+	if (cwstat_pool_free_count() >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
 		cwstat_repair_kick();
+}
+
+void cwstat_room_kick(void)
+{
+	if (likely(!atomic64_read(&cwstat_overflow_pending)))
+		return;
+	/* The entry freed, then the bit; pairs with process_one_work(). */
+	smp_mb();
+	if (!delayed_work_pending(&cwstat_room_work))
+		queue_delayed_work(system_unbound_wq, &cwstat_room_work, 0);
 }
 
 static void cwstat_leave(const struct sock *sk)
@@ -589,6 +736,9 @@ int cwstat_table_init(void)
 	cpus_read_unlock();
 	if (err)
 		return err;
+	/* No slow pass yet: the first may run at once. */
+	cwstat_recheck_last = jiffies - CWSTAT_RECHECK_GAP;
+	cwstat_room_last = jiffies - CWSTAT_ROOM_GAP;
 
 	/*
 	 * A chain per entry at max_tracked, rounded down to a power of two
@@ -667,8 +817,10 @@ int cwstat_probe_start(void)
 }
 
 /*
- * Detach the probe. On return no probe runs, so none can queue work or
- * take an entry any more.
+ * Detach the probe, once no reconciliation runs. On return no probe runs,
+ * so none can queue work or take an entry any more, and the works the
+ * probe queues are done; they may have queued a repair and the alarm's
+ * evaluation.
  */
 void cwstat_probe_stop(void)
 {
@@ -678,4 +830,6 @@ void cwstat_probe_stop(void)
 					  NULL);
 	WARN_ON_ONCE(err);
 	tracepoint_synchronize_unregister();
+	cancel_delayed_work_sync(&cwstat_recheck_work);
+	cancel_delayed_work_sync(&cwstat_room_work);
 }

@@ -19,16 +19,6 @@
 struct cwstat_agg;
 struct cwstat_walk_stats;
 struct cwstat_watch;
-struct task_struct;
-
-/*
- * A reaper inside tcp_abort() on one socket (cwstat_reap_one()): the probe
- * counts in hits the exits from CLOSE_WAIT that task makes itself.
- */
-struct cwstat_reaper {
-	const struct task_struct *task;
-	unsigned int hits;
-};
 
 /*
  * The table: tracked sockets hashed by address into chains, one chain per

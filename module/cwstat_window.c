@@ -8,11 +8,13 @@
 #include <linux/delay.h>
 #include <linux/hash.h>
 #include <linux/kernel.h>
+#include <linux/ktime.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/timekeeping.h>
 
 #include "cwstat.h"
 #include "cwstat_window.h"
@@ -60,6 +62,19 @@ static bool cwstat_window_pick(unsigned int every)
 	return every <= 1 || !(hash_64(local_clock(), 32) % every);
 }
 
+/*
+ * Busy-wait @us by the clock. mdelay() counts loops calibrated at boot,
+ * which under qemu's TCG run many times faster later: 100 ms lasted from
+ * 0.3 to 15 ms in a 6.1 guest.
+ */
+static void cwstat_window_spin(unsigned int us)
+{
+	u64 end = ktime_get_ns() + (u64)us * NSEC_PER_USEC;
+
+	while (ktime_get_ns() < end)
+		cpu_relax();
+}
+
 void cwstat_window(enum cwstat_window_id id)
 {
 	unsigned int us = READ_ONCE(cwstat_window_us[id]);
@@ -74,8 +89,7 @@ void cwstat_window(enum cwstat_window_id id)
 		fsleep(us);
 		return;
 	}
-	mdelay(us / 1000);
-	udelay(us % 1000);
+	cwstat_window_spin(us);
 }
 
 static int cwstat_window_find(const char *name)

@@ -909,6 +909,32 @@ static void trim(const char **s, size_t *n)
 		(*n)--;
 }
 
+
+/*
+ * An HTTP qvalue (RFC 9110, 12.4.2): "0" or "1", then at most three
+ * decimals, none of them above 1.000. In thousandths, or -1. No strtod():
+ * it takes "nan", "inf", hex and exponents.
+ */
+static int qvalue(const char *v, size_t n)
+{
+	int q, scale = 100;
+	size_t i;
+
+	if (!n || (v[0] != '0' && v[0] != '1'))
+		return -1;
+	q = (v[0] - '0') * 1000;
+	if (n == 1)
+		return q;
+	if (v[1] != '.' || n > 5)
+		return -1;
+	for (i = 2; i < n; i++, scale /= 10) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		q += (v[i] - '0') * scale;
+	}
+	return q > 1000 ? -1 : q;
+}
+
 /*
  * One media range of an Accept header, @r[0..@n): which format it names
  * (-1: neither) and its quality, in thousandths (RFC 9110: q=0 to 1, three
@@ -946,22 +972,9 @@ static int media_range(const char *r, size_t n, int *q)
 			pn -= 2;
 		}
 		if (token_is(p, kn, "q")) {
-			char buf[8];
-			char *end;
-			double d;
-
-			if (!pn || pn >= sizeof(buf)) {
-				*q = -1;
+			*q = qvalue(eq, pn);
+			if (*q < 0)
 				return -1;
-			}
-			memcpy(buf, eq, pn);
-			buf[pn] = '\0';
-			d = strtod(buf, &end);
-			if (*end || d < 0 || d > 1) {
-				*q = -1;
-				return -1;
-			}
-			*q = (int)(d * 1000 + 0.5);
 		} else if (token_is(p, kn, "version")) {
 			version = eq;
 			vn = pn;

@@ -1026,6 +1026,14 @@ static void test_negotiate(void)
 		{ "application/openmetrics-text;q=,text/plain;q=0.5", CW_FMT_PROM },
 		{ "application/openmetrics-text;q=0.9x", CW_FMT_PROM },
 		{ ";;,,;q=1", CW_FMT_PROM },
+		/* strtod() would have taken these (nan was UB in the cast) */
+		{ "application/openmetrics-text;q=nan,text/plain;q=0.5", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=1e-1,text/plain;q=0.5", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=0x1,text/plain;q=0.5", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=1.001,text/plain;q=0.5", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=0.5001,text/plain;q=0.5", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=0.501,text/plain;q=0.5", CW_FMT_OPENMETRICS },
+		{ "application/openmetrics-text;q=1.,text/plain;q=0.5", CW_FMT_OPENMETRICS },
 	};
 	size_t i;
 
