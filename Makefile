@@ -68,7 +68,7 @@ selftest:
 	scripts/selftest "$(T)" $(KREL)
 
 # The .deb installed with apt in a copy of each foreign release's root
-# (Debian 11, sid), dkms building there, the result loaded in a VM; see
+# (Debian 11, 13, sid), dkms building there, the result loaded in a VM; see
 # scripts/check-deb-roots. Part of make check; this target runs it alone.
 check-deb-roots:
 	scripts/check-deb-roots
@@ -151,7 +151,7 @@ help:
 	@echo 'make check            all of the above plus the VM test matrix (core tier on all but the oldest and newest generic kernel)'
 	@echo 'make check-matrix     make check with the full selftests on every kernel'
 	@echo 'make selftest T=NAME  one selftest (NAME or NAME@scan) in a VM, on KREL= or the newest 6.1'
-	@echo 'make check-deb-roots  the .deb installed, built by dkms and loaded on Debian 11 and sid (roots)'
+	@echo 'make check-deb-roots  the .deb installed, built by dkms and loaded on Debian 11, 13 and sid (roots); the arm64 tool run'
 	@echo 'make demo             boot a VM and show cwstat counting'
 	@echo 'make fresh-check      make demo and make check from a clean clone with empty caches, as a new machine'
 	@echo 'make vm-shell         a shell in a VM with the module loaded'
