@@ -243,6 +243,7 @@ static bool cwstat_reap_end(struct sock *sk)
 	if (!cwstat_sk_note_disconnect(sk) ||
 	    sk->sk_prot->disconnect(sk, O_NONBLOCK))
 		return false;
+	cwstat_window(CWSTAT_WIN_REAP_ERROR);
 	WRITE_ONCE(sk->sk_err, ECONNABORTED);
 	return true;
 }
