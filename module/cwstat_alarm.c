@@ -23,6 +23,7 @@
 #include <linux/workqueue.h>
 
 #include "cwstat.h"
+#include "cwstat_window.h"
 
 static const struct cwstat_source *cwstat_alarm_src;
 
@@ -193,6 +194,7 @@ static void cwstat_alarm_eval(void)
 
 static void cwstat_alarm_eval_fn(struct work_struct *work)
 {
+	cwstat_window(CWSTAT_WIN_ALARM_EVAL);
 	mutex_lock(&cwstat_alarm_mutex);
 	cwstat_alarm_eval();
 	mutex_unlock(&cwstat_alarm_mutex);
