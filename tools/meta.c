@@ -374,6 +374,108 @@ static void from_crio(struct cw_meta *m, struct cw_meta_entry *e)
 	}
 }
 
+/* In the object at j->p, move j->p to the value of member @key. */
+static bool seek_member(struct json *j, const char *key)
+{
+	ws(j);
+	if (j->p >= j->end || *j->p != '{')
+		return false;
+	j->p++;
+	for (;;) {
+		char *k = NULL;
+		bool hit;
+
+		ws(j);
+		if (!string(j, &k))
+			return false;
+		hit = !strcmp(k, key);
+		free(k);
+		ws(j);
+		if (j->p >= j->end || *j->p++ != ':')
+			return false;
+		ws(j);
+		if (hit)
+			return true;
+		if (!value(j, NULL, 0, NULL))
+			return false;
+		ws(j);
+		if (j->p >= j->end || *j->p++ != ',')
+			return false;
+	}
+}
+
+/*
+ * containers/storage's containers.json, an array of {"id": ..., "names":
+ * [...], ...}: the first name of container @id, the one podman ps and
+ * podman inspect print.
+ */
+static char *storage_name(const char *buf, size_t len, const char *id)
+{
+	struct json j = { buf, buf + len, 0 };
+
+	ws(&j);
+	if (j.p >= j.end || *j.p != '[')
+		return NULL;
+	j.p++;
+	for (;;) {
+		const char *start;
+		struct json e;
+		char *v = NULL, *name = NULL;
+		bool hit;
+
+		ws(&j);
+		start = j.p;
+		if (!value(&j, NULL, 0, NULL))
+			return NULL;
+		e = (struct json){ start, j.p, 0 };
+		hit = seek_member(&e, "id") && string(&e, &v) && !strcmp(v, id);
+		free(v);
+		if (hit) {
+			e = (struct json){ start, j.p, 0 };
+			if (seek_member(&e, "names") && e.p < e.end &&
+			    *e.p == '[') {
+				e.p++;
+				ws(&e);
+				if (!string(&e, &name))
+					name = NULL;
+			}
+			if (name && !*name) {
+				free(name);
+				name = NULL;
+			}
+			return name;
+		}
+		ws(&j);
+		if (j.p >= j.end || *j.p++ != ',')
+			return NULL;
+	}
+}
+
+/*
+ * Podman keeps a container's name in its own database (libpod's
+ * bolt_state.db), and in the names containers/storage keeps for the
+ * container's layer, a JSON file per storage driver.
+ */
+static void from_podman(struct cw_meta *m, struct cw_meta_entry *e)
+{
+	static const char *const drivers[] = { "overlay", "vfs", "btrfs" };
+	char path[4400], *buf;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		snprintf(path, sizeof(path),
+			 "%s/var/lib/containers/storage/%s-containers/containers.json",
+			 m->root, drivers[i]);
+		buf = read_file(path, &len);
+		if (!buf)
+			continue;
+		e->container = storage_name(buf, len, e->id);
+		free(buf);
+		if (e->container)
+			return;
+	}
+}
+
 static void from_docker(struct cw_meta *m, struct cw_meta_entry *e)
 {
 	static const char *const name[] = { "Name" };
@@ -444,6 +546,8 @@ const struct cw_meta_entry *cw_meta_lookup(struct cw_meta *m,
 		from_crio(m, e);
 	else if (!strcmp(a->runtime, "docker"))
 		from_docker(m, e);
+	else if (!strcmp(a->runtime, "podman"))
+		from_podman(m, e);
 	return e;
 }
 

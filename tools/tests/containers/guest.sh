@@ -158,11 +158,6 @@ podman_test() {
 	name=$("${podman[@]}" inspect -f '{{.Name}}' leak-podman)
 	pid=$("${podman[@]}" inspect -f '{{.State.Pid}}' leak-podman)
 	check podman podman "$name" "$id" "$pid" "$n"
-	note "DISCOVERY"; ls -la /var/lib/containers/storage/overlay-containers/ /var/lib/containers/storage/overlay-containers/$id/userdata | sed 's/^/# /'
-	head -c 3000 /var/lib/containers/storage/overlay-containers/containers.json | sed 's/^/# /'; echo
-	grep -o '"annotations":{[^}]*}' /var/lib/containers/storage/overlay-containers/$id/userdata/config.json | sed 's/^/# /'
-	grep -o '"cgroupsPath":"[^"]*"' /var/lib/containers/storage/overlay-containers/$id/userdata/config.json | sed 's/^/# /'
-	ls /run/containers/storage/overlay-containers/ 2>&1 | sed 's/^/# /'
 }
 podman_test
 
