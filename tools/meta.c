@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -505,6 +506,72 @@ static void from_docker(struct cw_meta *m, struct cw_meta_entry *e)
 	free(buf);
 }
 
+/* A containerd identifier: [A-Za-z0-9]+ joined by single '.', '_', '-'. */
+static bool containerd_ident(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n || !isalnum((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[n - 1]))
+		return false;
+	for (i = 1; i < n; i++) {
+		bool sep = s[i] == '.' || s[i] == '_' || s[i] == '-';
+
+		if (!sep && !isalnum((unsigned char)s[i]))
+			return false;
+		if (sep && !isalnum((unsigned char)s[i - 1]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * As cw_attrib_of, and also containerd's own layout: a container made
+ * through containerd's API without a cgroup of its own choosing (ctr run,
+ * no kubelet, no Docker) sits in /NAMESPACE/ID, which no path rule can
+ * tell from any other cgroup two levels down. It is that container's
+ * when containerd's task of that namespace and ID says so: its bundle's
+ * config.json has that linux.cgroupsPath. Its ID is the user's name for
+ * it, what ctr containers ls lists.
+ */
+bool cw_meta_attrib_of(struct cw_meta *m, const char *cgroup_path,
+		       struct cw_attrib *a)
+{
+	static const char *const cg_key[] = { "linux", "cgroupsPath" };
+	const char *ns, *id, *slash;
+	char path[4400], *buf, *v;
+	size_t len, ns_n, id_n;
+	bool hit;
+
+	if (cw_attrib_of(cgroup_path, a) || !m || cgroup_path[0] != '/')
+		return a->id[0] || a->pod_uid[0];
+	ns = cgroup_path + 1;
+	slash = strchr(ns, '/');
+	if (!slash)
+		return false;
+	ns_n = (size_t)(slash - ns);
+	id = slash + 1;
+	id_n = strlen(id);
+	if (id_n >= sizeof(a->id) || !containerd_ident(ns, ns_n) ||
+	    !containerd_ident(id, id_n))
+		return false;
+	snprintf(path, sizeof(path),
+		 "%s/run/containerd/io.containerd.runtime.v2.task/%.*s/%s/config.json",
+		 m->root, (int)ns_n, ns, id);
+	buf = read_file(path, &len);
+	if (!buf)
+		return false;
+	v = cw_json_get(buf, len, cg_key, 2);
+	hit = v && !strcmp(v, cgroup_path);
+	free(v);
+	free(buf);
+	if (!hit)
+		return false;
+	snprintf(a->runtime, sizeof(a->runtime), "containerd");
+	memcpy(a->id, id, id_n + 1);
+	return true;
+}
+
 int cw_meta_init(struct cw_meta *m, const char *root)
 {
 	memset(m, 0, sizeof(*m));
@@ -540,8 +607,15 @@ const struct cw_meta_entry *cw_meta_lookup(struct cw_meta *m,
 	memset(e, 0, sizeof(*e));
 	snprintf(e->runtime, sizeof(e->runtime), "%s", a->runtime);
 	snprintf(e->id, sizeof(e->id), "%s", a->id);
-	if (!strcmp(a->runtime, "containerd"))
+	if (!strcmp(a->runtime, "containerd")) {
 		from_containerd(m, e);
+		/*
+		 * Without kubelet's annotations, a container is known by its
+		 * ID (ctr containers ls); kubelet's IDs are 64 hex digits.
+		 */
+		if (!e->container && strlen(e->id) != 64)
+			e->container = strdup(e->id);
+	}
 	else if (!strcmp(a->runtime, "crio"))
 		from_crio(m, e);
 	else if (!strcmp(a->runtime, "docker"))

@@ -185,7 +185,11 @@ ctr_test() {
 		not_ok "ctr: the leak is ready" "$(cat /var/log/leak-ctr.log)"
 		return
 	fi
-	note "ctr containers info: $("${ctr[@]}" containers info "$id" | grep -E '"(ID|cgroupsPath)"' | tr -s ' \n' ' ')"
+	# What containerd says: the container's ID and the cgroup it asked for.
+	is "ctr: containers ls lists the container" "$("${ctr[@]}" containers ls -q)" "$id"
+	is "ctr: containers info's cgroupsPath is the task's cgroup" \
+		"$("${ctr[@]}" containers info "$id" | sed -n 's/^ *"cgroupsPath": "\(.*\)",*$/\1/p')" \
+		"$(sed -n 's/^0:://p' "/proc/$pid/cgroup")"
 	check containerd containerd "$id" "$id" "$pid" "$n"
 }
 ctr_test
