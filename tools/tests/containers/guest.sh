@@ -60,6 +60,12 @@ until_ok() {
 	done
 	return 1
 }
+# logged LINE CMD...: CMD's output (a container's log) has LINE.
+logged() {
+	local line=$1
+	shift
+	"$@" 2>&1 | grep -qxF "$line"
+}
 dump() {
 	note "--- $1"
 	tail -n 40 "$1" 2>/dev/null | sed 's/^/#   /'
@@ -104,7 +110,7 @@ check() {
 
 # containerd, which dockerd uses too (its namespace "moby").
 containerd >/var/log/containerd.log 2>&1 &
-if until_ok 240 ctr version; then
+if until_ok 600 ctr version; then
 	ok "containerd: started"
 else
 	not_ok "containerd: started"
@@ -117,7 +123,7 @@ docker_test() {
 	dockerd --containerd=/run/containerd/containerd.sock --iptables=false \
 		--ip6tables=false --bridge=none --storage-driver=overlay2 \
 		--exec-opt native.cgroupdriver=cgroupfs >/var/log/dockerd.log 2>&1 &
-	until_ok 240 docker version || { not_ok "docker: dockerd started"; dump /var/log/dockerd.log; return; }
+	until_ok 600 docker version || { not_ok "docker: dockerd started"; dump /var/log/dockerd.log; return; }
 	ok "docker: dockerd started"
 	docker import /ct/rootfs.tar cwstat-leak:1 >/var/log/docker-import.log 2>&1 ||
 		{ not_ok "docker: import the image"; dump /var/log/dockerd.log; return; }
@@ -126,7 +132,7 @@ docker_test() {
 		dump /var/log/dockerd.log
 		return
 	fi
-	if ! until_ok 240 eval 'docker logs leak-docker 2>&1 | grep -qx "leak ready $n"'; then
+	if ! until_ok 600 logged "leak ready $n" docker logs leak-docker; then
 		not_ok "docker: the leak is ready" "$(docker logs leak-docker 2>&1)"
 		return
 	fi
@@ -150,7 +156,7 @@ podman_test() {
 		dump /var/log/podman.log
 		return
 	fi
-	if ! until_ok 240 eval '"${podman[@]}" logs leak-podman 2>&1 | grep -qx "leak ready $n"'; then
+	if ! until_ok 600 logged "leak ready $n" "${podman[@]}" logs leak-podman; then
 		not_ok "podman: the leak is ready" "$("${podman[@]}" logs leak-podman 2>&1)"
 		return
 	fi
@@ -166,9 +172,12 @@ podman_test
 ctr_test() {
 	local n=7 id=leak-ctr pid
 	local ctr=(ctr -n default)
-	docker save -o /tmp/leak-image.tar cwstat-leak:1 &&
-		"${ctr[@]}" image import /tmp/leak-image.tar >/var/log/ctr.log 2>&1 ||
-		{ not_ok "ctr: import the image"; dump /var/log/ctr.log; return; }
+	if ! docker save -o /tmp/leak-image.tar cwstat-leak:1 >/var/log/ctr.log 2>&1 ||
+		! "${ctr[@]}" image import /tmp/leak-image.tar >>/var/log/ctr.log 2>&1; then
+		not_ok "ctr: import the image"
+		dump /var/log/ctr.log
+		return
+	fi
 	# ctr gives the container a netns of its own with lo down and no
 	# capability to raise it: the leak waits until the test has.
 	if ! "${ctr[@]}" run -d --log-uri file:///var/log/leak-ctr.log docker.io/library/cwstat-leak:1 "$id" \
@@ -181,7 +190,7 @@ ctr_test() {
 	pid=$("${ctr[@]}" tasks ls | awk -v id="$id" '$1 == id { print $2 }')
 	[[ -n $pid ]] || { not_ok "ctr: the task's pid" "$("${ctr[@]}" tasks ls)"; return; }
 	nsenter -t "$pid" -n ip link set lo up
-	if ! until_ok 240 grep -qx "leak ready $n" /var/log/leak-ctr.log; then
+	if ! until_ok 600 grep -qx "leak ready $n" /var/log/leak-ctr.log; then
 		not_ok "ctr: the leak is ready" "$(cat /var/log/leak-ctr.log)"
 		return
 	fi
