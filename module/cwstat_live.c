@@ -8,6 +8,8 @@
  *   cwstat_tracked.c     the tracked count, the pacing of slow paths
  *   cwstat_table.c       the table, the probe
  *   cwstat_table_read.c  the read
+ *   cwstat_examine.c     a reconciliation's look at one socket
+ *   cwstat_sweep.c       the sweep that ends a reconciliation
  *   cwstat_reconcile.c   the seeding, its follow-up, repairs
  *   cwstat_live_reap.c   the reaper
  *
