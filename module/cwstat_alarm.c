@@ -23,6 +23,7 @@
 #include <linux/workqueue.h>
 
 #include "cwstat.h"
+#include "cwstat_window.h"
 
 static const struct cwstat_source *cwstat_alarm_src;
 
@@ -193,22 +194,26 @@ static void cwstat_alarm_eval(void)
 
 static void cwstat_alarm_eval_fn(struct work_struct *work)
 {
+	cwstat_window(CWSTAT_WIN_ALARM_EVAL);
 	mutex_lock(&cwstat_alarm_mutex);
 	cwstat_alarm_eval();
 	mutex_unlock(&cwstat_alarm_mutex);
 }
 
 /*
- * The level now. Current unless an evaluation is queued: then it is done
- * here, so that a reader never waits for the work item. Anyone may read
- * the level, so only then is the mutex taken, and killably.
+ * The level of the count at this read, from an exact sum: every read
+ * evaluates, so that a read after a crossing never gives the level the
+ * count left while the evaluation the crossing queued waits to run (it
+ * is no longer pending once it runs, and may wait for the mutex). A read
+ * costs the mutex and a sum over the CPUs. Anyone may read the level, so
+ * the mutex is taken killably; a reader killed while it waits gets the
+ * level as last set.
  */
 enum cwstat_alarm_level cwstat_alarm_level(void)
 {
 	enum cwstat_alarm_level level;
 
-	if (!work_pending(&cwstat_alarm_eval_work) ||
-	    mutex_lock_killable(&cwstat_alarm_mutex))
+	if (mutex_lock_killable(&cwstat_alarm_mutex))
 		return READ_ONCE(cwstat_level);
 	cwstat_alarm_eval();
 	level = cwstat_level;

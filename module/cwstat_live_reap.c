@@ -70,21 +70,38 @@ static bool cwstat_reap_match(const struct cwstat_track *t,
 	return now_ns > t->entered_ns && now_ns - t->entered_ns >= min_age;
 }
 
+/*
+ * A picked socket, held, and when its entry said it entered CLOSE_WAIT:
+ * what tells this stay in CLOSE_WAIT from a later one on the same struct
+ * sock (cwstat_reap_same()).
+ */
+struct cwstat_picked {
+	struct sock *sk;
+	u64 entered_ns;
+};
+
+/* The picked sockets: nr of size, never above it. */
+struct cwstat_picks {
+	struct cwstat_picked *p;
+	unsigned int nr;
+	unsigned int size;
+};
+
 /* Make room for @more sockets in @batch, up to @max in all. */
-static int cwstat_reap_reserve(struct cwstat_batch *batch, unsigned int more,
+static int cwstat_reap_reserve(struct cwstat_picks *batch, unsigned int more,
 			       unsigned int max)
 {
 	unsigned int size = max_t(unsigned int, 64, 2 * batch->size);
-	struct sock **socks;
+	struct cwstat_picked *p;
 
 	size = min(max, max(size, batch->nr + more));
-	socks = kvmalloc_array(size, sizeof(*socks), GFP_KERNEL);
-	if (!socks)
+	p = kvmalloc_array(size, sizeof(*p), GFP_KERNEL);
+	if (!p)
 		return -ENOMEM;
 	if (batch->nr)
-		memcpy(socks, batch->socks, batch->nr * sizeof(*socks));
-	kvfree(batch->socks);
-	batch->socks = socks;
+		memcpy(p, batch->p, batch->nr * sizeof(*p));
+	kvfree(batch->p);
+	batch->p = p;
 	batch->size = size;
 	return 0;
 }
@@ -95,7 +112,7 @@ static int cwstat_reap_reserve(struct cwstat_batch *batch, unsigned int more,
  * group unlocked, as in cwstat_table_collect().
  */
 static int cwstat_reap_pick(const struct cwstat_reap_req *req,
-			    struct cwstat_batch *batch,
+			    struct cwstat_picks *batch,
 			    struct cwstat_reap_result *res)
 {
 	u64 now_ns = ktime_get_coarse_boottime_ns();
@@ -146,7 +163,8 @@ retry:
 			}
 			/* Safe: an entry under its group lock is alive. */
 			sock_hold(sk);
-			batch->socks[batch->nr++] = sk;
+			batch->p[batch->nr].sk = sk;
+			batch->p[batch->nr++].entered_ns = t->entered_ns;
 		}
 		raw_spin_unlock_irqrestore(&s.g->lock, flags);
 	}
@@ -161,36 +179,100 @@ enum cwstat_pick_outcome {
 };
 
 /*
- * A look at @sk, under its spinlock: gone from CLOSE_WAIT, owned by a
- * process (not waited for: see cwstat_reap_one()), or ours to end.
+ * @pick's socket, under its spinlock and unowned, is in the stay in
+ * CLOSE_WAIT that was picked, and that stay still matches @req. Between
+ * the pick and now the socket may have left CLOSE_WAIT and come back as
+ * another connection (connect(AF_UNSPEC), then connect() and the peer's
+ * FIN), young, or on another port. Its entry tells: the probe replaces it
+ * at each entry into CLOSE_WAIT, and nothing links or fills one while we
+ * hold the socket's spinlock unowned. A new stay's entered_ns is later
+ * than the pick, which was later than the old one's (cwstat_reap_match()).
+ * No entry (a sweep took it, or the table was full when it came back):
+ * not ours to judge, left alone.
  */
-static enum cwstat_pick_outcome cwstat_reap_look(const struct sock *sk)
+static bool cwstat_reap_same(const struct cwstat_picked *pick,
+			     const struct cwstat_reap_req *req)
 {
+	struct cwstat_slot s = cwstat_slot_of(pick->sk);
+	const struct cwstat_track *t;
+	unsigned long flags;
+	bool same;
+
+	raw_spin_lock_irqsave(&s.g->lock, flags);
+	t = cwstat_find(&s, pick->sk);
+	same = t && t->entered_ns == pick->entered_ns &&
+	       cwstat_reap_match(t, req, ktime_get_coarse_boottime_ns());
+	raw_spin_unlock_irqrestore(&s.g->lock, flags);
+	return same;
+}
+
+/*
+ * A look at @pick's socket, under its spinlock: gone from the stay in
+ * CLOSE_WAIT that @req picked, owned by a process (not waited for: see
+ * cwstat_reap_one()), or ours to end.
+ */
+static enum cwstat_pick_outcome
+cwstat_reap_look(const struct cwstat_picked *pick,
+		 const struct cwstat_reap_req *req)
+{
+	const struct sock *sk = pick->sk;
+
 	if (sk->sk_state != TCP_CLOSE_WAIT)
 		return CWSTAT_PICK_GONE;
 	if (sock_owned_by_user(sk))
 		return CWSTAT_PICK_BUSY;
+	if (!cwstat_reap_same(pick, req))
+		return CWSTAT_PICK_GONE;
 	return CWSTAT_PICK_ABORTED;
+}
+
+/* Stands in for @sk's error report while cwstat_reap_end() ends it. */
+static void cwstat_reap_quiet(struct sock *sk)
+{
 }
 
 /*
  * End @sk's connection, under its spinlock, unowned, in CLOSE_WAIT: the
  * protocol's disconnect() (tcp_disconnect()) sends a RST, moves it to
- * CLOSE and purges its queues, and wakes its waiters. That is RFC 793's
- * ABORT, what connect(AF_UNSPEC) does to a socket and what
- * inet_csk_listen_stop() does under bh_lock_sock() alone to every child
- * still in its accept queue. The error left for the application is the
- * one inet_diag's SOCK_DESTROY (tcp_abort()) leaves, so that a reaped
- * connection can be told from one the peer reset. False if it was left
- * alone: a thread sleeps in it on a kernel that cannot tell it
- * (cwstat_sk_note_disconnect()).
+ * CLOSE and purges its queues. That is RFC 793's ABORT, what
+ * connect(AF_UNSPEC) does to a socket and what inet_csk_listen_stop()
+ * does under bh_lock_sock() alone to every child still in its accept
+ * queue. The error left for the application is the one inet_diag's
+ * SOCK_DESTROY (tcp_abort()) leaves, ECONNABORTED, so that a reaped
+ * connection can be told from one the peer reset; and, as there, it is
+ * set before the waiters are woken, since an event loop woken by POLLERR
+ * reads SO_ERROR without the socket lock. disconnect() sets ECONNRESET
+ * and wakes them itself, so its wake is silenced: the socket's error
+ * report is swapped, under sk_callback_lock as every layer that sets it
+ * does, for a no-op while it runs, and called once the error is ours. A
+ * wake it missed meanwhile (an error-queue notification) is made by that
+ * call. False if it was left alone: a thread sleeps in it on a kernel
+ * that cannot tell it (cwstat_sk_note_disconnect()).
  */
 static bool cwstat_reap_end(struct sock *sk)
 {
-	if (!cwstat_sk_note_disconnect(sk) ||
-	    sk->sk_prot->disconnect(sk, O_NONBLOCK))
+	void (*report)(struct sock *sk);
+	int err;
+
+	if (!cwstat_sk_note_disconnect(sk))
 		return false;
+	write_lock(&sk->sk_callback_lock);
+	report = sk->sk_error_report;
+	sk->sk_error_report = cwstat_reap_quiet;
+	write_unlock(&sk->sk_callback_lock);
+
+	err = sk->sk_prot->disconnect(sk, O_NONBLOCK);
+
+	write_lock(&sk->sk_callback_lock);
+	sk->sk_error_report = report;
+	write_unlock(&sk->sk_callback_lock);
+	if (err)
+		return false;
+	cwstat_window(CWSTAT_WIN_REAP_ERROR);
 	WRITE_ONCE(sk->sk_err, ECONNABORTED);
+	/* Pairs with the smp_rmb() in tcp_poll(), as in tcp_abort(). */
+	smp_wmb();
+	report(sk);
 	return true;
 }
 
@@ -217,13 +299,16 @@ static bool cwstat_reap_end(struct sock *sk)
  * reset. The child keeps its place in the accept queue until the server
  * accepts it (accept() returns it, reset) or closes the listener.
  */
-static enum cwstat_pick_outcome cwstat_reap_one(struct sock *sk)
+static enum cwstat_pick_outcome
+cwstat_reap_one(const struct cwstat_picked *pick,
+		const struct cwstat_reap_req *req)
 {
+	struct sock *sk = pick->sk;
 	enum cwstat_pick_outcome seen;
 
 	local_bh_disable();
 	bh_lock_sock(sk);
-	seen = cwstat_reap_look(sk);
+	seen = cwstat_reap_look(pick, req);
 	if (seen == CWSTAT_PICK_ABORTED) {
 		cwstat_window(CWSTAT_WIN_REAP_LOOK);
 		if (!cwstat_reap_end(sk))
@@ -243,7 +328,7 @@ static enum cwstat_pick_outcome cwstat_reap_one(struct sock *sk)
 int cwstat_live_reap(const struct cwstat_reap_req *req,
 		     struct cwstat_reap_result *res)
 {
-	struct cwstat_batch batch = {};
+	struct cwstat_picks batch = {};
 	unsigned int i;
 	int err;
 
@@ -251,10 +336,10 @@ int cwstat_live_reap(const struct cwstat_reap_req *req,
 
 	err = cwstat_reap_pick(req, &batch, res);
 	for (i = 0; i < batch.nr; i++) {
-		struct sock *sk = batch.socks[i];
+		struct sock *sk = batch.p[i].sk;
 
 		if (!err && !req->dry_run) {
-			switch (cwstat_reap_one(sk)) {
+			switch (cwstat_reap_one(&batch.p[i], req)) {
 			case CWSTAT_PICK_ABORTED:
 				res->aborted++;
 				break;
@@ -271,7 +356,7 @@ int cwstat_live_reap(const struct cwstat_reap_req *req,
 		sock_put(sk);
 		cond_resched();
 	}
-	kvfree(batch.socks);
+	kvfree(batch.p);
 	atomic64_add(res->aborted, &cwstat_reaped);
 	return err;
 }

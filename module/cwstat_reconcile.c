@@ -315,6 +315,11 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 	    cwstat_pool_full())
 		WRITE_ONCE(cwstat_capped, true);
 
+	/*
+	 * A miss made while we ran may be a socket the walk then found and
+	 * tracked, an entry having been freed meanwhile: no drift either.
+	 */
+	pending += misses;
 	if (rc.seeding) {
 		atomic64_add(rc.inserted, &cwstat_seeded);
 		repaired = rc.inserted;

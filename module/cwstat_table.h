@@ -96,7 +96,8 @@ struct cwstat_table_pos {
  * entry: the probe's misses since the newest reconciliation began, plus
  * what that one left untracked or unresolved. A reconciliation takes it
  * (atomic64_xchg()) and may explain that many insertions without calling
- * them drift. An upper bound: a missed socket may have left CLOSE_WAIT.
+ * them drift, and as many more as the probe missed while it ran. An upper
+ * bound: a missed socket may have left CLOSE_WAIT.
  *
  * cwstat_repair_work: the repair, queued by cwstat_repair_kick(); its
  * function is the reconciliation's, set by cwstat_reconcile_init() before

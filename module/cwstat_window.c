@@ -41,6 +41,8 @@ static const struct cwstat_window_def cwstat_windows[CWSTAT_NR_WINDOWS] = {
 	[CWSTAT_WIN_EXAMINE_SPARE]	= { "examine_spare", true },
 	[CWSTAT_WIN_CONFIRM_LINK]	= { "confirm_link", false },
 	[CWSTAT_WIN_CAPPED_WRITE]	= { "capped_write", true },
+	[CWSTAT_WIN_REAP_ERROR]		= { "reap_error", false },
+	[CWSTAT_WIN_ALARM_EVAL]		= { "alarm_eval", true },
 };
 
 /*

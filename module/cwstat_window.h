@@ -25,6 +25,8 @@ enum cwstat_window_id {
 	CWSTAT_WIN_EXAMINE_SPARE,	/* examine: spare taken .. look again */
 	CWSTAT_WIN_CONFIRM_LINK,	/* confirm: no entry found .. link one */
 	CWSTAT_WIN_CAPPED_WRITE,	/* reconciliation: misses read .. capped written */
+	CWSTAT_WIN_REAP_ERROR,		/* reaper: connection ended .. its error set */
+	CWSTAT_WIN_ALARM_EVAL,		/* alarm: evaluation queued .. it runs */
 	CWSTAT_NR_WINDOWS
 };
 
