@@ -30,6 +30,45 @@
 #define CWSTAT_AGG_MAX_SIZE	SZ_1M
 #define CWSTAT_AGG_MIN_SIZE	64U
 
+#ifdef DEBUG
+/*
+ * Test builds only: a lower bound on the rows a read may hold, so that a
+ * test can reach it with a few hundred sockets (selftests/scanrows.sh).
+ * 0 keeps CWSTAT_AGG_MAX_SIZE's. Read once per growth of the table.
+ */
+static unsigned int agg_max_rows;
+
+/* Root on the host's only: see cwstat_knob_bool_ops. */
+static int cwstat_agg_max_rows_set(const char *val,
+				   const struct kernel_param *kp)
+{
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	return param_set_uint(val, kp);
+}
+
+static const struct kernel_param_ops cwstat_agg_max_rows_ops = {
+	.set = cwstat_agg_max_rows_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(agg_max_rows, &cwstat_agg_max_rows_ops, &agg_max_rows, 0644);
+MODULE_PARM_DESC(agg_max_rows,
+		 "Test builds only: refuse a read that needs more (netns, cgroup) rows than this (0: no test bound)");
+
+static bool cwstat_agg_over_test_bound(unsigned int capacity)
+{
+	unsigned int max = READ_ONCE(agg_max_rows);
+
+	return max && capacity > max;
+}
+#else
+static inline bool cwstat_agg_over_test_bound(unsigned int capacity)
+{
+	return false;
+}
+#endif
+
 /* Slots filled beyond this share of the table make probing slow. */
 static unsigned int cwstat_agg_capacity(unsigned int size)
 {
@@ -79,7 +118,8 @@ int cwstat_agg_reserve(struct cwstat_agg *agg, unsigned int more)
 
 	want = max(CWSTAT_AGG_MIN_SIZE, agg->size);
 	while (cwstat_agg_capacity(want) - agg->used < more) {
-		if (want >= CWSTAT_AGG_MAX_SIZE) {
+		if (want >= CWSTAT_AGG_MAX_SIZE ||
+		    cwstat_agg_over_test_bound(cwstat_agg_capacity(want * 2))) {
 			pr_warn_ratelimited("more than %u (netns, cgroup) rows: read refused\n",
 					    cwstat_agg_capacity(want));
 			return -ENOMEM;
