@@ -97,6 +97,10 @@ else
 	dmesg | grep cwstat | tail -n 3 | sed 's/^/#   /'
 fi
 
+[ -e /sys/module/cwstat/parameters/walk_late_skipped ] &&
+	assert_eq "no CLOSE_WAIT socket left out for lack of room (walk_late_skipped)" \
+		"$(mod_param walk_late_skipped)" 0
+
 factory_stop w
 ns_del w
 if cat /proc/cwstat >"$CW_T/s" 2>"$CW_T/s.err"; then
