@@ -733,6 +733,7 @@ static int cwstat_candidates_table(struct inet_hashinfo *hinfo, void *arg)
 		unsigned int n;
 
 		cond_resched();
+		cwstat_window(CWSTAT_WIN_WALK_BUCKET);
 		if (hlist_nulls_empty(&head->chain))
 			continue;
 retry:
