@@ -668,6 +668,7 @@ struct cwstat_candidates_arg {
 	int (*fn)(struct cwstat_batch *batch, void *arg);
 	void *arg;
 	bool (*pick)(const struct sock *sk);
+	bool (*stop)(void);
 };
 
 /*
@@ -734,6 +735,8 @@ static int cwstat_candidates_table(struct inet_hashinfo *hinfo, void *arg)
 
 		cond_resched();
 		cwstat_window(CWSTAT_WIN_WALK_BUCKET);
+		if (ca->stop())
+			return -ESHUTDOWN;
 		if (hlist_nulls_empty(&head->chain))
 			continue;
 retry:
@@ -771,14 +774,17 @@ retry:
  * Hand every full socket of every established hash table that is in
  * CLOSE_WAIT, or with @wide also in ESTABLISHED or SYN_RECV, to @fn, a
  * bucket's worth at a time, each with a reference that @fn must drop
- * (sock_put()), error or not.
+ * (sock_put()), error or not. @stop is asked before each bucket, so that
+ * a walk that meets no candidate ends as soon as the caller must stop:
+ * -ESHUTDOWN once it says yes.
  */
 int cwstat_walk_candidates(int (*fn)(struct cwstat_batch *batch, void *arg),
-			   void *arg, bool wide)
+			   void *arg, bool wide, bool (*stop)(void))
 {
 	struct cwstat_candidates_arg ca = {
 		.fn = fn, .arg = arg,
 		.pick = wide ? cwstat_candidate_wide : cwstat_candidate,
+		.stop = stop,
 	};
 	int err;
 

@@ -58,7 +58,7 @@ while _pid_alive $rm_pid && [ "$(now_cs)" -lt $end ]; do
 	sleep 0.05
 done
 # Let a walk that ignores the stop end soon, then wait for rmmod.
-echo off >"$WIN" 2>/dev/null
+{ echo off >"$WIN"; } 2>/dev/null
 wait $rm_pid
 rm_rc=$?
 wait $rec 2>/dev/null
