@@ -18,9 +18,12 @@
 # aborting one of a's old CLOSE_WAIT sockets (max=1), each lasting at
 # least reap_delay_ms (test builds: the sleep after an abort). While they
 # queue, the host writes an ns=all dry run. The count of a's requests that
-# end between the host's write and its return must be at most 1 (the one
-# running when it came) plus 1 for the order in which two processes'
-# endings reach the log. No time is measured.
+# end between the host's write and its return must be at most 3: the one
+# running when it came; the next, which may take the rwsem for read
+# before the waiting writer sets its hand-off bit (a reader may steal a
+# rwsem from a waiting writer until then); and one that ended just before
+# the host's write but reached the log after its mark. Before the fix, all
+# the queued ones ended first. No time is measured.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -60,7 +63,7 @@ assert_eq "the host's ns=all request went through" \
 assert_ge "a's requests still queued when the host wrote" \
 	"$((N - before))" 5
 assert_range "a's requests that ended while the host's waited" \
-	"$during" 0 2
+	"$during" 0 3
 aborted=0
 i=1
 while [ $i -le "$N" ]; do
