@@ -111,7 +111,7 @@ struct cwstat_batch {
 };
 
 int cwstat_walk_candidates(int (*fn)(struct cwstat_batch *batch, void *arg),
-			   void *arg, bool wide);
+			   void *arg, bool wide, bool (*stop)(void));
 
 #ifdef DEBUG
 /* The test knobs' bool setter: root on the host only (cwstat_walk.c). */

@@ -85,8 +85,11 @@ struct cwstat_reap_state {
  * (Two requests that pick the same socket would still end it once: the
  * source ends each under its spinlock.) A request through a netns's own
  * file, for that netns, can only match entries of that netns (no other
- * live netns has its inode number): it holds cwstat_reap_rwsem for read
- * and the netns's own cwstat_reap_net.lock. A request beyond its file's
+ * live netns has its inode number): it takes the netns's own
+ * cwstat_reap_net.lock, then cwstat_reap_rwsem for read, in that order,
+ * so that requests queued behind one of their netns hold nothing a host
+ * request waits for: a request holding the rwsem for read is always one
+ * that runs, never one that waits. A request beyond its file's
  * netns (ns=all, or another netns's number: root on the host, through the
  * initial netns's file) may match any entry: it holds cwstat_reap_rwsem
  * for write, which excludes every other request. No request waits on a
@@ -279,15 +282,15 @@ static int cwstat_reap_write(struct file *file, char *buf, size_t size)
 		struct cwstat_reap_net *rn;
 
 		rn = net_generic(net, cwstat_reap_net_id);
-		if (down_read_killable(&cwstat_reap_rwsem))
+		if (mutex_lock_killable(&rn->lock))
 			return -EINTR;
-		if (mutex_lock_killable(&rn->lock)) {
-			up_read(&cwstat_reap_rwsem);
+		if (down_read_killable(&cwstat_reap_rwsem)) {
+			mutex_unlock(&rn->lock);
 			return -EINTR;
 		}
 		err = cwstat_reap_src->reap(&req, &res);
-		mutex_unlock(&rn->lock);
 		up_read(&cwstat_reap_rwsem);
+		mutex_unlock(&rn->lock);
 	}
 	/* The source says whether it can reap: scan mode has no ages. */
 	if (err == -EOPNOTSUPP)

@@ -42,7 +42,8 @@ unsigned int cwstat_reconcile_period_s;
  * waits for a socket lock: it holds the mutex for one walk and the retry
  * pauses (CWSTAT_RETRY_TOTAL_MS, rounded up to jiffies), so a task that
  * takes it (a write to "reconcile") waits a bounded time, and unload,
- * which ends every pause at once (cwstat_pause()), one walk. The table's
+ * which ends every pause at once (cwstat_pause()) and the walk before its
+ * next bucket (cwstat_walk_stop()), one bucket's batch. The table's
  * cwstat_gen, cwstat_repair_delay and cwstat_capped are written under it
  * too.
  */
@@ -234,6 +235,12 @@ static void cwstat_repair_backoff(enum cwstat_rc_why why, bool left_some)
 	WRITE_ONCE(cwstat_repair_delay, delay);
 }
 
+/* The candidate walk's stop test: unload has begun. */
+static bool cwstat_walk_stop(void)
+{
+	return READ_ONCE(cwstat_stopping);
+}
+
 /*
  * One reconciliation: walk every established hash table, examine each
  * candidate socket under its spinlock (cwstat_examine()), add an entry for
@@ -273,7 +280,8 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 				  GFP_KERNEL);
 	if (rc.retry)
 		rc.retry_size = CWSTAT_RETRY_MAX;
-	err = cwstat_walk_candidates(cwstat_reconcile_batch, &rc, rc.wide);
+	err = cwstat_walk_candidates(cwstat_reconcile_batch, &rc, rc.wide,
+				     cwstat_walk_stop);
 	cwstat_retry_all(&rc);
 	if (READ_ONCE(reconcile_delay_ms) && !err)
 		cwstat_pause(READ_ONCE(reconcile_delay_ms));

@@ -34,6 +34,7 @@ struct cwstat_window_def {
 
 static const struct cwstat_window_def cwstat_windows[CWSTAT_NR_WINDOWS] = {
 	[CWSTAT_WIN_WALK_PASSES]	= { "walk_passes", false },
+	[CWSTAT_WIN_WALK_BUCKET]	= { "walk_bucket", true },
 	[CWSTAT_WIN_PROBE_STORE]	= { "probe_store", false },
 	[CWSTAT_WIN_SEED_FOLLOWUP]	= { "seed_followup", true },
 	[CWSTAT_WIN_REAP_LOOK]		= { "reap_look", false },

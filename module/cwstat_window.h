@@ -18,6 +18,7 @@
 /* Each window, named as the parameter names it; keep cwstat_windows[] in step. */
 enum cwstat_window_id {
 	CWSTAT_WIN_WALK_PASSES,		/* candidate walk: count pass .. pick pass */
+	CWSTAT_WIN_WALK_BUCKET,		/* candidate walk: one bucket .. the next */
 	CWSTAT_WIN_PROBE_STORE,		/* probe: entry linked .. state stored */
 	CWSTAT_WIN_SEED_FOLLOWUP,	/* seeding .. its follow-up reconciliation */
 	CWSTAT_WIN_REAP_LOOK,		/* reaper: look at a socket .. abort it */

@@ -178,6 +178,8 @@ awk -v seed="$seed" -v rounds="$rounds" -v loads="$load_rounds" \
 function draw(name,   p, n) {
 	if (name == "walk_passes")
 		p = "200/1 1000/4 5000/16 20000/64"
+	else if (name == "walk_bucket")
+		p = "50/16 200/64 1000/256"
 	else if (name == "probe_store")
 		p = "100/1 500/2 2000/8 10000/32 50000/128"
 	else if (name == "seed_followup")
