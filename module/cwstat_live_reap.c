@@ -226,53 +226,32 @@ cwstat_reap_look(const struct cwstat_picked *pick,
 	return CWSTAT_PICK_ABORTED;
 }
 
-/* Stands in for @sk's error report while cwstat_reap_end() ends it. */
-static void cwstat_reap_quiet(struct sock *sk)
-{
-}
-
 /*
  * End @sk's connection, under its spinlock, unowned, in CLOSE_WAIT: the
  * protocol's disconnect() (tcp_disconnect()) sends a RST, moves it to
  * CLOSE and purges its queues. That is RFC 793's ABORT, what
  * connect(AF_UNSPEC) does to a socket and what inet_csk_listen_stop()
  * does under bh_lock_sock() alone to every child still in its accept
- * queue. The error left for the application is the one inet_diag's
- * SOCK_DESTROY (tcp_abort()) leaves, ECONNABORTED, so that a reaped
- * connection can be told from one the peer reset; and, as there, it is
- * set before the waiters are woken, since an event loop woken by POLLERR
- * reads SO_ERROR without the socket lock. disconnect() sets ECONNRESET
- * and wakes them itself, so its wake is silenced: the socket's error
- * report is swapped, under sk_callback_lock as every layer that sets it
- * does, for a no-op while it runs, and called once the error is ours. A
- * wake it missed meanwhile (an error-queue notification) is made by that
- * call. False if it was left alone: a thread sleeps in it on a kernel
- * that cannot tell it (cwstat_sk_note_disconnect()).
+ * queue. disconnect() leaves ECONNRESET and wakes the waiters itself.
+ * The error is then turned into the one inet_diag's SOCK_DESTROY
+ * (tcp_abort()) leaves, ECONNABORTED, so that a reaped connection can be
+ * told from one the peer reset, but only if no one has taken it yet:
+ * SO_ERROR and the socket calls take sk_err with an xchg() and no lock,
+ * so a waiter already woken may have, and must not be given a second
+ * error. The application sees exactly one: ECONNABORTED, or ECONNRESET
+ * if it looked between the two. tcp_abort()'s own order (the error, then
+ * the wake, then the end) needs tcp_send_active_reset(), which modules
+ * cannot call; the socket's callbacks are not ours to swap.
+ * False if it was left alone: a thread sleeps in it on a kernel that
+ * cannot tell it (cwstat_sk_note_disconnect()).
  */
 static bool cwstat_reap_end(struct sock *sk)
 {
-	void (*report)(struct sock *sk);
-	int err;
-
-	if (!cwstat_sk_note_disconnect(sk))
-		return false;
-	write_lock(&sk->sk_callback_lock);
-	report = sk->sk_error_report;
-	sk->sk_error_report = cwstat_reap_quiet;
-	write_unlock(&sk->sk_callback_lock);
-
-	err = sk->sk_prot->disconnect(sk, O_NONBLOCK);
-
-	write_lock(&sk->sk_callback_lock);
-	sk->sk_error_report = report;
-	write_unlock(&sk->sk_callback_lock);
-	if (err)
+	if (!cwstat_sk_note_disconnect(sk) ||
+	    sk->sk_prot->disconnect(sk, O_NONBLOCK))
 		return false;
 	cwstat_window(CWSTAT_WIN_REAP_ERROR);
-	WRITE_ONCE(sk->sk_err, ECONNABORTED);
-	/* Pairs with the smp_rmb() in tcp_poll(), as in tcp_abort(). */
-	smp_wmb();
-	report(sk);
+	cmpxchg(&sk->sk_err, ECONNRESET, ECONNABORTED);
 	return true;
 }
 

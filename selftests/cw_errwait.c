@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cw_errwait -o FILE [-N NETNS] [-t SEC]: an application waiting in poll()
- * on its socket in CLOSE_WAIT, and the error it is given once the
- * connection ends.
+ * cw_errwait -o FILE [-N NETNS] [-t SEC] [-g GO]: an application waiting in
+ * poll() on its socket in CLOSE_WAIT, and the error it is given once the
+ * connection ends; with -g, one that does not wait and looks only once
+ * the file GO exists (it polls for it every millisecond).
  *
  * It makes a client socket in CLOSE_WAIT (its accepted peer closed),
  * writes "armed port=P" to FILE.armed, then waits in poll() with no event
@@ -11,7 +12,8 @@
  * reads the pending error with getsockopt(SO_ERROR), as an event loop
  * does on POLLERR, then tries recv(): "woke revents=0xN so_error=E
  * recv=R errno=E2" to FILE (E, E2: errno names, 0 for none). Exits 3 if
- * poll() has not returned within SEC seconds (default 60).
+ * poll() has not returned (or GO has not appeared) within SEC seconds
+ * (default 60).
  */
 #define _GNU_SOURCE
 #include "cw_helpers.h"
@@ -21,7 +23,7 @@
 
 int main(int argc, char **argv)
 {
-	const char *netns = NULL, *out = NULL;
+	const char *netns = NULL, *out = NULL, *go = NULL;
 	unsigned long wait_s = 60;
 	struct sockaddr_in la;
 	socklen_t alen = sizeof(la), elen;
@@ -32,7 +34,7 @@ int main(int argc, char **argv)
 	ssize_t got;
 	char c;
 
-	while ((opt = getopt(argc, argv, "N:o:t:h")) != -1) {
+	while ((opt = getopt(argc, argv, "N:o:t:g:h")) != -1) {
 		switch (opt) {
 		case 'N':
 			netns = optarg;
@@ -43,8 +45,11 @@ int main(int argc, char **argv)
 		case 't':
 			wait_s = cw_parse_ul(optarg, "-t");
 			break;
+		case 'g':
+			go = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: cw_errwait -o FILE [-N NETNS] [-t SEC]\n");
+			fprintf(stderr, "usage: cw_errwait -o FILE [-N NETNS] [-t SEC] [-g GO]\n");
 			exit(2);
 		}
 	}
@@ -80,13 +85,23 @@ int main(int argc, char **argv)
 
 	pfd.fd = cli;
 	pfd.events = 0;
-	do {
-		n = poll(&pfd, 1, (int)(wait_s * 1000));
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		cw_die("poll: %s", strerror(errno));
-	if (n == 0)
-		exit(3);
+	pfd.revents = 0;
+	if (go) {
+		end = cw_now_s() + (double)wait_s;
+		while (access(go, F_OK)) {
+			if (cw_now_s() > end)
+				exit(3);
+			usleep(1000);
+		}
+	} else {
+		do {
+			n = poll(&pfd, 1, (int)(wait_s * 1000));
+		} while (n < 0 && errno == EINTR);
+		if (n < 0)
+			cw_die("poll: %s", strerror(errno));
+		if (n == 0)
+			exit(3);
+	}
 	elen = sizeof(so_err);
 	if (getsockopt(cli, SOL_SOCKET, SO_ERROR, &so_err, &elen))
 		cw_die("SO_ERROR: %s", strerror(errno));
