@@ -273,6 +273,12 @@ struct cwstat_source {
 	/* The host-wide count the alarm watches: authoritative, cheap. */
 	u64 (*count)(void);
 	/*
+	 * Optional: true if the count is surely inside @w's band, from a
+	 * read that takes no lock, so that the level of the band is exact
+	 * without count(). Where count() itself takes no lock, NULL.
+	 */
+	bool (*within)(const struct cwstat_watch *w);
+	/*
 	 * Watch the count with @w; NULL stops it. After watch(NULL)
 	 * returns, the source neither reads the old watch nor queues its
 	 * work any more.

@@ -49,6 +49,14 @@ static struct cwstat_watch cwstat_alarm_watch = {
 	.eval = &cwstat_alarm_eval_work,
 };
 
+#ifdef DEBUG
+/* Test builds only: reads of the level that summed the count exactly. */
+static unsigned long alarm_read_sums;
+module_param(alarm_read_sums, ulong, 0444);
+MODULE_PARM_DESC(alarm_read_sums,
+		 "Test builds only: reads of the alarm level that summed the count over the CPUs");
+#endif
+
 /*
  * Notifying sleeps, and is rate-limited to one per CWSTAT_ALARM_INTERVAL:
  * cwstat_alarm_notify_work alone touches cwstat_notified and
@@ -201,21 +209,31 @@ static void cwstat_alarm_eval_fn(struct work_struct *work)
 }
 
 /*
- * The level of the count at this read, from an exact sum: every read
- * evaluates, so that a read after a crossing never gives the level the
- * count left while the evaluation the crossing queued waits to run (it
- * is no longer pending once it runs, and may wait for the mutex). A read
- * costs the mutex and a sum over the CPUs. Anyone may read the level, so
- * the mutex is taken killably; a reader killed while it waits gets the
- * level as last set.
+ * The level of the count at this read, exact: a read after a crossing
+ * never gives the level the count left while the evaluation the crossing
+ * queued waits to run (it is no longer pending once it runs, and may wait
+ * for the mutex). Anyone may read the level, so the mutex is taken
+ * killably (a reader killed while it waits gets the level as last set),
+ * and a read evaluates from an exact sum over the CPUs only when the
+ * count may be outside the band of the level: far from every threshold
+ * a reader costs the probe nothing (cwstat_source.within), and a read
+ * loop cannot keep the counter's lock busy.
  */
 enum cwstat_alarm_level cwstat_alarm_level(void)
 {
+	const struct cwstat_watch *w = &cwstat_alarm_watch;
 	enum cwstat_alarm_level level;
 
 	if (mutex_lock_killable(&cwstat_alarm_mutex))
 		return READ_ONCE(cwstat_level);
-	cwstat_alarm_eval();
+	/* Unarmed, no threshold is set: the level is OK whatever the count. */
+	if (w->armed && !(cwstat_alarm_src->within &&
+			  cwstat_alarm_src->within(w))) {
+		cwstat_alarm_eval();
+#ifdef DEBUG
+		WRITE_ONCE(alarm_read_sums, alarm_read_sums + 1);
+#endif
+	}
 	level = cwstat_level;
 	mutex_unlock(&cwstat_alarm_mutex);
 	return level;

@@ -108,6 +108,7 @@ const struct cwstat_source cwstat_live_source = {
 	.exit		= cwstat_live_exit,
 	.collect	= cwstat_table_collect,
 	.count		= cwstat_tracked_sum,
+	.within		= cwstat_tracked_within,
 	.watch		= cwstat_table_set_watch,
 	.stat		= cwstat_live_stat,
 	.reconcile	= cwstat_reconcile_asked,

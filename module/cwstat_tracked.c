@@ -125,7 +125,8 @@ static bool cwstat_tracked_outside(const struct cwstat_watch *w)
 
 	if (count + slack < low || (high != S64_MAX && count - slack >= high))
 		return true;
-	if (count - slack >= low && (high == S64_MAX || count + slack < high))
+	if ((low <= 0 || count - slack >= low) &&
+	    (high == S64_MAX || count + slack < high))
 		return false;
 	if (!delayed_work_pending(&cwstat_recheck_work))
 		queue_delayed_work(system_unbound_wq, &cwstat_recheck_work, 0);
@@ -179,6 +180,22 @@ void cwstat_table_set_watch(struct cwstat_watch *w)
 u64 cwstat_tracked_sum(void)
 {
 	return percpu_counter_sum_positive(&cwstat_tracked);
+}
+
+/*
+ * The count is surely inside @w's band: the counter's approximate value
+ * is off by less than the batch on each CPU. Takes no lock, so a reader
+ * of the alarm far from every threshold never takes the counter's raw
+ * lock that the probe folds its batches under.
+ */
+bool cwstat_tracked_within(const struct cwstat_watch *w)
+{
+	s64 count = percpu_counter_read(&cwstat_tracked);
+	s64 slack = (s64)CWSTAT_COUNT_BATCH * num_online_cpus();
+
+	/* The true count is never below 0: a band from 0 has no lower end. */
+	return (w->low <= 0 || count - slack >= w->low) &&
+	       (w->high == S64_MAX || count + slack < w->high);
 }
 
 /* ---- load and unload ------------------------------------------------------ */

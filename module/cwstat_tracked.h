@@ -46,6 +46,7 @@ void cwstat_tracked_cancel(void);
 
 void cwstat_tracked_add(s64 delta);
 u64 cwstat_tracked_sum(void);
+bool cwstat_tracked_within(const struct cwstat_watch *w);
 void cwstat_table_set_watch(struct cwstat_watch *w);
 
 #endif /* CWSTAT_TRACKED_H */

@@ -15,7 +15,9 @@
 # evaluation for 3 s before it runs. With warn 4 and crit 8, factories add
 # and remove sockets in CLOSE_WAIT, and after each step (the factory
 # ready, or gone) the level read at once must be the level of the test's
-# own count: 5 (warn), 9 (crit), 5 (warn), 0 (ok); tracked agrees.
+# own count: 5 (warn), 9 (crit), 5 (warn), 0 (ok); tracked agrees. Then
+# what reads cost: no sum over the CPUs far from the thresholds, one per
+# read near them.
 # Before each step the evaluations queued so far are let run out (settle:
 # 7 s), so that the step's crossing queues one that the window holds
 # while the level is read, not one already pending, which a read would
@@ -81,6 +83,27 @@ step "a gone"
 diag "alarm_eval opened $(awk '$1 == "alarm_eval" { print $4 }' $WIN) times"
 
 echo off >$WIN
+
+# What a read costs the probe: far from every threshold (the counter's
+# approximate value, give or take its batch on every CPU, inside the
+# level's band), no sum over the CPUs, whoever reads in a loop; near one,
+# a sum per read, for the exact level (test builds count them).
+factory_start c -n 5
+count=5
+echo 20000 >$S/crit && echo 10000 >$S/warn || bail "set far thresholds"
+reads() {
+	s0=$(mod_param alarm_read_sums)
+	i=0
+	while [ $i -lt 100 ]; do
+		cat $S/alarm >/dev/null
+		i=$((i + 1))
+	done
+	echo "$(cat $S/alarm) $(($(mod_param alarm_read_sums) - s0))"
+}
+assert_eq "101 reads at 5 sockets, warn 10000: ok, and no sum" "$(reads)" "ok 0"
+echo 6 >$S/warn || bail "set warn 6"
+assert_eq "101 reads at 5 sockets, warn 6: ok, and a sum each" "$(reads)" "ok 101"
+factory_stop c
 echo 0 >$S/crit
 echo 0 >$S/warn
 cw_exit
