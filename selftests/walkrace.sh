@@ -133,11 +133,13 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-# Round 1 starts from an empty batch, so its first window with a FIN in
-# it is one; the later rounds overrun only as the count passes a power of
-# two, which a window may or may not catch.
-assert_ge "round 1: the walk met candidates that came between its passes (walk_overruns)" \
-	"$(head -n 1 "$CW_T/overruns")" 1
+# A walk's batch starts empty and grows to a power of two, 16 or more,
+# over the buckets before w's: w's chain overruns it when a FIN inside a
+# window takes the count past the batch, at 1, 16, 32, ... 1024, so some
+# twenty times over the rounds, each a window may or may not catch (each
+# window holds some ten FINs; a slow kernel, KCSAN's, opens few).
+assert_ge "the walk met candidates that came between its passes (walk_overruns, all rounds)" \
+	"$(awk '{ s += $1 } END { print s + 0 }' "$CW_T/overruns")" 1
 check "a last reconciliation" reconcile
 assert_eq "no drift" "$(mod_param drift)" 0
 assert_eq "close_wait after it, as /proc/net/tcp" \
