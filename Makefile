@@ -61,8 +61,14 @@ check:
 check-matrix:
 	CWSTAT_MATRIX_TIER=full scripts/check
 
+# One selftest, T=NAME (NAME@scan for scan mode; a comma-separated list
+# for several), in one VM boot of KREL, by default the newest generic 6.1
+# kernel: scripts/selftest.
+selftest:
+	scripts/selftest "$(T)" $(KREL)
+
 # The .deb installed with apt in a copy of each foreign release's root
-# (Debian 11, sid), dkms building there, the result loaded in a VM; see
+# (Debian 11, 13, sid), dkms building there, the result loaded in a VM; see
 # scripts/check-deb-roots. Part of make check; this target runs it alone.
 check-deb-roots:
 	scripts/check-deb-roots
@@ -145,7 +151,8 @@ help:
 	@echo 'make fuzz             its parser under libFuzzer for 60 s'
 	@echo 'make check            all of the above plus the VM test matrix (core tier on all but the oldest and newest generic kernel)'
 	@echo 'make check-matrix     make check with the full selftests on every kernel'
-	@echo 'make check-deb-roots  the .deb installed, built by dkms and loaded on Debian 11 and sid (roots)'
+	@echo 'make selftest T=NAME  one selftest (NAME or NAME@scan) in a VM, on KREL= or the newest 6.1'
+	@echo 'make check-deb-roots  the .deb installed, built by dkms and loaded on Debian 11, 13 and sid (roots); the arm64 tool run'
 	@echo 'make demo             boot a VM and show cwstat counting'
 	@echo 'make fresh-check      make demo and make check from a clean clone with empty caches, as a new machine'
 	@echo 'make vm-shell         a shell in a VM with the module loaded'
@@ -159,5 +166,5 @@ help:
 	@echo 'make check-all        make check, then make check-debug'
 	@echo 'make check-million    1 000 000 CLOSE_WAIT sockets counted in scan and live mode, 12 GiB guest (~30 min)'
 
-.PHONY: all module kdir tools tools-test fuzz modules-all sparse style selftests deps check check-matrix check-deb-roots demo \
+.PHONY: all module kdir tools tools-test fuzz modules-all sparse style selftests selftest deps check check-matrix check-deb-roots demo \
 	fresh-check vm-shell clean help install uninstall deb

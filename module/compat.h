@@ -88,4 +88,25 @@ static inline int param_set_uint_minmax(const char *val,
 }
 #endif
 
+/*
+ * Before @sk's connection is ended under its spinlock (the reaper's
+ * disconnect(), cwstat_reap_end()), whatever tells a thread asleep in
+ * sk_wait_event() with the lock released that this happened, as
+ * connect(AF_UNSPEC) does: with sk_disconnects the sleeper then returns
+ * -EPIPE; with sk_wait_pending, tcp_disconnect() refuses (-EBUSY) while
+ * anyone sleeps. A kernel with neither cannot tell: false, do not end it.
+ * Called with the spinlock held and no owner.
+ */
+static inline bool cwstat_sk_note_disconnect(struct sock *sk)
+{
+#if defined(HAVE_SOCK_DISCONNECTS)
+	sk->sk_disconnects++;
+	return true;
+#elif defined(HAVE_SOCK_WAIT_PENDING)
+	return true;
+#else
+	return false;
+#endif
+}
+
 #endif /* CWSTAT_COMPAT_H */

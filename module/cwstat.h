@@ -11,6 +11,9 @@
  *   cwstat_snapshot.c    a source's result, sorted and cached
  *   cwstat_alarm.c       thresholds on a source's count, the level, uevents
  *   cwstat_live.c, cwstat_scan.c                       sources
+ *   cwstat_reconcile.c, cwstat_live_reap.c   live: reconciliation, reaper
+ *   cwstat_table.c       live: the table, its probe, its read
+ *   cwstat_pool.c        live: free entries
  *   cwstat_walk.c, cwstat_netkey.c    the ehash walk, rows, netns keys
  *   cwstat_window.c      DEBUG builds: race windows held open on demand
  *
@@ -100,7 +103,7 @@ void cwstat_counts_add(struct cwstat_counts *sum,
 /* Sockets taken from one ehash chain, each with a reference. */
 struct cwstat_batch {
 	struct sock **socks;
-	unsigned int nr;
+	unsigned int nr;	/* never above size: no store past the array */
 	unsigned int size;
 };
 
@@ -178,10 +181,10 @@ struct cwstat_reap_req {
 
 struct cwstat_reap_result {
 	u64 matched;		/* matched the request, max or not */
-	u64 aborted;		/* moved out of CLOSE_WAIT by our tcp_abort() */
+	u64 aborted;		/* moved out of CLOSE_WAIT by the reaper */
 	u64 skipped_state;	/* left CLOSE_WAIT before we aborted it */
 	u64 skipped_max;	/* matched beyond max: left alone */
-	u64 skipped_busy;	/* a process held its lock: left alone */
+	u64 skipped_busy;	/* a process owned it: left alone */
 };
 
 /*

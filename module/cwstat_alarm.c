@@ -8,7 +8,7 @@
  *
  * The source never calls in here: it holds a struct cwstat_watch, which
  * says in what band of counts the level holds, and queues the evaluation
- * when its count leaves the band (cwstat_watch_check()). While no
+ * when its count leaves the band (cwstat_watch_armed()). While no
  * threshold is set the band is every count, and the source's hot path
  * writes nothing of ours.
  */

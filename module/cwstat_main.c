@@ -276,3 +276,5 @@ MODULE_LICENSE("GPL");
 MODULE_AUTHOR("cwstat developers");
 MODULE_DESCRIPTION("Count TCP sockets in CLOSE_WAIT per network namespace and cgroup");
 MODULE_VERSION(CWSTAT_VERSION);
+/* The kernels make check builds and tests, as KERNELS lists them. */
+MODULE_INFO(tested_kernels, CWSTAT_TESTED);

@@ -59,17 +59,21 @@ static void cwstat_show_counts(struct seq_file *m,
 }
 
 /*
- * Write @s with the bytes of CWSTAT_PATH_ESCAPE and every ASCII control
- * character as a backslash and three octal digits. A cgroup name may hold
- * any byte but '/' and NUL, and a delegated user picks it: unescaped, a
- * carriage return or an escape sequence would reach an admin's terminal.
- * Bytes from 0x80 up pass, so UTF-8 names stay readable.
+ * The bytes a path is printed with escaped: those of CWSTAT_PATH_ESCAPE and
+ * every ASCII control character. Bytes from 0x80 up pass, so UTF-8 names
+ * stay readable.
  */
 static bool cwstat_needs_escape(unsigned char c)
 {
 	return c < 0x20 || c == 0x7f || strchr(CWSTAT_PATH_ESCAPE, c);
 }
 
+/*
+ * Write @s with each byte cwstat_needs_escape() names as a backslash and
+ * three octal digits. A cgroup name may hold any byte but '/' and NUL, and
+ * a delegated user picks it: unescaped, a carriage return or an escape
+ * sequence would reach an admin's terminal.
+ */
 static void cwstat_show_escaped(struct seq_file *m, const char *s)
 {
 	const char *p;

@@ -79,15 +79,19 @@ struct cwstat_reap_state {
 };
 
 /*
- * Two reapers must never mark the same live-table entry (the live
- * source marks each entry it aborts), yet a container's long request
- * must not hold up the reapers of other netns. A request through a
- * netns's own file, for that netns, can only match entries of that netns
- * (no other live netns has its inode number): it holds cwstat_reap_rwsem
- * for read and the netns's own cwstat_reap_net.lock. A request beyond its file's netns
- * (ns=all, or another netns's number: root on the host, through the
+ * A request pins the sockets it picked (up to max of them) until it has
+ * been through them, so requests run one at a time per netns, yet a
+ * container's long request must not hold up the reapers of other netns.
+ * (Two requests that pick the same socket would still end it once: the
+ * source ends each under its spinlock.) A request through a netns's own
+ * file, for that netns, can only match entries of that netns (no other
+ * live netns has its inode number): it holds cwstat_reap_rwsem for read
+ * and the netns's own cwstat_reap_net.lock. A request beyond its file's
+ * netns (ns=all, or another netns's number: root on the host, through the
  * initial netns's file) may match any entry: it holds cwstat_reap_rwsem
- * for write, which excludes every other request.
+ * for write, which excludes every other request. No request waits on a
+ * socket's lock while it holds these (cwstat_reap_one() in the live
+ * source), so none holds up another for longer than its own work.
  *
  * cwstat_reap_result_lock guards the req and res of every open file, so
  * that a read never waits for a long request on another file.

@@ -21,6 +21,7 @@
 
 #include "compat.h"
 #include "cwstat.h"
+#include "cwstat_window.h"
 
 /*
  * A bound on distinct (netns, cgroup) rows, so that a host with an absurd
@@ -502,7 +503,40 @@ static int cwstat_batch_grow(struct cwstat_batch *batch, unsigned int want)
 	return 0;
 }
 
+/*
+ * Test builds only: buckets whose second pass met more candidates than the
+ * batch held, and were taken again (selftests/walkrace.sh). Written under
+ * cwstat_reconcile_mutex (the only caller's), read racily.
+ */
+#ifdef DEBUG
+static unsigned int walk_overruns;
+module_param(walk_overruns, uint, 0444);
+MODULE_PARM_DESC(walk_overruns,
+		 "Test builds only: buckets the candidate walk took again because candidates arrived between its passes");
+
+static void cwstat_note_overrun(void)
+{
+	WRITE_ONCE(walk_overruns, walk_overruns + 1);
+}
+#else
+static inline void cwstat_note_overrun(void)
+{
+}
+#endif
+
 struct cwstat_candidates_arg {
+	/*
+	 * batch.nr <= batch.size, always: the pick pass stores no more
+	 * (cwstat_chain_take()). A socket can become a candidate after the
+	 * count pass sized the batch, since its state changes under its own
+	 * lock, not the bucket's: tcp_fin() moving it to CLOSE_WAIT on
+	 * another CPU, a handshake completing into ESTABLISHED in a wide
+	 * walk. Such a late arrival changed state after the walk began,
+	 * which the probe saw; but a bound alone cannot tell it from a
+	 * candidate of the count pass, which may be a socket the walk exists
+	 * to find (in CLOSE_WAIT without an entry). So a bucket with
+	 * candidates left over is taken again, sized for its whole chain.
+	 */
 	struct cwstat_batch batch;
 	int (*fn)(struct cwstat_batch *batch, void *arg);
 	void *arg;
@@ -510,12 +544,53 @@ struct cwstat_candidates_arg {
 };
 
 /*
- * One table's candidates, a bucket at a time: under the bucket lock each
- * candidate gets a reference (the chain holds one, so it cannot be zero,
- * but refcount_inc_not_zero() costs nothing more), and the batch is handed
- * to the callback once the lock is dropped, where it may sleep and take
- * socket locks. The batch array is sized before the lock is taken, as the
- * walk sizes its rows.
+ * Take the entries of a locked chain for which @pick says yes into @batch,
+ * each with a reference (the chain holds one, so it cannot be zero, but
+ * refcount_inc_not_zero() costs nothing more), never more than its size.
+ * The number of candidates left out: 0 unless some arrived after the batch
+ * was sized.
+ */
+static unsigned int cwstat_chain_take(struct cwstat_batch *batch,
+				      spinlock_t *lock,
+				      struct inet_ehash_bucket *head,
+				      bool (*pick)(const struct sock *sk))
+{
+	struct hlist_nulls_node *node;
+	unsigned int over = 0;
+	struct sock *sk;
+
+	lockdep_assert_held(lock);
+	batch->nr = 0;
+	sk_nulls_for_each(sk, node, &head->chain) {
+		if (!pick(sk))
+			continue;
+		if (unlikely(batch->nr == batch->size))
+			over++;
+		else if (refcount_inc_not_zero(&sk->sk_refcnt))
+			batch->socks[batch->nr++] = sk;
+	}
+	return over;
+}
+
+/* Drop the references of a batch taken in part. Process context. */
+static void cwstat_batch_put(struct cwstat_batch *batch)
+{
+	unsigned int i;
+
+	for (i = 0; i < batch->nr; i++)
+		sock_put(batch->socks[i]);
+	batch->nr = 0;
+}
+
+/*
+ * One table's candidates, a bucket at a time: taken under the bucket lock,
+ * and handed to the callback once the lock is dropped, where it may sleep
+ * and take socket locks. The batch array is sized before the lock is
+ * taken, as the walk sizes its rows: by the candidates a first pass
+ * counts, or, for a bucket whose second pass found more than that (see
+ * struct cwstat_candidates_arg), by the entries of its chain, which
+ * cannot change while the lock is held: so a bucket is taken at most
+ * twice, and nothing of it was handed on before the second time.
  */
 static int cwstat_candidates_table(struct inet_hashinfo *hinfo, void *arg)
 {
@@ -527,8 +602,7 @@ static int cwstat_candidates_table(struct inet_hashinfo *hinfo, void *arg)
 	for (bucket = 0; bucket <= hinfo->ehash_mask; bucket++) {
 		struct inet_ehash_bucket *head = &hinfo->ehash[bucket];
 		spinlock_t *lock = inet_ehash_lockp(hinfo, bucket);
-		struct hlist_nulls_node *node;
-		struct sock *sk;
+		bool whole = false;
 		unsigned int n;
 
 		cond_resched();
@@ -536,7 +610,8 @@ static int cwstat_candidates_table(struct inet_hashinfo *hinfo, void *arg)
 			continue;
 retry:
 		spin_lock_bh(lock);
-		n = cwstat_chain_count(lock, head, ca->pick, false);
+		n = cwstat_chain_count(lock, head, whole ? NULL : ca->pick,
+				       false);
 		if (unlikely(n > batch->size)) {
 			spin_unlock_bh(lock);
 			err = cwstat_batch_grow(batch, n);
@@ -544,12 +619,15 @@ retry:
 				return err;
 			goto retry;
 		}
-		batch->nr = 0;
-		sk_nulls_for_each(sk, node, &head->chain)
-			if (ca->pick(sk) &&
-			    refcount_inc_not_zero(&sk->sk_refcnt))
-				batch->socks[batch->nr++] = sk;
+		cwstat_window(CWSTAT_WIN_WALK_PASSES);
+		n = cwstat_chain_take(batch, lock, head, ca->pick);
 		spin_unlock_bh(lock);
+		if (unlikely(n) && !WARN_ON_ONCE(whole)) {
+			cwstat_batch_put(batch);
+			cwstat_note_overrun();
+			whole = true;
+			goto retry;
+		}
 
 		if (batch->nr) {
 			err = ca->fn(batch, ca->arg);

@@ -6,12 +6,15 @@
 #include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/delay.h>
+#include <linux/hash.h>
 #include <linux/kernel.h>
+#include <linux/ktime.h>
 #include <linux/moduleparam.h>
-#include <linux/random.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/timekeeping.h>
 
 #include "cwstat.h"
 #include "cwstat_window.h"
@@ -33,8 +36,11 @@ static const struct cwstat_window_def cwstat_windows[CWSTAT_NR_WINDOWS] = {
 	[CWSTAT_WIN_WALK_PASSES]	= { "walk_passes", false },
 	[CWSTAT_WIN_PROBE_STORE]	= { "probe_store", false },
 	[CWSTAT_WIN_SEED_FOLLOWUP]	= { "seed_followup", true },
-	[CWSTAT_WIN_SWEEP_PASSES]	= { "sweep_passes", true },
 	[CWSTAT_WIN_REAP_LOOK]		= { "reap_look", false },
+	[CWSTAT_WIN_PICK_EXAMINE]	= { "pick_examine", true },
+	[CWSTAT_WIN_EXAMINE_SPARE]	= { "examine_spare", true },
+	[CWSTAT_WIN_CONFIRM_LINK]	= { "confirm_link", false },
+	[CWSTAT_WIN_CAPPED_WRITE]	= { "capped_write", true },
 };
 
 /*
@@ -46,6 +52,29 @@ static unsigned int cwstat_window_us[CWSTAT_NR_WINDOWS];
 static unsigned int cwstat_window_every[CWSTAT_NR_WINDOWS];
 static atomic64_t cwstat_window_opened[CWSTAT_NR_WINDOWS];
 
+/*
+ * One pass in @every, at random, from the clock: get_random_u32() takes a
+ * local_lock, which sleeps on PREEMPT_RT, where a mark in the probe runs
+ * with preemption off ("scheduling while atomic" in tcp_fin() on 6.12-rt).
+ */
+static bool cwstat_window_pick(unsigned int every)
+{
+	return every <= 1 || !(hash_64(local_clock(), 32) % every);
+}
+
+/*
+ * Busy-wait @us by the clock. mdelay() counts loops calibrated at boot,
+ * which under qemu's TCG run many times faster later: 100 ms lasted from
+ * 0.3 to 15 ms in a 6.1 guest.
+ */
+static void cwstat_window_spin(unsigned int us)
+{
+	u64 end = ktime_get_ns() + (u64)us * NSEC_PER_USEC;
+
+	while (ktime_get_ns() < end)
+		cpu_relax();
+}
+
 void cwstat_window(enum cwstat_window_id id)
 {
 	unsigned int us = READ_ONCE(cwstat_window_us[id]);
@@ -53,15 +82,14 @@ void cwstat_window(enum cwstat_window_id id)
 
 	if (likely(!us))
 		return;
-	if (every > 1 && get_random_u32() % every)
+	if (!cwstat_window_pick(every))
 		return;
 	atomic64_inc(&cwstat_window_opened[id]);
 	if (cwstat_windows[id].may_sleep) {
 		fsleep(us);
 		return;
 	}
-	mdelay(us / 1000);
-	udelay(us % 1000);
+	cwstat_window_spin(us);
 }
 
 static int cwstat_window_find(const char *name)

@@ -20,8 +20,11 @@ enum cwstat_window_id {
 	CWSTAT_WIN_WALK_PASSES,		/* candidate walk: count pass .. pick pass */
 	CWSTAT_WIN_PROBE_STORE,		/* probe: entry linked .. state stored */
 	CWSTAT_WIN_SEED_FOLLOWUP,	/* seeding .. its follow-up reconciliation */
-	CWSTAT_WIN_SWEEP_PASSES,	/* sweep: marking pass .. removing pass */
 	CWSTAT_WIN_REAP_LOOK,		/* reaper: look at a socket .. abort it */
+	CWSTAT_WIN_PICK_EXAMINE,	/* reconciliation: walk's pick .. examine */
+	CWSTAT_WIN_EXAMINE_SPARE,	/* examine: spare taken .. look again */
+	CWSTAT_WIN_CONFIRM_LINK,	/* confirm: no entry found .. link one */
+	CWSTAT_WIN_CAPPED_WRITE,	/* reconciliation: misses read .. capped written */
 	CWSTAT_NR_WINDOWS
 };
 

@@ -6,8 +6,9 @@
 # not written out, so that no Debian kernel ABI release stands anywhere in
 # the tree (scripts/check-harness greps for one; the archive retires them).
 
-# fake_release VERSION [FLAVOUR]: VERSION (6.1.0-7, 6.12.9+deb12) as an
-# amd64 release of FLAVOUR (rt, cloud; none for generic).
+# fake_release VERSION [FLAVOUR [ARCH]]: VERSION (6.1.0-7, 6.12.9+deb12) as
+# a release of FLAVOUR (rt, cloud; none or "" for generic) for ARCH
+# (default amd64; arm64).
 fake_release() {
-	printf '%s%s-amd64\n' "$1" "${2:+-$2}"
+	printf '%s%s-%s\n' "$1" "${2:+-$2}" "${3:-amd64}"
 }

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 90
+# cw-modes: live
+# cw-tier: core
+# cw-order: 150
 #
 # age (live mode): time in CLOSE_WAIT. Three groups of sockets enter
 # CLOSE_WAIT at times the factories record (start t0, ready t1):

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 120
+# cw-modes: live
+# cw-tier: full
+# cw-order: 80
 #
 # cache: max_age_ms semantics, and reads racing socket churn.
 #  - default 1000; 0 means a read right after a change reflects it, also

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 120
+# cw-modes: live
 # cw-tier: core
+# cw-order: 350
 #
 # cgpath: the cgroup path of each row is the cgroup's path at the time of
 # the read, relative to the reader's cgroup namespace, however the reads

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 60
+# cw-modes: live
+# cw-tier: full
+# cw-order: 90
 #
 # cgpin: the cache does not pin removed cgroups. A snapshot's cgroup rows
 # hold references on their cgroups (to print their paths), so a snapshot

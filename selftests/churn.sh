@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 180
+# cw-modes: live
+# cw-tier: full
+# cw-order: 180
 #
 # churn (live mode): connect/accept/close churn at full speed in 4 netns,
 # every connection passing through CLOSE_WAIT and leaving it by one of four

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 150
+# cw-modes: live scan
+# cw-tier: core
+# cw-order: 40 240@scan
 #
 # count: every number in /proc/cwstat against two independent oracles, the
 # socket factories' own bookkeeping and ss (inet_diag) run inside each

@@ -12,7 +12,8 @@
  *   2  the server closes with unread data (CLOSE_WAIT -> CLOSE, RST sent)
  *   3  the server shuts down (CLOSE_WAIT -> LAST_ACK), then both close
  * With -k 0 every pair is closed at once by way 0: plain connect, accept,
- * close churn, whose rate -d measures.
+ * close churn, whose rate -d measures. -i USEC sleeps that long after each
+ * connection, for a churn slower than the CPUs allow.
  *
  * The churn stops after -d seconds, or on SIGUSR1. Each process then checks
  * that the accepted sockets still in its ring are in CLOSE_WAIT (TCP_INFO)
@@ -57,6 +58,7 @@ struct opts {
 	unsigned int keep;
 	unsigned int listeners;
 	double secs;
+	unsigned int interval_us;
 	const char *addr;
 	const char *netns;
 	const char *outfile;
@@ -71,8 +73,8 @@ static unsigned int nr_kids;
 static void usage(void)
 {
 	fputs(
-"usage: cw_churn [-P PROCS] [-k KEEP] [-l LISTENERS] [-d SEC] [-a ADDR]\n"
-"                [-N NETNS_FILE] [-o FILE] [-x]\n", stderr);
+"usage: cw_churn [-P PROCS] [-k KEEP] [-l LISTENERS] [-d SEC] [-i USEC]\n"
+"                [-a ADDR] [-N NETNS_FILE] [-o FILE] [-x]\n", stderr);
 	exit(2);
 }
 
@@ -197,6 +199,8 @@ static void child(const struct opts *o, int out)
 			break;
 		make_pair(&la[li], lfd[li], &p, way);
 		conns++;
+		if (o->interval_us)
+			usleep(o->interval_us);
 		if (!o->keep) {
 			close_pair(&p);
 			continue;
@@ -244,7 +248,7 @@ int main(int argc, char **argv)
 	int fds[2], c;
 	FILE *in;
 
-	while ((c = getopt(argc, argv, "P:k:l:d:a:N:o:xh")) != -1) {
+	while ((c = getopt(argc, argv, "P:k:l:d:i:a:N:o:xh")) != -1) {
 		switch (c) {
 		case 'P':
 			o.procs = strtoul(optarg, NULL, 10);
@@ -257,6 +261,9 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			o.secs = strtod(optarg, NULL);
+			break;
+		case 'i':
+			o.interval_us = strtoul(optarg, NULL, 10);
 			break;
 		case 'a':
 			o.addr = optarg;

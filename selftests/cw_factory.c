@@ -37,10 +37,9 @@
  *   probe srv_cw=N srv_aborted=A srv_closed=C srv_other=O srv_rmem=M
  *         cli_reset=R cli_eof=E cli_open=P cli_other=Q
  * srv_*: the server socket is still in CLOSE_WAIT; or it is in CLOSE and
- * send() fails ECONNABORTED (recv() cannot tell: the peer's FIN came first,
- * so it returns the unread data, then 0); or SIGUSR2 closed it; or none of
- * these. srv_rmem sums the receive memory (SO_MEMINFO) the aborted ones
- * still hold. cli_*: the client's recv() fails ECONNRESET (the peer was
+ * send() fails ECONNABORTED (the reaper's error); or SIGUSR2 closed it; or
+ * none of these. srv_rmem sums the receive memory (SO_MEMINFO) the aborted
+ * ones still hold. cli_*: the client's recv() fails ECONNRESET (the peer was
  * reset), returns 0 (the peer closed with a FIN), would block (the peer is
  * still in CLOSE_WAIT), or something else. Reading an error clears it:
  * probe once. SIGUSR2 closes every server socket of a CLOSE_WAIT pair, as

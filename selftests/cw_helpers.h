@@ -4,7 +4,8 @@
  * cw_churn.c, bench/cw_bench_factory.c, cw_bench_churn.c): a fatal error,
  * the clock, a socket's TCP state, the fd limit, entering a netns or a
  * cgroup, a loopback connection, the signals that end a holder, and the
- * ready file that a test polls for.
+ * ready file that a test polls for, and the wait for a race window of the
+ * test build to open.
  * Every failure here is fatal: these programs set up a test's fixture,
  * which is either made exactly as asked or not at all.
  */
@@ -198,6 +199,49 @@ static inline void cw_write_ready(const char *file, const char *line)
 	f = fopen(tmp, "w");
 	if (!f || fputs(line, f) < 0 || fclose(f) || rename(tmp, file))
 		cw_die("write %s: %s", file, strerror(errno));
+}
+
+/* The test build's race windows (module/cwstat_window.h). */
+#define CW_WINDOWS "/sys/module/cwstat/parameters/windows"
+
+/* How often window @name has opened ("NAME USEC EVERY OPENED" lines). */
+static inline long long cw_window_opened(int fd, const char *name)
+{
+	char buf[4096], *line, *save = NULL;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n < 0)
+		cw_die("read %s: %s", CW_WINDOWS, strerror(errno));
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char w[64];
+		unsigned int us, every;
+		long long opened;
+
+		if (sscanf(line, "%63s %u %u %lld", w, &us, &every,
+			   &opened) == 4 && !strcmp(w, name))
+			return opened;
+	}
+	cw_die("no window %s in %s", name, CW_WINDOWS);
+}
+
+/*
+ * Return as soon as window @name opens after the call began (polled every
+ * 200 us), so that what the caller does next happens while the module
+ * holds it open.
+ */
+static inline void cw_window_wait(const char *name)
+{
+	int fd = open(CW_WINDOWS, O_RDONLY | O_CLOEXEC);
+	long long base;
+
+	if (fd < 0)
+		cw_die("open %s: %s", CW_WINDOWS, strerror(errno));
+	base = cw_window_opened(fd, name);
+	while (cw_window_opened(fd, name) == base)
+		usleep(200);
+	close(fd);
 }
 
 #endif /* CW_HELPERS_H */

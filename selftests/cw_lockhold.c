@@ -20,6 +20,18 @@
  * after SEC seconds, so that a broken test cannot leave a socket locked
  * for good.
  *
+ * -W NAME, for a race window of the test build (cwstat_window.h): with the
+ * connection made and the page registered, write
+ *   armed state=cw port=P pid=PID
+ * to FILE.armed, then send only once the window NAME opens (its OPENED
+ * count in /sys/module/cwstat/parameters/windows rises), so that the lock
+ * is taken while the module holds that window open. If the send returns
+ * without a fault (the socket was closed or reset first, so it never got
+ * to the page), write
+ *   sent ret=R errno=NAME
+ * to FILE.sent instead of the ready line, and hold the socket until
+ * SIGTERM.
+ *
  * userfaultfd: the fault is taken in kernel mode (copy_from_user inside
  * tcp_sendmsg), so UFFD_USER_MODE_ONLY must NOT be set (it would make the
  * copy fail with EFAULT instead), and then the syscall needs
@@ -52,18 +64,23 @@ static long page_size;
 static ssize_t send_ret;
 static int send_errno;
 
+static int done_pipe[2] = { -1, -1 };
+
 static void *sender(void *arg)
 {
 	(void)arg;
 	send_ret = send(srv_fd, page, page_size, MSG_NOSIGNAL);
 	send_errno = errno;
+	if (write(done_pipe[1], "x", 1) != 1)
+		cw_die("write pipe: %s", strerror(errno));
 	return NULL;
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: cw_lockhold [-s cw|est] [-N NETNS_FILE] [-o FILE] [-t SEC] [-U]\n");
+		"usage: cw_lockhold [-s cw|est] [-N NETNS_FILE] [-o FILE] [-t SEC] [-U]\n"
+		"                   [-W WINDOW]\n");
 	exit(2);
 }
 
@@ -80,14 +97,14 @@ static void resolve(int uffd)
 
 int main(int argc, char **argv)
 {
-	const char *netns = NULL, *out = NULL, *state = "cw";
+	const char *netns = NULL, *out = NULL, *state = "cw", *window = NULL;
 	unsigned long hold_s = 300;
 	struct sockaddr_in la;
 	socklen_t alen = sizeof(la);
 	struct uffdio_register reg;
 	struct uffdio_api api;
 	struct uffd_msg msg;
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	struct timespec ts;
 	pthread_t thr;
 	sigset_t sigs;
@@ -95,7 +112,7 @@ int main(int argc, char **argv)
 	int lfd, cli, uffd, opt, released = 0;
 	char line[256];
 
-	while ((opt = getopt(argc, argv, "s:N:o:t:Uh")) != -1) {
+	while ((opt = getopt(argc, argv, "s:N:o:t:UW:h")) != -1) {
 		switch (opt) {
 		case 's':
 			state = optarg;
@@ -111,6 +128,9 @@ int main(int argc, char **argv)
 		case 't':
 			hold_s = cw_parse_ul(optarg, "-t");
 			break;
+		case 'W':
+			window = optarg;
+			break;
 		case 'U': {
 			FILE *f = fopen("/proc/sys/vm/unprivileged_userfaultfd",
 					"w");
@@ -124,7 +144,7 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (window && !out))
 		usage();
 
 	/* The signals are taken by sigtimedwait() only, in this thread. */
@@ -166,8 +186,11 @@ int main(int argc, char **argv)
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED)
 		cw_die("mmap: %s", strerror(errno));
-	/* Not UFFD_USER_MODE_ONLY: the fault we want is a kernel one. */
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	/*
+	 * Not UFFD_USER_MODE_ONLY: the fault we want is a kernel one. Non-
+	 * blocking, since poll() on a blocking userfaultfd says only POLLERR.
+	 */
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	/* Exit status 4: a kernel without CONFIG_USERFAULTFD, for a skip. */
 	if (uffd < 0 && errno == ENOSYS) {
 		fprintf(stderr, "cw_lockhold: userfaultfd: not in this kernel (CONFIG_USERFAULTFD)\n");
@@ -187,15 +210,55 @@ int main(int argc, char **argv)
 	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
 		cw_die("UFFDIO_REGISTER: %s", strerror(errno));
 
+	if (pipe2(done_pipe, O_CLOEXEC))
+		cw_die("pipe: %s", strerror(errno));
+	if (window) {
+		char armed[PATH_MAX];
+
+		snprintf(armed, sizeof(armed), "%s.armed", out);
+		snprintf(line, sizeof(line), "armed state=%s port=%u pid=%d\n",
+			 state, ntohs(la.sin_port), (int)getpid());
+		cw_write_ready(armed, line);
+		cw_window_wait(window);
+	}
 	errno = pthread_create(&thr, NULL, sender, NULL);
 	if (errno)
 		cw_die("pthread_create: %s", strerror(errno));
 
-	/* The fault arrives once the sender is in tcp_sendmsg(), locked. */
-	pfd.fd = uffd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 10000) != 1)
+	/*
+	 * The fault arrives once the sender is in tcp_sendmsg(), locked; a
+	 * send that returns first never reached the page.
+	 */
+	pfd[0].fd = uffd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = done_pipe[0];
+	pfd[1].events = POLLIN;
+	if (poll(pfd, 2, 10000) < 1)
 		cw_die("no userfault within 10 s");
+	if (!(pfd[0].revents & POLLIN)) {
+		pthread_join(thr, NULL);
+		snprintf(line, sizeof(line), "sent ret=%zd errno=%s\n",
+			 send_ret,
+			 send_ret < 0 ? strerrorname_np(send_errno) : "0");
+		fputs(line, stdout);
+		fflush(stdout);
+		if (out) {
+			char sent[PATH_MAX];
+
+			snprintf(sent, sizeof(sent), "%s.sent", out);
+			cw_write_ready(sent, line);
+		}
+		for (;;) {
+			int sig = sigtimedwait(&sigs, &si, NULL);
+
+			if (sig >= 0 && sig != SIGUSR1)
+				break;
+		}
+		close(srv_fd);
+		close(cli);
+		close(lfd);
+		return 0;
+	}
 	if (read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
 	    msg.event != UFFD_EVENT_PAGEFAULT)
 		cw_die("read userfaultfd: %s", strerror(errno));

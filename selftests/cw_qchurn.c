@@ -13,6 +13,16 @@
  * Runs for -d SEC (default 10), then prints
  *   done rounds=R children=C
  * to stdout and to -o FILE (atomically).
+ *
+ * -W NAME (needs -o) makes one round, for a race window of the test build
+ * (module/cwstat_window.h): once every child is in CLOSE_WAIT it writes
+ *   armed children=C
+ * to FILE.armed, waits for the window NAME to open, and only then closes
+ * the listeners, so that their children are disconnected while the module
+ * holds that window open. Each client should then see the RST of its
+ * child: the done line adds reset=N, the clients whose recv() failed
+ * ECONNRESET, and other=M, the rest (waited for up to 10 s to reach
+ * CLOSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,19 +40,21 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: cw_qchurn [-L LISTENERS] [-Q CHILDREN] [-d SEC] [-N NETNS_FILE] [-o FILE]\n");
+		"usage: cw_qchurn [-L LISTENERS] [-Q CHILDREN] [-d SEC] [-N NETNS_FILE] [-o FILE]\n"
+		"                 [-W WINDOW]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long nl = 4, nq = 40, secs = 10, rounds = 0, children = 0;
-	const char *netns = NULL, *out = NULL;
+	unsigned long reset = 0, other = 0;
+	const char *netns = NULL, *out = NULL, *window = NULL;
 	int *lfd, *cfd, opt;
 	double end;
-	char line[128];
+	char line[160];
 
-	while ((opt = getopt(argc, argv, "L:Q:d:N:o:h")) != -1) {
+	while ((opt = getopt(argc, argv, "L:Q:d:N:o:W:h")) != -1) {
 		switch (opt) {
 		case 'L':
 			nl = cw_parse_ul(optarg, "-L");
@@ -59,11 +71,15 @@ int main(int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
+		case 'W':
+			window = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind != argc || !nl || !nq || nl > 1000 || nq > 1000)
+	if (optind != argc || !nl || !nq || nl > 1000 || nq > 1000 ||
+	    (window && !out))
 		usage();
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (netns)
@@ -75,7 +91,7 @@ int main(int argc, char **argv)
 		cw_die("calloc: %s", strerror(errno));
 
 	end = cw_now_s() + secs;
-	while (cw_now_s() < end) {
+	while (cw_now_s() < end || (window && !rounds)) {
 		unsigned long l, i;
 
 		for (l = 0; l < nl; l++) {
@@ -111,15 +127,46 @@ int main(int argc, char **argv)
 				usleep(100);
 			}
 		}
+		if (window) {
+			char armed[PATH_MAX];
+
+			snprintf(armed, sizeof(armed), "%s.armed", out);
+			snprintf(line, sizeof(line), "armed children=%lu\n",
+				 nl * nq);
+			cw_write_ready(armed, line);
+			cw_window_wait(window);
+		}
 		for (l = 0; l < nl; l++)
 			close(lfd[l]);
+		if (window) {
+			for (i = 0; i < nl * nq; i++) {
+				double t = cw_now_s() + 10;
+				char c;
+
+				while (cw_tcp_state(cfd[i]) != CW_ST_CLOSE &&
+				       cw_now_s() < t)
+					usleep(1000);
+				if (recv(cfd[i], &c, 1, MSG_DONTWAIT) < 0 &&
+				    errno == ECONNRESET)
+					reset++;
+				else
+					other++;
+			}
+		}
 		for (i = 0; i < nl * nq; i++)
 			close(cfd[i]);
 		rounds++;
 		children += nl * nq;
+		if (window)
+			break;
 	}
-	snprintf(line, sizeof(line), "done rounds=%lu children=%lu\n", rounds,
-		 children);
+	if (window)
+		snprintf(line, sizeof(line),
+			 "done rounds=%lu children=%lu reset=%lu other=%lu\n",
+			 rounds, children, reset, other);
+	else
+		snprintf(line, sizeof(line), "done rounds=%lu children=%lu\n",
+			 rounds, children);
 	fputs(line, stdout);
 	fflush(stdout);
 	if (out)

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 60
+# cw-modes: live
+# cw-tier: full
+# cw-order: 20
 #
 # dkms: the module as DKMS built and installed it, loaded the way an
 # installed system loads it. scripts/check-dkms builds it in a scratch dkms

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 400
+# cw-modes: live
+# cw-tier: full
+# cw-order: 340
 #
 # faults (a kernel with CONFIG_FAILSLAB and CONFIG_FAIL_PAGE_ALLOC, i.e. the
 # debug kernel of make check-debug; skipped elsewhere, an error there):

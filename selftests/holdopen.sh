@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 240
+# cw-modes: live
+# cw-tier: full
+# cw-order: 310
 #
 # holdopen: cw_holdread opens a cwstat file, reads it one byte per read(2)
 # (the bytes must form a well-formed snapshot), seeks back and forth, reads

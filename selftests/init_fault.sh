@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 90
+# cw-modes: live
+# cw-tier: full
+# cw-order: 30
 #
 # init_fault: make each init step fail in turn (inject_init_fault=N, N =
 # 1, 2, ... until a load succeeds, which is N = S + 1 for S steps). Every

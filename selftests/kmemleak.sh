@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 180
+# cw-modes: live
+# cw-tier: full
+# cw-order: 1000
 #
 # kmemleak (debug kernel; skipped where the kernel has no kmemleak, an
 # error under make check-debug): runs last. One more load, a read of every

@@ -261,7 +261,7 @@ is_live() {
 }
 
 # seeded_and_followed: live mode's two reconciliations at load have run,
-# the seeding and its follow-up 1 s later (module/cwstat_live.c), so that
+# the seeding and its follow-up 1 s later (module/cwstat_reconcile.c), so that
 # the counters no longer move by themselves.
 seeded_and_followed() {
 	[ "$(mod_param reconciles)" -ge 2 ]
@@ -668,6 +668,20 @@ cw_rows() {
 
 CW_TOOL=/usr/bin/cwstat
 
+# prom_lint FILE: promtool check metrics, less the two lints that the age
+# buckets' documented gauge form draws in text 0.0.4 (cwstat(8)): a gauge
+# named _bucket, with an le label. Any other problem fails.
+prom_lint() {
+	promtool check metrics <"$1" >"$CW_T/promlint" 2>&1
+	case $? in
+	0) return 0 ;;
+	3) ! grep -vx -e 'cwstat_close_wait_age_seconds_bucket non-histogram metrics should not have "_bucket" suffix' \
+		-e 'cwstat_close_wait_age_seconds_bucket non-histogram metrics should not have "le" label' \
+		"$CW_T/promlint" ;;
+	*) cat "$CW_T/promlint"; return 1 ;;
+	esac
+}
+
 # tool_health: what cwstat show, prom, -o json and check say of the
 # module's health (/sys/kernel/cwstat, root only), one check each, against
 # the files themselves, read first. While capped is 1 or unresolved above 0
@@ -714,7 +728,7 @@ tool_health() {
 	   grep -qx "cwstat_unresolved_sockets $unresolved" "$CW_T/h.out" &&
 	   grep -qx "cwstat_untracked_total $untracked" "$CW_T/h.out" &&
 	   grep -qx '# TYPE cwstat_untracked_total counter' "$CW_T/h.out" &&
-	   promtool check metrics <"$CW_T/h.out" >"$CW_T/h.lint" 2>&1; then
+	   prom_lint "$CW_T/h.out" >"$CW_T/h.lint"; then
 		ok "tool, $tag: prom has cwstat_capped $capped, cwstat_unresolved_sockets $unresolved, cwstat_untracked_total $untracked (promtool clean)"
 	else
 		fail "tool, $tag: prom has cwstat_capped $capped, cwstat_unresolved_sockets $unresolved, cwstat_untracked_total $untracked (promtool clean)" "rc=$rc"
@@ -760,19 +774,24 @@ tool_health() {
 		diag_file "$CW_T/h.out"
 	fi
 
-	# uid 65534 reads /proc/cwstat (its own netns) but not the health.
+	# uid 65534 reads /proc/cwstat (its own netns) but not the health;
+	# its check sees its own netns only, so it is never OK over the host
+	# (UNKNOWN, says why), and OK over that netns when asked for it.
 	"$runas" 65534 65534 "$CW_TOOL" --no-names >"$CW_T/h.out" 2>"$CW_T/h.err"
 	rc=$?
 	"$runas" 65534 65534 "$CW_TOOL" -o json --no-names >"$CW_T/h.json" 2>>"$CW_T/h.err"
 	rc=$rc$?
 	"$runas" 65534 65534 "$CW_TOOL" check --no-names -w 1000000 >"$CW_T/h.chk" 2>>"$CW_T/h.err"
 	rc=$rc$?
-	if [ "$rc" = 000 ] && ! grep -Eq 'lower bound|cwstat/' "$CW_T/h.err" &&
+	"$runas" 65534 65534 "$CW_TOOL" check --no-names -w 1000000 --scope netns >>"$CW_T/h.chk" 2>>"$CW_T/h.err"
+	rc=$rc$?
+	if [ "$rc" = 0030 ] && ! grep -Eq 'lower bound|cwstat/' "$CW_T/h.err" &&
 	   grep -q '"health":null}$' "$CW_T/h.json" &&
+	   grep -q '^CWSTAT UNKNOWN - .*; partial view, only this netns: not root (no CAP_NET_ADMIN) |' "$CW_T/h.chk" &&
 	   grep -q '^CWSTAT OK - ' "$CW_T/h.chk" && ! grep -q 'capped=' "$CW_T/h.chk"; then
-		ok "tool, $tag: uid 65534 cannot read the health: no word of it, no error"
+		ok "tool, $tag: uid 65534 cannot read the health: no word of it, no error; its check UNKNOWN over the host, OK over its netns"
 	else
-		fail "tool, $tag: uid 65534 cannot read the health: no word of it, no error" "exit statuses $rc"
+		fail "tool, $tag: uid 65534 cannot read the health: no word of it, no error; its check UNKNOWN over the host, OK over its netns" "exit statuses $rc"
 		diag_file "$CW_T/h.err"
 		diag_file "$CW_T/h.json" 3
 		diag_file "$CW_T/h.chk"

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 120
+# cw-modes: live scan
+# cw-tier: core full@scan
+# cw-order: 50 250@scan
 #
 # lifecycle: counts follow sockets as they close. With max_age_ms=0 every
 # read is a new walk, so after a factory is reaped (its sockets closed) the

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 150
+# cw-modes: live
 # cw-tier: core
+# cw-order: 220
 #
 # listenstop (live mode): listeners closed with children in CLOSE_WAIT they
 # never accepted, while reconciliations run back to back (issue 16).

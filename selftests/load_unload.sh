@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 120
+# cw-modes: live
+# cw-tier: full
+# cw-order: 10
 #
 # load_unload: 50 insmod/rmmod cycles while readers hammer /proc/cwstat.
 # The entries must exist exactly while the module is loaded: /proc/cwstat,

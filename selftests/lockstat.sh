@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 180
+# cw-modes: live
+# cw-tier: full
+# cw-order: 360
 #
 # lockstat (live mode): on a kernel with lockdep's lock statistics
 # (CONFIG_LOCK_STAT: the debug kernel of make check-debug; skipped

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 5400
-# cw-on-request: make check-million
+# cw-modes: live
+# cw-tier: million
+# cw-order: 10
 #
 # million (not in the default run: `make check-million` boots a 12 GiB
 # guest for it): CW_MILLION_N (1 000 000) CLOSE_WAIT sockets, each with

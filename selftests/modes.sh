@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 90
+# cw-modes: live
+# cw-tier: full
+# cw-order: 140
 #
 # modes: the load-time parameters of live and scan mode.
 #  - mode=live (the default) and mode=scan load and read back; a bad mode,

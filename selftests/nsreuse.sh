@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 150
-# cw-tier: core
+# cw-modes: live scan
+# cw-tier: core full@scan
+# cw-order: 70 270@scan
 #
 # nsreuse: a netns's rows never reach a later netns that got its inode
 # number. Netns inode numbers are handed out lowest-free, so the next netns

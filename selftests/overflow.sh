@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# cw-timeout: 260
+# cw-timeout: 300
+# cw-modes: live
+# cw-tier: full
+# cw-order: 170
 #
 # overflow (live mode): max_tracked=1024 and 1100 sockets in CLOSE_WAIT.
 # The table holds 1024, tracked_overflow counts the 76 misses, and
@@ -15,6 +18,8 @@
 # reconcile_delay_ms knobs):
 #  - at the cap, a miss during a reconciliation (here in a pause after its
 #    walk) leaves capped at 1: the reconciliation's end must not clear it;
+#  - the same with the reconciliation held between its read of the
+#    misses and its write of capped (window capped_write);
 #  - rmmod ends such a pause at once;
 #  - below the cap with every growth of the pool failing, a reconciliation
 #    that meets many untracked sockets tries to grow once, not once per
@@ -114,6 +119,43 @@ fi
 echo 1 >/sys/kernel/cwstat/reconcile
 assert_eq "capped is 0 after a reconciliation that missed nothing" \
 	"$(mod_param capped)" 0
+
+# capped, forced: the reconciliation's read of the miss count and its
+# write of capped held apart (window capped_write), with a full table
+# and nothing missed so far, so that it writes 0; 10 misses at the cap
+# land in between. The probe finds capped 0 and sets it; the write of 0
+# must not undo that (it looks at the misses again once it has written).
+win=/sys/module/cwstat/parameters/windows
+win_opened() {
+	awk -v w="$1" '$1 == w { print $4 }' "$win"
+}
+factory_start k1 -N "$(ns_file o)" -n 1024
+echo 1 >/sys/kernel/cwstat/reconcile
+assert_eq "capped_write: the table is full, nothing missed" "$(mod_param capped)" 0
+o0=$(win_opened capped_write)
+m0=$(mod_param tracked_overflow)
+echo capped_write=4000000 >"$win"
+echo 1 >/sys/kernel/cwstat/reconcile &
+rpid=$!
+window_open() {
+	[ "$(win_opened capped_write)" -gt "$o0" ]
+}
+if wait_until 20 window_open; then
+	factory_start k2 -N "$(ns_file o)" -n 10
+	assert_eq "capped_write: 10 misses at the cap while the window is open" \
+		"$(($(mod_param tracked_overflow) - m0))" 10
+	assert_eq "capped_write: the probe set capped" "$(mod_param capped)" 1
+else
+	fail "capped_write: the window opened" "windows: $(tr '\n' ' ' <"$win")"
+fi
+wait $rpid
+echo off >"$win"
+assert_eq "capped_write: capped stays 1 after the reconciliation's write" \
+	"$(mod_param capped)" 1
+factory_stop k1
+factory_stop k2
+# The repair the freed entries ask for, before the next part.
+wait_until 20 uncapped || true
 
 # rmmod ends a reconciliation's pause at once (here a 30 s one).
 echo 30000 >/sys/module/cwstat/parameters/reconcile_delay_ms

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 180
+# cw-modes: live
+# cw-tier: full
+# cw-order: 320
 #
 # privilege: every writable sysfs tunable (each file with a write bit in
 # /sys/kernel/cwstat and /sys/module/cwstat/parameters) written by uid 65534, by uid 0 without capabilities, by root
@@ -32,6 +35,7 @@ baseline() {
 	"$W" $S/warn 0 >/dev/null
 	"$W" $S/crit 0 >/dev/null
 	[ ! -e $P/walk_prefetch ] || "$W" $P/walk_prefetch 1 >/dev/null
+	[ ! -e $P/windows ] || "$W" $P/windows off >/dev/null
 }
 value() {
 	case $1 in
@@ -88,6 +92,7 @@ for f in $writable; do
 	warn) v=5 ;;
 	crit) v=50 ;;
 	walk_prefetch) v=0 ;;	# 1 by default: 0 changes it
+	windows) v=confirm_link=1 ;;	# NAME=USEC; 1 alone is refused
 	*) v=1 ;;
 	esac
 	set -- "$f" "$v"

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 240
+# cw-modes: live scan
+# cw-tier: core full@scan
+# cw-order: 190 290@scan
 #
 # reap: /proc/net/cwstat_reap (issue #10). The test build's reap_min_age_s
 # lowers the 60 s floor of older_than, so that "old" is T seconds here:
@@ -12,7 +15,7 @@
 #
 # A dry run, then requests by cgroup (a's file), by port (init's file naming
 # netns b), and with max=1 (b's file) must abort exactly the matching old
-# sockets: the factories' probes see each aborted socket's recv() fail
+# sockets: the factories' probes see each aborted socket's send() fail
 # ECONNABORTED and its peer's ECONNRESET (a RST), and every other socket
 # still in CLOSE_WAIT with a silent peer; ss agrees per netns and port; the
 # results read back and /sys/kernel/cwstat/reaped add up. Then: bad
@@ -241,10 +244,10 @@ fi
 # what the applications and their peers see
 assert_eq "A1: send() ECONNABORTED on all 3, peers reset" "$(probe A1)" \
 	"srv_cw=0 srv_aborted=3 srv_closed=0 srv_other=0 cli_reset=3 cli_eof=0 cli_open=0 cli_other=0"
-# tcp_abort() purges the send queue only: the unread data and the FIN stay
-# charged to the socket until the application reads them or closes it.
-assert_ge "A1: the aborted sockets keep their unread 3 x 100 bytes" \
-	"$(cat "$CW_T/rmem.A1")" 300
+# The reaper's disconnect purges both queues: the unread data no longer
+# waits for the application to read it or close the socket.
+assert_eq "A1: the aborted sockets hold no receive memory (3 x 100 bytes unread before)" \
+	"$(cat "$CW_T/rmem.A1")" 0
 assert_eq "A2 (cgroup y): untouched" "$(probe A2)" \
 	"srv_cw=2 srv_aborted=0 srv_closed=0 srv_other=0 cli_reset=0 cli_eof=0 cli_open=2 cli_other=0"
 assert_eq "Y1 (young, cgroup x): untouched" "$(probe Y1)" \

@@ -1,13 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 150
+# cw-modes: live
 # cw-tier: core
+# cw-order: 370
 #
 # reapbusy (live mode): the reaper must not sleep on a socket whose lock a
-# process holds. tcp_abort() takes lock_sock(), which waits for as long as
-# the owner holds the socket: with a send() stalled in a fault that never
-# resolves, a reap request (and rmmod, which waits for the request) would
-# wait in D state for good.
+# process holds. lock_sock() (tcp_abort()'s) waits for as long as the owner
+# holds the socket: with a send() stalled in a fault that never resolves,
+# a reap request (and rmmod, which waits for the request) would wait in D
+# state for good. reaplook.sh has the owner arrive during the reaper's
+# look instead.
 #
 # cw_lockhold holds a tracked CLOSE_WAIT socket's lock. A request that
 # matches it returns within 10 s, aborts nothing and says "skipped_busy 1";

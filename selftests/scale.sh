@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 180
+# cw-modes: live
+# cw-tier: full
+# cw-order: 130
 #
 # scale: 20 000 CLOSE_WAIT sockets in one netns, spread over several
 # listeners (one source address has only ~28k ephemeral ports per

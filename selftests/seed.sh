@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 150
+# cw-modes: live
+# cw-tier: core
+# cw-order: 160
 #
 # seed (live mode): the sockets already in CLOSE_WAIT at load.
 #  - made 5 s before the load, they are tracked at load (seeded) with the

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 180
+# cw-modes: live
 # cw-tier: core
+# cw-order: 210
 #
 # sklock (live mode): a socket whose lock a process holds for good must not
 # hang the module (issue 16). cw_lockhold holds a CLOSE_WAIT socket's lock

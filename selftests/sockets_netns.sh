@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 120
+# cw-modes: live
+# cw-tier: full
+# cw-order: 380
 #
 # sockets_netns: `cwstat sockets --all-netns` against ss in each netns
 # (issue 18). No module needed: sockets reads sock_diag.

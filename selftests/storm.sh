@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 150
+# cw-modes: live
 # cw-tier: core
+# cw-order: 230
 #
 # storm (live mode): more sockets in CLOSE_WAIT than max_tracked must not
 # start a reconciliation per CLOSE_WAIT change (issue 16). 1300 CLOSE_WAIT

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 420
+# cw-modes: live
+# cw-tier: full
+# cw-order: 300
 #
 # stress: everything at once for CW_STRESS_SECS (default 30; 120 under
 # make check-debug):

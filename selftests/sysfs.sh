@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 120
+# cw-modes: live scan
+# cw-tier: core full@scan
+# cw-order: 100 280@scan
 #
 # sysfs: /sys/kernel/cwstat. Modes (host data root-only), health values
 # against what the test made and ss (walk figures in scan mode, the live

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 240
+# cw-modes: live
+# cw-tier: full
+# cw-order: 330
 #
 # sysfs_fuzz: cw_fuzzwrite sends random bytes of random lengths (and some
 # valid numbers, words around the u32/u64 limits, NULs, signs, prefixes)

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 120
+# cw-modes: live
 # cw-tier: core
+# cw-order: 390
 #
 # table (live mode): the table has a chain per entry at max_tracked, so
 # that the chains the probe walks with interrupts off stay about one entry

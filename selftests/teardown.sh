@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 240
+# cw-modes: live
 # cw-tier: core
+# cw-order: 110
 #
 # teardown: warn and crit stores racing rmmod. A store re-evaluates the
 # alarm and queues its work items; unload must remove the attributes

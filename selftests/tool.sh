@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 180
+# cw-modes: live
+# cw-tier: full
+# cw-order: 120
 #
 # tool: the cwstat command against the live module and against its own
 # sock_diag counting, with the factories' bookkeeping and ss as oracles.
@@ -61,7 +64,7 @@ sample() {
 # ---- prom against the bookkeeping ------------------------------------------
 cw prom
 assert_eq "cwstat prom exits 0" "$rc" 0
-if promtool check metrics <"$out" >"$CW_T/lint" 2>&1; then
+if prom_lint "$out" >"$CW_T/lint"; then
 	ok "cwstat prom passes promtool check metrics"
 else
 	fail "cwstat prom passes promtool check metrics"

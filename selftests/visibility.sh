@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # cw-timeout: 240
+# cw-modes: live scan
+# cw-tier: core full@scan
+# cw-order: 60 260@scan
 #
 # visibility: only root in the init netns (CAP_NET_ADMIN over the init
 # user namespace) sees every netns in /proc/cwstat. Root inside a child

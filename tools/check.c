@@ -153,6 +153,13 @@ void cw_check_health(struct cw_check_result *res, const struct cw_health *h)
 		res->status = CW_STATUS_WARNING;
 }
 
+void cw_check_scope(struct cw_check_result *res, const char *partial)
+{
+	res->partial = partial && *partial ? partial : NULL;
+	if (res->partial && res->status == CW_STATUS_OK)
+		res->status = CW_STATUS_UNKNOWN;
+}
+
 /*
  * A row label in the status line: escaped as for a terminal, so a name
  * with a newline cannot split the line, and '|' too, which would start
@@ -211,6 +218,10 @@ void cw_check_print(FILE *f, const struct cw_check *ck,
 
 		cw_health_why(res->health, why, sizeof(why));
 		fprintf(f, "; counts are a lower bound: %s", why);
+	}
+	if (res->partial) {
+		fputs("; partial view, ", f);
+		print_label(f, res->partial);
 	}
 	fprintf(f, " | close_wait=%" PRIu64 ";", total->close_wait);
 	if (by == CW_BY_TOTAL) {

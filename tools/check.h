@@ -51,6 +51,8 @@ struct cw_check_result {
 	bool by_age;			/* ... through its age, not its count */
 	/* The module's health (cw_check_health()); NULL: none read. */
 	const struct cw_health *health;
+	/* What the counts leave out (cw_check_scope()); NULL: nothing. */
+	const char *partial;
 };
 
 /* One row's status; *@by_age (may be NULL): set through its age. */
@@ -68,6 +70,14 @@ void cw_check_eval(const struct cw_check *ck, const struct cw_rows *rows,
  * to the perfdata whenever it was read.
  */
 void cw_check_health(struct cw_check_result *res, const struct cw_health *h);
+
+/*
+ * Counts that leave part of the host out (@partial, the snapshot's; ""
+ * none): never OK, which would vouch for what the check did not see, but
+ * UNKNOWN; a WARNING or CRITICAL stands, as for a lower bound. The status
+ * line then says what is missing.
+ */
+void cw_check_scope(struct cw_check_result *res, const char *partial);
 
 /* "CWSTAT OK - ... | perfdata" and a newline. @total is the total row. */
 void cw_check_print(FILE *f, const struct cw_check *ck,

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,60 +29,19 @@
 #include "parse.h"
 #include "reap.h"
 #include "rows.h"
+#include "serve.h"
 #include "sockets.h"
+#include "source.h"
 
 #ifndef CWSTAT_VERSION
 #define CWSTAT_VERSION "unknown"
 #endif
 
-/* Larger inputs are refused rather than exhausting memory. */
-#define CW_INPUT_MAX	(1UL << 30)
-
-enum cw_source_choice {
-	SRC_AUTO,	/* the module, else sock_diag with a note */
-	SRC_MODULE,
-	SRC_DIAG,
-};
-
-struct cw_source_opts {
-	const char *input;		/* --input FILE, "-" for stdin */
-	enum cw_source_choice source;
-	bool all_netns;
-	bool no_names;
-	const char *runtime_root;	/* --runtime-root, NULL: "/" */
-	const char *sysfs;		/* --sysfs, NULL: CW_SYSFS_DIR */
-};
-
-/* Options shared by every subcommand that reads counts. */
-enum {
-	OPT_INPUT = 0x100,
-	OPT_SOURCE,
-	OPT_ALL_NETNS,
-	OPT_NO_NAMES,
-	OPT_BY,
-	OPT_WATCH,
-	OPT_WARN,
-	OPT_CRIT,
-	OPT_MAX_AGE,
-	OPT_MAX_AGE_CRIT,
-	OPT_RUNTIME_ROOT,
-	OPT_SYSFS,
-};
-
-#define SOURCE_LONGOPTS \
-	{ "input", required_argument, NULL, OPT_INPUT }, \
-	{ "source", required_argument, NULL, OPT_SOURCE }, \
-	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS }, \
-	{ "no-names", no_argument, NULL, OPT_NO_NAMES }, \
-	{ "runtime-root", required_argument, NULL, OPT_RUNTIME_ROOT }, \
-	{ "sysfs", required_argument, NULL, OPT_SYSFS }, \
-	{ "by", required_argument, NULL, OPT_BY }, \
-	{ "help", no_argument, NULL, 'h' }
-
 static const char *const show_usage =
-"usage: cwstat [show] [-o table|json|prom] [--by total|netns|cgroup|container]\n"
+"usage: cwstat [show] [-o table|json|prom|openmetrics]\n"
+"                     [--by total|netns|cgroup|container]\n"
 "                     [--watch SECONDS] [SOURCE]\n"
-"       cwstat prom [SOURCE]                same as show -o prom\n"
+"       cwstat prom [-o prom|openmetrics] [SOURCE]   show -o prom\n"
 "       cwstat check --warn RANGE --crit RANGE [--by ...] [--max-age DURATION]\n"
 "                    [--max-age-crit DURATION] [SOURCE]\n"
 "       cwstat sockets [-o table|json] [--port N] [--remote-port N]\n"
@@ -89,6 +49,7 @@ static const char *const show_usage =
 "                      [--netns NAME|INUM | --all-netns] [-n] [-H]\n"
 "       cwstat reap --older-than DURATION [--port N] [--cgroup PATH]\n"
 "                   [--netns NAME|INUM] [--max N] [--yes]\n"
+"       cwstat serve [--listen [ADDRESS]:PORT] [--by VIEW] [SOURCE]\n"
 "       cwstat help [COMMAND] | cwstat --version\n"
 "\n"
 "Count TCP sockets in CLOSE_WAIT per network namespace and cgroup.\n"
@@ -108,7 +69,8 @@ static const char *const show_usage =
 "                       (root only), e.g. a copy saved with an --input file\n"
 "\n"
 "show options:\n"
-"  -o, --output FMT     table (default), json, or prom (Prometheus text)\n"
+"  -o, --output FMT     table (default), json, prom (Prometheus text 0.0.4)\n"
+"                       or openmetrics (OpenMetrics 1.0.0 text)\n"
 "  --by VIEW            tree (default), total, netns, cgroup, or container\n"
 "                       (table and prom; json is always the tree)\n"
 "  --watch SECONDS      redraw every SECONDS with the change per row (into\n"
@@ -121,7 +83,7 @@ static const char *const show_usage =
 static const char *const check_usage =
 "usage: cwstat check [-w RANGE] [-c RANGE] [--by total|netns|cgroup|container]\n"
 "                    [--max-age DURATION] [--max-age-crit DURATION]\n"
-"                    [-t SECONDS] [-v] [-V] [SOURCE]\n"
+"                    [--scope host|netns] [-t SECONDS] [-v] [-V] [SOURCE]\n"
 "\n"
 "Monitoring-plugin check of the CLOSE_WAIT count. Prints one status line\n"
 "with perfdata and exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage\n"
@@ -139,232 +101,22 @@ static const char *const check_usage =
 "                       CRITICAL when a row's oldest socket is older\n"
 "                       (age: time in CLOSE_WAIT where the module knows it,\n"
 "                       else time since the last segment from the peer)\n"
+"  --scope host|netns   host (default): every netns, as root on the host\n"
+"                       sees them; a view that misses some (not root, a\n"
+"                       netns it cannot enter) is never OK: UNKNOWN, or\n"
+"                       WARNING/CRITICAL on what it saw, and says so.\n"
+"                       netns: this process's netns only\n"
 "  -t, --timeout SECONDS\n"
 "                       UNKNOWN after SECONDS (default 10; 0: none)\n"
-"  -v, --verbose        also list the rows that alert (-vv: every row,\n"
-"                       -vvv: and the source)\n"
+"  -v, --verbose        also list the rows that alert and the tool's notes\n"
+"                       (-vv: every row, -vvv: and the source); without\n"
+"                       it nothing goes to stderr\n"
 "  -V, --version        print the version\n"
 "\n"
 "SOURCE options as for show: --input FILE, --source auto|module|diag,\n"
 "--all-netns, --no-names, --runtime-root DIR, --sysfs DIR. Counts the\n"
 "module says are a lower bound (its table full, sockets it could not\n"
 "examine) make the status at least WARNING. See cwstat(8).\n";
-
-/* Read all of @fd; NULL with errno on failure. */
-static char *read_all(int fd, size_t *len)
-{
-	size_t n = 0, cap = 0;
-	char *buf = NULL;
-
-	for (;;) {
-		ssize_t got;
-
-		if (cap - n < 4096) {
-			char *nb;
-
-			if (cap >= CW_INPUT_MAX) {
-				free(buf);
-				errno = EFBIG;
-				return NULL;
-			}
-			cap = cap ? 2 * cap : 65536;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				errno = ENOMEM;
-				return NULL;
-			}
-			buf = nb;
-		}
-		got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int e = errno;
-
-			free(buf);
-			errno = e;
-			return NULL;
-		}
-		if (!got)
-			break;
-		n += (size_t)got;
-	}
-	*len = n;
-	return buf;
-}
-
-/*
- * The module's health, just after its counts: from /sys/kernel/cwstat for
- * the module's counts, from --sysfs for those or a saved copy. The files
- * are root's: where they cannot be read, nothing is said of them, unless
- * --sysfs asked for them.
- */
-static void load_health(const struct cw_source_opts *so, struct cw_snapshot *s)
-{
-	struct cw_error err;
-
-	if (s->source != CW_SOURCE_MODULE && !so->sysfs)
-		return;
-	if (cw_health_read(&s->health, so->sysfs ? so->sysfs : CW_SYSFS_DIR,
-			   &err) && so->sysfs)
-		cw_warn("cannot read the module's health: %s", err.msg);
-}
-
-/*
- * Fill @s from the chosen source. Returns CW_EXIT_OK, CW_EXIT_ERROR (could
- * not read; @err says why) or CW_EXIT_INPUT (not format v1).
- */
-static int load_snapshot(const struct cw_source_opts *so,
-			 struct cw_snapshot *s, struct cw_error *err)
-{
-	const char *path = so->input ? so->input : CWSTAT_PROC_PATH;
-	const char *name = path;
-	enum cw_source src = so->input ? CW_SOURCE_FILE : CW_SOURCE_MODULE;
-	bool all_netns = so->all_netns;
-	size_t len;
-	char *buf;
-	int fd, ret;
-
-	if (!so->input && so->source == SRC_DIAG)
-		goto diag;
-	if (!strcmp(path, "-")) {
-		fd = STDIN_FILENO;
-		name = "<stdin>";
-	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	if (fd < 0) {
-		if (!so->input && so->source == SRC_AUTO && errno == ENOENT) {
-			/*
-			 * The module shows root on the host every netns; the
-			 * fallback does the same where it can.
-			 */
-			all_netns = all_netns || geteuid() == 0;
-			cw_note("%s not found (module not loaded); counting with sock_diag in %s",
-				path, all_netns ? "every netns" : "this netns");
-			goto diag;
-		}
-		cw_error_set(err, "cannot open %s: %s%s", path, strerror(errno),
-			     errno == ENOENT && !so->input ?
-			     " (is the cwstat module loaded? --source diag works without it)" : "");
-		return CW_EXIT_ERROR;
-	}
-	buf = read_all(fd, &len);
-	if (!buf) {
-		cw_error_set(err, "cannot read %s: %s", name, strerror(errno));
-		if (fd != STDIN_FILENO)
-			close(fd);
-		return CW_EXIT_ERROR;
-	}
-	if (fd != STDIN_FILENO)
-		close(fd);
-	ret = cw_parse(buf, len, name, s, err);
-	free(buf);
-	if (ret)
-		return CW_EXIT_INPUT;
-	s->source = src;
-	load_health(so, s);
-	return CW_EXIT_OK;
-
-diag:
-	if (cw_diag_snapshot(s, all_netns, err))
-		return CW_EXIT_ERROR;
-	s->source = CW_SOURCE_DIAG;
-	return CW_EXIT_OK;
-}
-
-static int load_names(struct cw_names *names, const struct cw_snapshot *s,
-		      const struct cw_source_opts *so)
-{
-	uint64_t *ns;
-	size_t i;
-	int ret;
-
-	memset(names, 0, sizeof(*names));
-	/* Names from this host mean nothing for a copy saved elsewhere. */
-	if (so->no_names || so->input || !s->nnetns)
-		return 0;
-	ns = calloc(s->nnetns, sizeof(*ns));
-	if (!ns)
-		return -1;
-	for (i = 0; i < s->nnetns; i++)
-		ns[i] = s->netns[i].ns;
-	ret = cw_names_load(names, ns, s->nnetns, "/run/netns", "/proc");
-	free(ns);
-	return ret;
-}
-
-/*
- * Pod and container names from the runtimes' files: on the live host, or
- * under --runtime-root (also for a saved copy, whose host it names).
- * Returns the cache to use, or NULL for none.
- */
-static struct cw_meta *load_meta(struct cw_meta *meta,
-				 const struct cw_source_opts *so)
-{
-	if (so->no_names || (so->input && !so->runtime_root))
-		return NULL;
-	if (cw_meta_init(meta, so->runtime_root))
-		return NULL;
-	return meta;
-}
-
-/*
- * One parsed option shared by the reading subcommands; false if not one.
- * A bad value sets *@why (a static message) for the caller to report in
- * its own way: a usage error for show, an UNKNOWN status line for check.
- */
-static bool source_opt(int opt, const char *arg, struct cw_source_opts *so,
-		       const char **why)
-{
-	static char msg[160];
-
-	*why = NULL;
-	switch (opt) {
-	case OPT_INPUT:
-		so->input = arg;
-		return true;
-	case OPT_SOURCE:
-		if (!strcmp(arg, "auto")) {
-			so->source = SRC_AUTO;
-		} else if (!strcmp(arg, "module")) {
-			so->source = SRC_MODULE;
-		} else if (!strcmp(arg, "diag")) {
-			so->source = SRC_DIAG;
-		} else {
-			snprintf(msg, sizeof(msg),
-				 "unknown source '%.80s' (auto, module or diag)", arg);
-			*why = msg;
-		}
-		return true;
-	case OPT_ALL_NETNS:
-		so->all_netns = true;
-		return true;
-	case OPT_NO_NAMES:
-		so->no_names = true;
-		return true;
-	case OPT_RUNTIME_ROOT:
-		so->runtime_root = arg;
-		return true;
-	case OPT_SYSFS:
-		so->sysfs = arg;
-		return true;
-	}
-	return false;
-}
-
-/* NULL, or why the source options do not go together. */
-static const char *check_source_opts(const struct cw_source_opts *so)
-{
-	if (so->input && so->source != SRC_AUTO)
-		return "--input and --source exclude each other";
-	if (so->all_netns && (so->input || so->source == SRC_MODULE))
-		return "--all-netns needs --source diag (the module shows every netns it may)";
-	if (so->sysfs && !so->input && so->source == SRC_DIAG)
-		return "--sysfs is the module's health, not sock_diag's (--source diag)";
-	return NULL;
-}
 
 static volatile sig_atomic_t stop;
 
@@ -407,18 +159,18 @@ static int show_once(const struct cw_source_opts *so,
 	struct cw_rows rows = {0};
 	int ret;
 
-	ret = load_snapshot(so, &s, &err);
+	ret = cw_source_load(so, &s, &err);
 	if (ret) {
 		cw_warn("%s", err.msg);
 		return ret;
 	}
-	if (load_names(&names, &s, so)) {
+	if (cw_source_names(&names, &s, so)) {
 		cw_warn("out of memory");
 		cw_snapshot_free(&s);
 		return CW_EXIT_ERROR;
 	}
 	oo->names = &names;
-	oo->meta = load_meta(&meta, so);
+	oo->meta = cw_source_meta(&meta, so);
 	oo->version = CWSTAT_VERSION;
 	ret = cw_output(stdout, &s, oo);
 	if (!ret && fflush(stdout))
@@ -492,8 +244,10 @@ static int watch(const struct cw_source_opts *so, struct cw_output_opts *oo,
 	return ret;
 }
 
+/* show, and prom (@fmt CW_FMT_PROM), which prints only Prometheus formats. */
 static int cmd_show(int argc, char **argv, enum cw_format fmt)
 {
+	const char *cmd = fmt == CW_FMT_PROM ? "prom " : "";
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "watch", required_argument, NULL, OPT_WATCH },
@@ -506,43 +260,51 @@ static int cmd_show(int argc, char **argv, enum cw_format fmt)
 	const char *why;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
-		if (source_opt(opt, optarg, &so, &why)) {
+	/* One message per usage error, ours: getopt's own would be a second. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
+		if (cw_source_opt(opt, optarg, &so, &why)) {
 			if (why)
-				return cw_usage_error("", "%s", why);
+				return cw_usage_error(cmd, "%s", why);
 			continue;
 		}
 		switch (opt) {
 		case 'o':
 			if (!cw_format_parse(optarg, &oo.format))
-				return cw_usage_error("", "unknown output format '%s' (table, json or prom)",
-						   optarg);
+				return cw_usage_error(cmd, "unknown output format '%s' (%s)",
+						      optarg, fmt == CW_FMT_PROM ?
+						      "prom or openmetrics" :
+						      "table, json, prom or openmetrics");
+			if (fmt == CW_FMT_PROM && oo.format != CW_FMT_PROM &&
+			    oo.format != CW_FMT_OPENMETRICS)
+				return cw_usage_error(cmd, "-o %s: prom prints Prometheus metrics (-o prom or openmetrics); use 'cwstat show -o %s'",
+						      optarg, optarg);
 			break;
 		case OPT_BY:
 			if (!cw_by_parse(optarg, &oo.by))
-				return cw_usage_error("", "unknown view '%s' (tree, total, netns, cgroup or container)",
+				return cw_usage_error(cmd, "unknown view '%s' (tree, total, netns, cgroup or container)",
 						   optarg);
 			break;
 		case OPT_WATCH:
 			if (cw_duration_parse(optarg, &interval) || !interval ||
 			    interval > 86400)
-				return cw_usage_error("", "--watch wants a duration from 1s to 1d, not '%s'",
+				return cw_usage_error(cmd, "--watch wants a duration from 1s to 1d, not '%s'",
 						   optarg);
 			break;
 		case 'h':
 			fputs(show_usage, stdout);
 			return CW_EXIT_OK;
 		default:
-			return cw_usage_error("", "bad usage");
+			return cw_getopt_error(cmd, argv, opt);
 		}
 	}
 	if (optind < argc)
-		return cw_usage_error("", "unexpected argument '%s'", argv[optind]);
-	why = check_source_opts(&so);
+		return cw_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	why = cw_source_check(&so);
 	if (why)
-		return cw_usage_error("", "%s", why);
+		return cw_usage_error(cmd, "%s", why);
 	if (interval && so.input)
-		return cw_usage_error("", "--watch reads a live source, not --input");
+		return cw_usage_error(cmd, "--watch reads a live source, not --input");
 	if (interval)
 		return watch(&so, &oo, interval, argc, argv);
 	return show_once(&so, &oo, NULL, false);
@@ -636,6 +398,37 @@ static void check_details(const struct cw_check *ck,
 	}
 }
 
+/* The notes captured since @nf was opened: after the status line with -v. */
+static void check_notes(FILE *nf, char **notes, int verbose)
+{
+	char *line, *save = NULL;
+
+	cw_notes_capture(NULL);
+	if (!nf)
+		return;
+	fclose(nf);
+	for (line = *notes ? strtok_r(*notes, "\n", &save) : NULL;
+	     verbose && line; line = strtok_r(NULL, "\n", &save))
+		printf("note: %s\n", line);
+	free(*notes);
+	*notes = NULL;
+}
+
+/*
+ * @argv[0] is check_cwstat, the Monitoring Plugins' name (a link to cwstat
+ * in their directory), and sudo ran it as root for a monitoring user (the
+ * shipped sudoers example): then no option may make it read a file that
+ * user names, whose contents its messages or labels could show.
+ */
+static bool plugin_under_sudo(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+
+	base = base ? base + 1 : argv0;
+	return !strcmp(base, "check_cwstat") && getenv("SUDO_UID") &&
+	       geteuid() == 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -646,11 +439,15 @@ static int cmd_check(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "scope", required_argument, NULL, OPT_SCOPE },
 		SOURCE_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cw_source_opts so = { .source = SRC_AUTO };
 	struct cw_check ck = {0};
+	char *notes = NULL;
+	size_t notes_len = 0;
+	FILE *nf;
 	struct cw_check_result res;
 	struct cw_snapshot s = {0};
 	struct cw_rows rows = {0};
@@ -664,7 +461,7 @@ static int cmd_check(int argc, char **argv)
 	/* getopt's own messages go to stderr, which nobody reads here. */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:w:c:t:vVh", longopts, NULL)) != -1) {
-		if (source_opt(opt, optarg, &so, &why)) {
+		if (cw_source_opt(opt, optarg, &so, &why)) {
 			if (why)
 				return check_unknown("%s", why);
 			continue;
@@ -700,6 +497,13 @@ static int cmd_check(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
+		case OPT_SCOPE:
+			if (!strcmp(optarg, "host") || !strcmp(optarg, "netns"))
+				so.netns_only = !strcmp(optarg, "netns");
+			else
+				return check_unknown("unknown scope '%s' (host or netns)",
+						     optarg);
+			break;
 		case 'V':
 			printf("cwstat check %s (format v%d)\n", CWSTAT_VERSION,
 			       CWSTAT_FORMAT_VERSION);
@@ -726,7 +530,7 @@ static int cmd_check(int argc, char **argv)
 	if (optind < argc)
 		return check_unknown("unexpected argument '%s' (cwstat check --help)",
 				     argv[optind]);
-	why = check_source_opts(&so);
+	why = cw_source_check(&so);
 	if (why)
 		return check_unknown("%s", why);
 	if (!ck.has_warn && !ck.has_crit && !ck.max_age && !ck.max_age_crit)
@@ -738,18 +542,32 @@ static int cmd_check(int argc, char **argv)
 	 */
 	if (ck.max_age && ck.max_age_crit && ck.max_age > ck.max_age_crit)
 		return check_unknown("--max-age is above --max-age-crit");
+	if (so.netns_only && (so.input || so.all_netns))
+		return check_unknown("--scope netns reads this netns, not --input or --all-netns");
+	if ((so.input || so.sysfs || so.runtime_root) &&
+	    plugin_under_sudo(argv[0]))
+		return check_unknown("check_cwstat through sudo reads the live counts only: not --input, --sysfs or --runtime-root");
 
+	/*
+	 * Monitoring front-ends (Icinga 2) mix stderr into the output: the
+	 * tool's notes wait for -v, after the status line.
+	 */
+	nf = open_memstream(&notes, &notes_len);
+	cw_notes_capture(nf);
 	check_arm_timeout(timeout);
-	ret = load_snapshot(&so, &s, &err);
-	if (ret)
-		return check_unknown("%s", err.msg);
-	if (load_names(&names, &s, &so) || cw_rows_build(&rows, &s, by, &names)) {
+	ret = cw_source_load(&so, &s, &err);
+	if (ret) {
+		ret = check_unknown("%s", err.msg);
+		check_notes(nf, &notes, verbose);
+		return ret;
+	}
+	if (cw_source_names(&names, &s, &so) || cw_rows_build(&rows, &s, by, &names)) {
 		cw_snapshot_free(&s);
 		return check_unknown("out of memory");
 	}
 	/* A container by its id and names, not a 200-character path. */
 	if (by == CW_BY_CGROUP || by == CW_BY_CONTAINER) {
-		struct cw_meta meta, *m = load_meta(&meta, &so);
+		struct cw_meta meta, *m = cw_source_meta(&meta, &so);
 		size_t i;
 
 		for (i = 0; i < rows.n; i++) {
@@ -766,9 +584,11 @@ static int cmd_check(int argc, char **argv)
 	}
 	cw_check_eval(&ck, &rows, &res);
 	cw_check_health(&res, &s.health);
+	cw_check_scope(&res, s.partial);
 	cw_check_print(stdout, &ck, &rows, &s.total, by, &res);
 	if (verbose)
 		check_details(&ck, &rows, &s, verbose);
+	check_notes(nf, &notes, verbose);
 	ret = res.status;
 	cw_rows_free(&rows);
 	cw_names_free(&names);
@@ -782,6 +602,36 @@ bad_range:
 			     optarg);
 }
 
+/*
+ * cwstat serve is cwstat-serve, which links the shared libmicrohttpd and
+ * so cannot be part of this static program: the one beside this program
+ * (a build tree), else where make install and the package put it.
+ */
+static int cmd_serve(char **argv)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	char *slash;
+
+	argv[0] = (char *)CWSTAT_SERVE_HELPER;
+	if (n > 0) {
+		dir[n] = '\0';
+		slash = strrchr(dir, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%s/%s", dir,
+				 CWSTAT_SERVE_HELPER);
+			execv(path, argv);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/%s", CWSTAT_HELPER_DIR,
+		 CWSTAT_SERVE_HELPER);
+	execv(path, argv);
+	cw_warn("cannot run %s: %s (cwstat serve is that program, built with libmicrohttpd)",
+		path, strerror(errno));
+	return CW_EXIT_ERROR;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "check"))
@@ -790,8 +640,10 @@ static int cmd_help(int argc, char **argv)
 		return cw_cmd_sockets(2, (char *[]){ "sockets", "--help", NULL });
 	else if (argc > 1 && !strcmp(argv[1], "reap"))
 		return cw_cmd_reap(2, (char *[]){ "reap", "--help", NULL });
+	else if (argc > 1 && !strcmp(argv[1], "serve"))
+		return cmd_serve((char *[]){ "serve", "--help", NULL });
 	else if (argc > 1 && strcmp(argv[1], "show") && strcmp(argv[1], "prom"))
-		return cw_usage_error("", "no help for '%s' (show, prom, check, sockets, reap)",
+		return cw_usage_error("", "no help for '%s' (show, prom, check, sockets, reap, serve)",
 				      argv[1]);
 	else if (argc > 2)
 		return cw_usage_error("", "unexpected argument '%s'", argv[2]);
@@ -803,6 +655,14 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "show";
+	const char *base = strrchr(argv[0], '/');
+
+	/* /usr/lib/nagios/plugins/check_cwstat, a link to cwstat: the check. */
+	base = base ? base + 1 : argv[0];
+	if (!strcmp(base, "check_cwstat")) {
+		cw_progname = "check_cwstat";
+		return cmd_check(argc, argv);
+	}
 
 	if (argc > 1 && argv[1][0] == '-') {
 		if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
@@ -830,10 +690,12 @@ int main(int argc, char **argv)
 		cw_progname = "cwstat reap";
 		return cw_cmd_reap(argc - 1, argv + 1);
 	}
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(argv + 1);
 	if (!strcmp(cmd, "help"))
 		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version"))
 		return main(2, (char *[]){ argv[0], "--version", NULL });
-	return cw_usage_error("", "unknown command '%s' (show, prom, check, sockets, reap, help)",
+	return cw_usage_error("", "unknown command '%s' (show, prom, check, sockets, reap, serve, help)",
 			   cmd);
 }

@@ -33,7 +33,8 @@ void cw_error_set(struct cw_error *e, const char *fmt, ...)
 enum cw_format {
 	CW_FMT_TABLE,
 	CW_FMT_JSON,
-	CW_FMT_PROM,
+	CW_FMT_PROM,		/* Prometheus text format 0.0.4 */
+	CW_FMT_OPENMETRICS,	/* OpenMetrics 1.0.0 text */
 };
 
 /* Parse the argument of -o/--output; false on an unknown name. */
@@ -41,7 +42,10 @@ bool cw_format_parse(const char *arg, enum cw_format *fmt);
 
 extern const char *cw_progname;
 
-/* "cwstat SUBCMD: message" on stderr. */
+/*
+ * "cwstat SUBCMD: message" on stderr, at error priority when stderr is the
+ * journal.
+ */
 void cw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * The same for what is expected on every run of a service (the sock_diag
@@ -54,6 +58,13 @@ void cw_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * lower bound): at warning priority when stderr is the journal.
  */
 void cw_note_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Send what cw_warn(), cw_note() and cw_note_warn() say to @f, a line
+ * each without the program's name, instead of stderr; NULL: stderr again.
+ * For check, whose stderr monitoring front-ends mix into its output.
+ */
+void cw_notes_capture(FILE *f);
 
 /*
  * A usage error: the message and "Try 'cwstat CMD--help'." on stderr

@@ -12,6 +12,14 @@
 
 const char *cw_progname = "cwstat";
 
+/* cw_notes_capture()'s stream, NULL for stderr. */
+static FILE *note_capture;
+
+void cw_notes_capture(FILE *f)
+{
+	note_capture = f;
+}
+
 void cw_error_set(struct cw_error *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -19,17 +27,6 @@ void cw_error_set(struct cw_error *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
-}
-
-void cw_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", cw_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /*
@@ -58,10 +55,28 @@ static void vnote(const char *prio, const char *fmt, va_list ap)
 
 static void vnote(const char *prio, const char *fmt, va_list ap)
 {
+	if (note_capture) {
+		vfprintf(note_capture, fmt, ap);
+		fputc('\n', note_capture);
+		return;
+	}
 	fprintf(stderr, "%s%s: ", stderr_is_journal() ? prio : "",
 		cw_progname);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+}
+
+void cw_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	/*
+	 * Error priority: the units filter the journal at LogLevelMax=notice
+	 * (no line per timer run), which must not drop why a run failed.
+	 */
+	va_start(ap, fmt);
+	vnote("<3>", fmt, ap);
+	va_end(ap);
 }
 
 void cw_note(const char *fmt, ...)
@@ -115,6 +130,7 @@ bool cw_format_parse(const char *arg, enum cw_format *fmt)
 		[CW_FMT_TABLE] = "table",
 		[CW_FMT_JSON] = "json",
 		[CW_FMT_PROM] = "prom",
+		[CW_FMT_OPENMETRICS] = "openmetrics",
 	};
 	size_t i;
 

@@ -898,6 +898,7 @@ static int diag_snapshot_at(struct cw_snapshot *out, bool all_netns,
 		}
 		if (w.skipped || unreadable)
 			warn_skipped(&w, unreadable);
+		out->netns_missed = w.skipped + unreadable;
 	}
 
 	if (cw_snapshot_set_paths(out, mountinfo)) {

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "duration.h"
 #include "escape.h"
@@ -533,17 +534,25 @@ static void label(FILE *f, bool *first, const char *name, const char *value)
 	*first = false;
 }
 
+/*
+ * The labels kube-state-metrics and cAdvisor give the same things, so that
+ * a join needs no label_replace(): namespace, pod and uid as in
+ * kube_pod_info, container and container_id as in kube_pod_container_info
+ * (and cAdvisor's container_* series for container). Empty where the
+ * cgroup is no pod's or container's; Prometheus stores an empty label as
+ * no label, so a host service's series carries none of them.
+ */
 static void container_labels(FILE *f, bool *first, const char *path,
 			     const struct cw_output_opts *opts)
 {
 	struct ct_names n;
 
 	ct_names(&n, path, opts->meta);
-	label(f, first, "container_id", n.id);
-	label(f, first, "pod_uid", n.a.pod_uid);
-	label(f, first, "pod", n.pod);
 	label(f, first, "namespace", n.pod_namespace);
-	label(f, first, "container_name", n.container);
+	label(f, first, "pod", n.pod);
+	label(f, first, "uid", n.a.pod_uid);
+	label(f, first, "container", n.container);
+	label(f, first, "container_id", n.id);
 }
 
 static void netns_labels(FILE *f, bool *first, uint64_t ns, const char *name)
@@ -644,11 +653,15 @@ fail:
 	return NULL;
 }
 
-static void prom_family(struct out *o, const char *name, const char *help,
-			const char *type)
+/*
+ * A family's HELP and TYPE. OpenMetrics escapes a quote in HELP as in a
+ * label value; text 0.0.4 knows only backslash and newline there.
+ */
+static void prom_family(struct out *o, bool om, const char *name,
+			const char *help, const char *type)
 {
 	out_printf(o, "# HELP %s ", name);
-	put_escaped(o, help, CW_ESC_PROM_HELP);
+	put_escaped(o, help, om ? CW_ESC_PROM_LABEL : CW_ESC_PROM_HELP);
 	out_printf(o, "\n# TYPE %s %s\n", name, type);
 }
 
@@ -722,22 +735,35 @@ static const char *const prom_sources[] = {
 };
 
 /*
- * The age buckets as a Prometheus histogram: cumulative, le in seconds,
- * +Inf and _count the row's sockets. No _sum: the module counts ages into
- * buckets and keeps no sum.
+ * The age buckets: how long the sockets in CLOSE_WAIT now have been in it.
+ * They describe the present and fall as sockets leave, so they are a
+ * gauge histogram (OpenMetrics), not a histogram, whose buckets only grow
+ * and whose every fall rate() would read as a counter reset. Text 0.0.4
+ * has no such type: there each bucket is a gauge of the same name and
+ * labels, cwstat_close_wait_age_seconds_bucket{le=...}, so that the
+ * stored series are the same whichever format a scrape negotiates, and
+ * histogram_quantile() reads either. le is written as OpenMetrics'
+ * canonical numbers in both. No _gsum, and so no _gcount (OpenMetrics
+ * writes both or neither): the module keeps no sum of ages, and the +Inf
+ * bucket is the row's count.
  */
-static void prom_histogram(struct out *o, const struct prom_series *v,
-			   size_t n)
+static void prom_ages(struct out *o, bool om, const struct prom_series *v,
+		      size_t n)
 {
 	static const char *const le[CW_NR_AGES] = {
-		"1", "10", "60", "600", "3600", "+Inf",
+		"1.0", "10.0", "60.0", "600.0", "3600.0", "+Inf",
 	};
-	static const char name[] = "cwstat_close_wait_age_seconds";
+	static const char bucket[] = "cwstat_close_wait_age_seconds_bucket";
 	size_t i, b;
 
-	prom_family(o, name,
-		    "Time in CLOSE_WAIT of the sockets now in it (live mode): cumulative buckets, no _sum.",
-		    "histogram");
+	if (om)
+		prom_family(o, om, "cwstat_close_wait_age_seconds",
+			    "Time in CLOSE_WAIT of the sockets now in it (live mode), in cumulative buckets: a gauge histogram, without a sum.",
+			    "gaugehistogram");
+	else
+		prom_family(o, om, bucket,
+			    "Sockets now in CLOSE_WAIT that have been in it for at most le seconds (live mode): the buckets of a gauge histogram, each a gauge (text format 0.0.4 has no gauge histogram).",
+			    "gauge");
 	for (i = 0; i < n; i++) {
 		uint64_t cum = 0;
 
@@ -748,11 +774,8 @@ static void prom_histogram(struct out *o, const struct prom_series *v,
 
 			cum += v[i].c.ages[b];
 			snprintf(extra, sizeof(extra), "le=\"%s\"", le[b]);
-			prom_sample(o, "cwstat_close_wait_age_seconds_bucket",
-				    v[i].labels, extra, cum);
+			prom_sample(o, bucket, v[i].labels, extra, cum);
 		}
-		prom_sample(o, "cwstat_close_wait_age_seconds_count",
-			    v[i].labels, NULL, cum);
 	}
 }
 
@@ -761,18 +784,19 @@ static void prom_histogram(struct out *o, const struct prom_series *v,
  * the counts are complete. Left out elsewhere, rather than 0s that would
  * claim they are.
  */
-static void prom_health(struct out *o, const struct cw_health *h)
+static void prom_health(struct out *o, bool om, const struct cw_health *h)
 {
-	prom_family(o, "cwstat_capped",
+	prom_family(o, om, "cwstat_capped",
 		    "1 while the module's live table is full (max_tracked) and sockets entering CLOSE_WAIT are not counted: every count is then a lower bound.",
 		    "gauge");
 	out_printf(o, "cwstat_capped %d\n", h->capped ? 1 : 0);
-	prom_family(o, "cwstat_unresolved_sockets",
+	prom_family(o, om, "cwstat_unresolved_sockets",
 		    "Sockets in CLOSE_WAIT not counted because a process held their lock whenever the module's newest reconciliation looked: above 0, every count is a lower bound.",
 		    "gauge");
 	out_printf(o, "cwstat_unresolved_sockets %" PRIu64 "\n",
 		   h->unresolved);
-	prom_family(o, "cwstat_untracked_total",
+	/* An OpenMetrics counter's family name has no _total; its sample has. */
+	prom_family(o, om, om ? "cwstat_untracked" : "cwstat_untracked_total",
 		    "Entries into CLOSE_WAIT that the module's live table could not track, since the module was loaded (tracked_overflow).",
 		    "counter");
 	out_printf(o, "cwstat_untracked_total %" PRIu64 "\n",
@@ -785,10 +809,14 @@ static void prom_health(struct out *o, const struct cw_health *h)
  * together, and families with no rows still declared so that dashboards
  * find them on an idle host. cwstat_close_wait_sockets_all carries the
  * total, 0 on an idle host, which a sum() over no series cannot give.
+ * OpenMetrics 1.0.0 (cwstat serve, when the scraper asks for it) differs
+ * only where its rules do: the age buckets' type, a counter's family name
+ * without _total, and the closing "# EOF".
  */
 static int put_prom(struct out *o, const struct cw_snapshot *s,
 		    const struct cw_output_opts *opts)
 {
+	bool om = opts->format == CW_FMT_OPENMETRICS;
 	struct prom_series *v;
 	size_t n, i, f;
 	bool has_oldest = false, has_sockets = false, has_ages = false;
@@ -806,7 +834,7 @@ static int put_prom(struct out *o, const struct cw_snapshot *s,
 		if (s->netns[i].c.has & CW_HAS_SOCKETS)
 			has_sockets = true;
 
-	prom_family(o, "cwstat_info",
+	prom_family(o, om, "cwstat_info",
 		    "Where the counts come from: version of the tool, mode of the module (live, scan; empty when unknown), source (module, sock_diag without it, file for --input).",
 		    "gauge");
 	out_puts(o, "cwstat_info{version=\"");
@@ -815,18 +843,18 @@ static int put_prom(struct out *o, const struct cw_snapshot *s,
 	out_printf(o, "\",mode=\"%s\",source=\"%s\"} 1\n", prom_mode(s),
 		   (size_t)s->source < sizeof(prom_sources) /
 		   sizeof(prom_sources[0]) ? prom_sources[s->source] : "");
-	prom_family(o, "cwstat_close_wait_sockets_all",
+	prom_family(o, om, "cwstat_close_wait_sockets_all",
 		    "TCP sockets in CLOSE_WAIT in every network namespace cwstat can see.",
 		    "gauge");
 	out_printf(o, "cwstat_close_wait_sockets_all %" PRIu64 "\n",
 		   s->total.close_wait);
 	if (s->health.read)
-		prom_health(o, &s->health);
+		prom_health(o, om, &s->health);
 	for (f = 0; f < sizeof(prom_cgroup_families) /
 	     sizeof(prom_cgroup_families[0]); f++) {
 		if (f == PV_OLDEST && !has_oldest)
 			continue;
-		prom_family(o, prom_cgroup_families[f].name,
+		prom_family(o, om, prom_cgroup_families[f].name,
 			    prom_cgroup_families[f].help, "gauge");
 		for (i = 0; i < n; i++) {
 			if (f == PV_OLDEST && !(v[i].c.has & CW_HAS_OLDEST))
@@ -837,9 +865,9 @@ static int put_prom(struct out *o, const struct cw_snapshot *s,
 		}
 	}
 	if (has_ages)
-		prom_histogram(o, v, n);
+		prom_ages(o, om, v, n);
 	if (has_sockets) {
-		prom_family(o, "cwstat_tcp_ehash_sockets",
+		prom_family(o, om, "cwstat_tcp_ehash_sockets",
 			    "TCP sockets of any state in the established hash (no listeners), per network namespace.",
 			    "gauge");
 		for (i = 0; i < s->nnetns; i++) {
@@ -856,10 +884,143 @@ static int put_prom(struct out *o, const struct cw_snapshot *s,
 			out_printf(o, "\"} %" PRIu64 "\n", ns->c.sockets);
 		}
 	}
+	if (om)
+		out_puts(o, "# EOF\n");
 	for (i = 0; i < n; i++)
 		free(v[i].labels);
 	free(v);
 	return 0;
+}
+
+/* @s[0..@n) equals @word, ignoring case (HTTP tokens). */
+static bool token_is(const char *s, size_t n, const char *word)
+{
+	return strlen(word) == n && !strncasecmp(s, word, n);
+}
+
+/* @s[0..@n) without the spaces and tabs around it. */
+static void trim(const char **s, size_t *n)
+{
+	while (*n && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+
+/*
+ * An HTTP qvalue (RFC 9110, 12.4.2): "0" or "1", then at most three
+ * decimals, none of them above 1.000. In thousandths, or -1. No strtod():
+ * it takes "nan", "inf", hex and exponents.
+ */
+static int qvalue(const char *v, size_t n)
+{
+	int q, scale = 100;
+	size_t i;
+
+	if (!n || (v[0] != '0' && v[0] != '1'))
+		return -1;
+	q = (v[0] - '0') * 1000;
+	if (n == 1)
+		return q;
+	if (v[1] != '.' || n > 5)
+		return -1;
+	for (i = 2; i < n; i++, scale /= 10) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		q += (v[i] - '0') * scale;
+	}
+	return q > 1000 ? -1 : q;
+}
+
+/*
+ * One media range of an Accept header, @r[0..@n): which format it names
+ * (-1: neither) and its quality, in thousandths (RFC 9110: q=0 to 1, three
+ * decimals at most; 1000 when absent, -1 when malformed).
+ */
+static int media_range(const char *r, size_t n, int *q)
+{
+	const char *semi = memchr(r, ';', n), *p;
+	size_t tn = semi ? (size_t)(semi - r) : n, pn;
+	const char *t = r, *version = NULL;
+	size_t vn = 0;
+	int fmt;
+
+	*q = 1000;
+	trim(&t, &tn);
+	while (semi) {
+		const char *eq;
+		size_t kn;
+
+		p = semi + 1;
+		pn = n - (size_t)(p - r);
+		semi = memchr(p, ';', pn);
+		if (semi)
+			pn = (size_t)(semi - p);
+		eq = memchr(p, '=', pn);
+		if (!eq)
+			continue;
+		kn = (size_t)(eq - p);
+		pn -= kn + 1;
+		eq++;
+		trim(&p, &kn);
+		trim(&eq, &pn);
+		if (pn >= 2 && *eq == '"' && eq[pn - 1] == '"') {
+			eq++;
+			pn -= 2;
+		}
+		if (token_is(p, kn, "q")) {
+			*q = qvalue(eq, pn);
+			if (*q < 0)
+				return -1;
+		} else if (token_is(p, kn, "version")) {
+			version = eq;
+			vn = pn;
+		}
+	}
+	if (token_is(t, tn, "application/openmetrics-text"))
+		fmt = !version || token_is(version, vn, "1.0.0") ?
+		      CW_FMT_OPENMETRICS : -1;
+	else if (token_is(t, tn, "text/plain"))
+		fmt = !version || token_is(version, vn, "0.0.4") ?
+		      CW_FMT_PROM : -1;
+	else if (token_is(t, tn, "text/*") || token_is(t, tn, "*/*"))
+		fmt = CW_FMT_PROM;
+	else
+		fmt = -1;
+	return fmt;
+}
+
+enum cw_format cw_output_negotiate(const char *accept)
+{
+	int best_om = 0, best_text = 0;
+	const char *p = accept;
+
+	if (!accept)
+		return CW_FMT_PROM;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		int q, fmt = media_range(p, n, &q);
+
+		if (fmt == CW_FMT_OPENMETRICS && q > best_om)
+			best_om = q;
+		else if (fmt == CW_FMT_PROM && q > best_text)
+			best_text = q;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return best_om > best_text ? CW_FMT_OPENMETRICS : CW_FMT_PROM;
+}
+
+const char *cw_output_content_type(enum cw_format fmt)
+{
+	return fmt == CW_FMT_OPENMETRICS ?
+	       "application/openmetrics-text; version=1.0.0; charset=utf-8" :
+	       "text/plain; version=0.0.4; charset=utf-8";
 }
 
 int cw_output(FILE *f, const struct cw_snapshot *s,
@@ -876,6 +1037,7 @@ int cw_output(FILE *f, const struct cw_snapshot *s,
 		ret = put_json(&o, s, opts);
 		break;
 	case CW_FMT_PROM:
+	case CW_FMT_OPENMETRICS:
 		ret = put_prom(&o, s, opts);
 		break;
 	default:

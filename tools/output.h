@@ -30,6 +30,19 @@ struct cw_output_opts {
  */
 char *cw_output_short_name(const char *path, struct cw_meta *meta);
 
+/*
+ * The metrics format an HTTP Accept header asks for (NULL: none):
+ * CW_FMT_OPENMETRICS when it rates application/openmetrics-text (version
+ * 1.0.0, or none given) above text 0.0.4 (text/plain with version 0.0.4
+ * or none, or the text and any-type wildcards), else CW_FMT_PROM: the
+ * text format is what every scraper reads, so it is also the answer to an
+ * Accept that allows neither. Ties go to text.
+ */
+enum cw_format cw_output_negotiate(const char *accept);
+
+/* The HTTP Content-Type of @fmt's metrics (CW_FMT_PROM, _OPENMETRICS). */
+const char *cw_output_content_type(enum cw_format fmt);
+
 /* Returns 0, or -1 with errno set (ENOMEM, or a write error on @f). */
 int cw_output(FILE *f, const struct cw_snapshot *s,
 	      const struct cw_output_opts *o);

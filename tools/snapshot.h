@@ -70,6 +70,9 @@ struct cw_health {
 	uint64_t untracked_total;	/* tracked_overflow since load */
 };
 
+/* Longest reason a snapshot gives for seeing less than the host (scope). */
+#define CW_SCOPE_MAX	200
+
 struct cw_snapshot {
 	unsigned int version;	/* format version of the input */
 	enum cw_source source;
@@ -77,6 +80,14 @@ struct cw_snapshot {
 	struct cw_netns *netns;
 	size_t nnetns;
 	struct cw_health health;
+	/*
+	 * Empty when the counts cover every netns of the host (or a saved
+	 * copy, as saved), else what they leave out and why: a reader that
+	 * is not root in the host's namespaces sees its own netns only, and
+	 * sock_diag misses the netns it cannot enter (source.c, diag.c).
+	 */
+	char partial[CW_SCOPE_MAX];
+	unsigned int netns_missed;	/* sock_diag: netns not counted */
 };
 
 /* Append rows; they return NULL (errno ENOMEM) on allocation failure. */

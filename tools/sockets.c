@@ -28,12 +28,18 @@ static const char usage[] =
 "usage: cwstat sockets [-o table|json] [--port N] [--remote-port N]\n"
 "                      [--cgroup PATH] [--older-than DURATION]\n"
 "                      [--netns NAME|INUM | --all-netns] [-n] [-H]\n"
+"                      [--by lport|peer|process]\n"
 "\n"
 "List the TCP sockets in CLOSE_WAIT of one network namespace (or of all),\n"
 "the oldest idle first, with the processes holding them. Reads sock_diag;\n"
 "works without the cwstat module.\n"
 "\n"
 "  -o, --output FMT       table (default) or json (one line)\n"
+"  --by lport|peer|process\n"
+"                         one line per local port (the service), peer\n"
+"                         address (the client, or the upstream) or holding\n"
+"                         process, with its count, the most first; over\n"
+"                         every netns it can enter unless --netns is given\n"
 "  --port N               only sockets whose local port is N (as in reap,\n"
 "                         and ss's sport)\n"
 "  --remote-port N        only sockets whose peer's port is N (ss's dport)\n"
@@ -261,6 +267,174 @@ static void print_json(FILE *f, const struct sock_row *rows, size_t n,
 	fputs("]}\n", f);
 }
 
+static const char *const by_names[] = {
+	[CW_SOCKS_BY_LPORT] = "lport",
+	[CW_SOCKS_BY_PEER] = "peer",
+	[CW_SOCKS_BY_PROCESS] = "process",
+};
+
+/* One line of --by: the sockets that share a key, over every netns. */
+struct sock_group {
+	const char *key;
+	uint64_t close_wait, recvq, rmem, idle_ms;
+	size_t nnetns;
+};
+
+/* The --by key of a row, malloc'd: a port, an address, comm[pid] or "-". */
+static char *group_key(const struct sock_row *r, enum cw_sockets_by by)
+{
+	const struct cw_sock *s = r->s;
+	char a[INET6_ADDRSTRLEN], *key = NULL, *comm;
+
+	switch (by) {
+	case CW_SOCKS_BY_LPORT:
+		if (asprintf(&key, "%u", (unsigned int)s->lport) < 0)
+			key = NULL;
+		break;
+	case CW_SOCKS_BY_PEER:
+		if (!inet_ntop(s->family == AF_INET6 ? AF_INET6 : AF_INET,
+			       s->remote, a, sizeof(a)))
+			strcpy(a, "?");
+		key = strdup(a);
+		break;
+	default:
+		/* The lowest pid holding it; "-" when none was found. */
+		if (!r->nowners)
+			return strdup("-");
+		comm = table_text(r->owners[0].comm);
+		if (comm && asprintf(&key, "%s[%d]", comm,
+				     r->owners[0].pid) < 0)
+			key = NULL;
+		free(comm);
+		break;
+	}
+	return key;
+}
+
+struct keyed {
+	char *key;
+	const struct sock_row *r;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	int d = strcmp(x->key, y->key);
+
+	if (d)
+		return d;
+	return (x->r->s->netns > y->r->s->netns) -
+	       (x->r->s->netns < y->r->s->netns);
+}
+
+/* The most sockets first; ports in their numeric order on a tie. */
+static int cmp_group(const void *a, const void *b)
+{
+	const struct sock_group *x = a, *y = b;
+	size_t lx = strlen(x->key), ly = strlen(y->key);
+
+	if (x->close_wait != y->close_wait)
+		return x->close_wait > y->close_wait ? -1 : 1;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* --by: one line per key, over the rows the filters kept. */
+static int print_groups(FILE *f, const struct sock_row *rows, size_t n,
+			const struct cw_sockets_look *look, enum cw_format fmt)
+{
+	static const char *const heads[] = {
+		"CLOSE_WAIT", "RECVQ", "RMEM", "IDLE", "NETNS",
+	};
+	static const char *const key_heads[] = {
+		[CW_SOCKS_BY_LPORT] = "LPORT",
+		[CW_SOCKS_BY_PEER] = "PEER",
+		[CW_SOCKS_BY_PROCESS] = "PROCESS",
+	};
+	struct keyed *k = calloc(n ? n : 1, sizeof(*k));
+	struct sock_group *g = calloc(n ? n : 1, sizeof(*g));
+	char cell[5][32];
+	size_t i, ng = 0, c, width[5];
+	int ret = -1;
+
+	if (!k || !g)
+		goto out;
+	for (i = 0; i < n; i++) {
+		k[i].r = &rows[i];
+		k[i].key = group_key(&rows[i], look->by);
+		if (!k[i].key)
+			goto out;
+	}
+	qsort(k, n, sizeof(*k), cmp_keyed);
+	for (i = 0; i < n; i++) {
+		const struct cw_sock *s = k[i].r->s;
+
+		if (!i || strcmp(k[i].key, k[i - 1].key)) {
+			g[ng++].key = k[i].key;
+			g[ng - 1].nnetns = 1;
+		} else if (s->netns != k[i - 1].r->s->netns) {
+			g[ng - 1].nnetns++;
+		}
+		g[ng - 1].close_wait++;
+		g[ng - 1].recvq += s->payload;
+		g[ng - 1].rmem += s->rmem;
+		if (s->idle_ms > g[ng - 1].idle_ms)
+			g[ng - 1].idle_ms = s->idle_ms;
+	}
+	qsort(g, ng, sizeof(*g), cmp_group);
+	if (fmt == CW_FMT_JSON) {
+		fprintf(f, "{\"version\":1,\"by\":\"%s\",\"groups\":[",
+			by_names[look->by]);
+		for (i = 0; i < ng; i++) {
+			fprintf(f, "%s{\"key\":", i ? "," : "");
+			json_str(f, g[i].key);
+			fprintf(f, ",\"close_wait\":%" PRIu64 ",\"recvq_bytes\":%"
+				PRIu64 ",\"rmem_bytes\":%" PRIu64
+				",\"oldest_idle_ms\":%" PRIu64 ",\"netns\":%zu}",
+				g[i].close_wait, g[i].recvq, g[i].rmem,
+				g[i].idle_ms, g[i].nnetns);
+		}
+		fputs("]}\n", f);
+		ret = 0;
+		goto out;
+	}
+	for (c = 0; c < 5; c++)
+		width[c] = strlen(heads[c]);
+	for (i = 0; i < ng; i++) {
+		snprintf(cell[0], sizeof(cell[0]), "%" PRIu64, g[i].close_wait);
+		snprintf(cell[1], sizeof(cell[1]), "%" PRIu64, g[i].recvq);
+		snprintf(cell[2], sizeof(cell[2]), "%" PRIu64, g[i].rmem);
+		cw_duration_format(g[i].idle_ms / 1000, cell[3], sizeof(cell[3]));
+		snprintf(cell[4], sizeof(cell[4]), "%zu", g[i].nnetns);
+		for (c = 0; c < 5; c++)
+			if (strlen(cell[c]) > width[c])
+				width[c] = strlen(cell[c]);
+	}
+	if (!look->no_header) {
+		for (c = 0; c < 5; c++)
+			fprintf(f, "%*s  ", (int)width[c], heads[c]);
+		fprintf(f, "%s\n", key_heads[look->by]);
+	}
+	for (i = 0; i < ng; i++) {
+		snprintf(cell[0], sizeof(cell[0]), "%" PRIu64, g[i].close_wait);
+		snprintf(cell[1], sizeof(cell[1]), "%" PRIu64, g[i].recvq);
+		snprintf(cell[2], sizeof(cell[2]), "%" PRIu64, g[i].rmem);
+		cw_duration_format(g[i].idle_ms / 1000, cell[3], sizeof(cell[3]));
+		snprintf(cell[4], sizeof(cell[4]), "%zu", g[i].nnetns);
+		for (c = 0; c < 5; c++)
+			fprintf(f, "%*s  ", (int)width[c], cell[c]);
+		fprintf(f, "%s\n", g[i].key);
+	}
+	ret = 0;
+out:
+	for (i = 0; k && i < n; i++)
+		free(k[i].key);
+	free(k);
+	free(g);
+	return ret;
+}
+
 /* Append @add to @to, each socket tagged with netns @ns; -1 on ENOMEM. */
 static int append_socks(struct cw_socks *to, struct cw_socks *add,
 			uint64_t ns)
@@ -433,7 +607,9 @@ enum {
 	OPT_OLDER,
 	OPT_NETNS,
 	OPT_ALL_NETNS,
+	OPT_BY,
 };
+
 
 int cw_cmd_sockets(int argc, char **argv)
 {
@@ -445,6 +621,7 @@ int cw_cmd_sockets(int argc, char **argv)
 		{ "older-than", required_argument, NULL, OPT_OLDER },
 		{ "netns", required_argument, NULL, OPT_NETNS },
 		{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
+		{ "by", required_argument, NULL, OPT_BY },
 		{ "no-process", no_argument, NULL, 'n' },
 		{ "no-header", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
@@ -468,8 +645,9 @@ int cw_cmd_sockets(int argc, char **argv)
 			if (!cw_format_parse(optarg, &fmt))
 				return cw_usage_error("sockets ", "unknown output format '%s' (table or json)",
 						   optarg);
-			if (fmt == CW_FMT_PROM)
-				return cw_usage_error("sockets ", "-o prom: there is no per-socket Prometheus output (it would be one series per socket); use table or json, or 'cwstat prom' for the counts");
+			if (fmt == CW_FMT_PROM || fmt == CW_FMT_OPENMETRICS)
+				return cw_usage_error("sockets ", "-o %s: there is no per-socket Prometheus output (it would be one series per socket); use table or json, or 'cwstat prom' for the counts",
+						      optarg);
 			break;
 		case OPT_PORT:
 		case OPT_RPORT:
@@ -513,6 +691,18 @@ int cw_cmd_sockets(int argc, char **argv)
 		case 'H':
 			look.no_header = true;
 			break;
+		case OPT_BY: {
+			size_t i;
+
+			look.by = CW_SOCKS_EACH;
+			for (i = 1; i < sizeof(by_names) / sizeof(by_names[0]); i++)
+				if (!strcmp(optarg, by_names[i]))
+					look.by = (enum cw_sockets_by)i;
+			if (look.by == CW_SOCKS_EACH)
+				return cw_usage_error("sockets ", "unknown --by '%s' (lport, peer or process)",
+						      optarg);
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			return fflush(stdout) ? CW_EXIT_ERROR : CW_EXIT_OK;
@@ -524,8 +714,11 @@ int cw_cmd_sockets(int argc, char **argv)
 		return cw_usage_error("sockets ", "unexpected argument '%s'", argv[optind]);
 	if (netns && look.netns)
 		return cw_usage_error("sockets ", "--netns and --all-netns exclude each other");
+	if (look.by == CW_SOCKS_BY_PROCESS && !scan)
+		return cw_usage_error("sockets ", "--by process looks the processes up: not with -n");
 
-	if (look.netns) {
+	/* Grouped counts are about the host: every netns, unless one is named. */
+	if (look.netns || (look.by && !netns)) {
 		ret = dump_all(&socks, &err);
 	} else {
 		if (netns) {
@@ -622,10 +815,14 @@ int cw_sockets_show_look(const struct cw_socks *socks,
 							&rows[i].nowners);
 	}
 
-	if (fmt == CW_FMT_JSON)
+	if (look->by) {
+		if (print_groups(stdout, rows, n, look, fmt))
+			goto nomem;
+	} else if (fmt == CW_FMT_JSON) {
 		print_json(stdout, rows, n, scan);
-	else if (print_table(stdout, rows, n, scan, look))
+	} else if (print_table(stdout, rows, n, scan, look)) {
 		goto nomem;
+	}
 	if (fflush(stdout) || ferror(stdout)) {
 		cw_warn("write error: %s", strerror(errno));
 		goto out;

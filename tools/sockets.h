@@ -20,10 +20,19 @@ int cw_sockets_show(const struct cw_socks *socks,
 		    const struct cw_sock_filter *filter, enum cw_format fmt,
 		    bool scan);
 
+/* --by: one line per local port, peer address or holding process. */
+enum cw_sockets_by {
+	CW_SOCKS_EACH,		/* a line per socket (no --by) */
+	CW_SOCKS_BY_LPORT,
+	CW_SOCKS_BY_PEER,
+	CW_SOCKS_BY_PROCESS,
+};
+
 /* How the table looks: a NETNS column first (--all-netns), a header. */
 struct cw_sockets_look {
 	bool netns;
 	bool no_header;
+	enum cw_sockets_by by;
 };
 
 int cw_sockets_show_look(const struct cw_socks *socks,

@@ -11,18 +11,22 @@
  *  - whatever is refused leaves no half-filled result behind that the
  *    caller could use (the parsers return an error);
  *  - a health file's value (health.c) that parses is digits, or a word of
- *    a-z, and a trailing newline, and the number is strtoull's.
+ *    a-z, and a trailing newline, and the number is strtoull's;
+ *  - an HTTP Accept header (cwstat serve's, from the network) picks text
+ *    or OpenMetrics, and OpenMetrics only when it names it.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "check.h"
 #include "cwstat.h"
 #include "duration.h"
 #include "health.h"
 #include "meta.h"
+#include "output.h"
 #include "rows.h"
 #include "fuzz/fuzz.h"
 
@@ -117,7 +121,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
+	case 6:
+		fmt = cw_output_negotiate(s);
+		ASSERT(fmt == CW_FMT_PROM || fmt == CW_FMT_OPENMETRICS);
+		if (fmt == CW_FMT_OPENMETRICS)
+			ASSERT(strcasestr(s, "application/openmetrics-text"));
+		break;
 	case 5:
 		health_value(s, size - 1);
 		break;

@@ -188,8 +188,40 @@ static void test_eval(void)
 	}
 }
 
+/* A partial view is never OK; what it already shows stands. */
+static void test_scope(void)
+{
+	static const enum cw_status in[] = {
+		CW_STATUS_OK, CW_STATUS_WARNING, CW_STATUS_CRITICAL,
+		CW_STATUS_UNKNOWN,
+	};
+	static const enum cw_status partial[] = {
+		CW_STATUS_UNKNOWN, CW_STATUS_WARNING, CW_STATUS_CRITICAL,
+		CW_STATUS_UNKNOWN,
+	};
+	struct cw_check_result res;
+	size_t i;
+
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		memset(&res, 0, sizeof(res));
+		res.status = in[i];
+		cw_check_scope(&res, "only this netns: not root");
+		CHECK(res.status == partial[i] && res.partial,
+		      "partial %s -> %s", cw_status_name(in[i]),
+		      cw_status_name(partial[i]));
+		memset(&res, 0, sizeof(res));
+		res.status = in[i];
+		cw_check_scope(&res, "");
+		CHECK(res.status == in[i] && !res.partial, "whole view %s stays",
+		      cw_status_name(in[i]));
+		cw_check_scope(&res, NULL);
+		CHECK(res.status == in[i] && !res.partial, "NULL: whole view");
+	}
+}
+
 void test_check(void)
 {
 	test_ranges();
 	test_eval();
+	test_scope();
 }

@@ -249,6 +249,11 @@ static void test_outputs(void)
 	with = render(&s, CW_FMT_PROM);
 	expect_file("prom-health.prom", with);
 	free(with);
+	/* OpenMetrics: the counter's family without _total, its sample with. */
+	with = render(&s, CW_FMT_OPENMETRICS);
+	CHECK(strstr(with, "\n# TYPE cwstat_untracked counter\ncwstat_untracked_total 76\n") &&
+	      strstr(with, "\n# EOF\n"), "openmetrics health: %s", with);
+	free(with);
 	with = render(&s, CW_FMT_JSON);
 	expect_file("json-health.json", with);
 	free(with);

@@ -213,6 +213,12 @@ static void test_live(void)
 	expect_opts("prom-live-cgroup.prom", &s, &o);
 	o.by = CW_BY_CONTAINER;
 	expect_opts("prom-live-container.prom", &s, &o);
+	/* The same series in OpenMetrics: the ages a gauge histogram. */
+	o.format = CW_FMT_OPENMETRICS;
+	expect_opts("om-live-container.om", &s, &o);
+	o.by = CW_BY_TREE;
+	expect_opts("om-live.om", &s, &o);
+	o.by = CW_BY_CONTAINER;
 	o.format = CW_FMT_TABLE;
 	expect_opts("table-live-container.txt", &s, &o);
 	o.by = CW_BY_TREE;
@@ -990,8 +996,60 @@ static void test_names_proc(void)
 	cw_names_free(&names);
 }
 
+/* What cwstat serve answers to each scraper's Accept header. */
+static void test_negotiate(void)
+{
+	static const struct {
+		const char *accept;
+		enum cw_format want;
+	} cases[] = {
+		/* Prometheus 2.42's, and since 2.49 with a text fallback */
+		{ "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+		  CW_FMT_OPENMETRICS },
+		{ "application/openmetrics-text; version=1.0.0; charset=utf-8", CW_FMT_OPENMETRICS },
+		{ "application/openmetrics-text", CW_FMT_OPENMETRICS },
+		{ "Application/OpenMetrics-Text;Version=\"1.0.0\"", CW_FMT_OPENMETRICS },
+		/* Prometheus with scrape_protocols text first, curl, browsers */
+		{ "text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5", CW_FMT_PROM },
+		{ "*/*", CW_FMT_PROM },
+		{ "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", CW_FMT_PROM },
+		{ "", CW_FMT_PROM },
+		{ NULL, CW_FMT_PROM },
+		/* a tie goes to text; q=0 refuses; an OpenMetrics we do not write */
+		{ "text/plain, application/openmetrics-text", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=0, text/plain;q=0.1", CW_FMT_PROM },
+		{ "application/openmetrics-text;version=2.0.0", CW_FMT_PROM },
+		{ "application/openmetrics-text;version=0.0.1", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=0.9,text/plain;version=0.0.5", CW_FMT_OPENMETRICS },
+		/* malformed qualities count for nothing */
+		{ "application/openmetrics-text;q=2,text/plain;q=0.5", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=,text/plain;q=0.5", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=0.9x", CW_FMT_PROM },
+		{ ";;,,;q=1", CW_FMT_PROM },
+		/* strtod() would have taken these (nan was UB in the cast) */
+		{ "application/openmetrics-text;q=nan,text/plain;q=0.5", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=1e-1,text/plain;q=0.5", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=0x1,text/plain;q=0.5", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=1.001,text/plain;q=0.5", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=0.5001,text/plain;q=0.5", CW_FMT_PROM },
+		{ "application/openmetrics-text;q=0.501,text/plain;q=0.5", CW_FMT_OPENMETRICS },
+		{ "application/openmetrics-text;q=1.,text/plain;q=0.5", CW_FMT_OPENMETRICS },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK(cw_output_negotiate(cases[i].accept) == cases[i].want,
+		      "Accept: %s -> %s", cases[i].accept ? cases[i].accept : "(none)",
+		      cases[i].want == CW_FMT_OPENMETRICS ? "openmetrics" : "text");
+	CHECK(!strcmp(cw_output_content_type(CW_FMT_OPENMETRICS),
+		      "application/openmetrics-text; version=1.0.0; charset=utf-8") &&
+	      !strcmp(cw_output_content_type(CW_FMT_PROM),
+		      "text/plain; version=0.0.4; charset=utf-8"), "content types");
+}
+
 void test_output(void)
 {
+	test_negotiate();
 	test_formats();
 	test_live();
 	test_meta();
