@@ -73,6 +73,14 @@ selftest:
 check-deb-roots:
 	scripts/check-deb-roots
 
+# Debian 12's Docker, Podman and containerd (ctr) in a guest, each running
+# a leaky container that cwstat must count and name as the runtime does
+# (scripts/vm/containers; its root from scripts/roots containers). Part
+# of make check unless CWSTAT_SKIP_CONTAINERS=1; this target runs it alone.
+check-containers: tools
+	scripts/build-module $$(scripts/vm/kernels --line 6.1 --flavour generic --newest)
+	scripts/vm/containers
+
 demo:
 	scripts/deps
 	scripts/demo/run
@@ -153,6 +161,7 @@ help:
 	@echo 'make check-matrix     make check with the full selftests on every kernel'
 	@echo 'make selftest T=NAME  one selftest (NAME or NAME@scan) in a VM, on KREL= or the newest 6.1'
 	@echo 'make check-deb-roots  the .deb installed, built by dkms and loaded on Debian 11, 13 and sid (roots); the arm64 tool run'
+	@echo 'make check-containers Docker, Podman and ctr in a guest: cwstat counts and names their containers'
 	@echo 'make demo             boot a VM and show cwstat counting'
 	@echo 'make fresh-check      make demo and make check from a clean clone with empty caches, as a new machine'
 	@echo 'make vm-shell         a shell in a VM with the module loaded'
@@ -166,5 +175,5 @@ help:
 	@echo 'make check-all        make check, then make check-debug'
 	@echo 'make check-million    1 000 000 CLOSE_WAIT sockets counted in scan and live mode, 12 GiB guest (~30 min)'
 
-.PHONY: all module kdir tools tools-test fuzz modules-all sparse style selftests selftest deps check check-matrix check-deb-roots demo \
+.PHONY: all module kdir tools tools-test fuzz modules-all sparse style selftests selftest deps check check-matrix check-deb-roots check-containers demo \
 	fresh-check vm-shell clean help install uninstall deb

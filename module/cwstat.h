@@ -12,7 +12,10 @@
  *   cwstat_alarm.c       thresholds on a source's count, the level, uevents
  *   cwstat_live.c, cwstat_scan.c                       sources
  *   cwstat_reconcile.c, cwstat_live_reap.c   live: reconciliation, reaper
- *   cwstat_table.c       live: the table, its probe, its read
+ *   cwstat_examine.c, cwstat_sweep.c   live: one socket's look, the sweep
+ *   cwstat_table_read.c  live: the table's read
+ *   cwstat_table.c       live: the table, its probe
+ *   cwstat_tracked.c     live: the tracked count, slow-path pacing
  *   cwstat_pool.c        live: free entries
  *   cwstat_walk.c, cwstat_netkey.c    the ehash walk, rows, netns keys
  *   cwstat_window.c      DEBUG builds: race windows held open on demand

@@ -5,7 +5,11 @@
  * parts, each over the ones before it:
  *
  *   cwstat_pool.c        free entries and their per-CPU caches
- *   cwstat_table.c       the table, the probe, the read
+ *   cwstat_tracked.c     the tracked count, the pacing of slow paths
+ *   cwstat_table.c       the table, the probe
+ *   cwstat_table_read.c  the read
+ *   cwstat_examine.c     a reconciliation's look at one socket
+ *   cwstat_sweep.c       the sweep that ends a reconciliation
  *   cwstat_reconcile.c   the seeding, its follow-up, repairs
  *   cwstat_live_reap.c   the reaper
  *
@@ -20,6 +24,8 @@
 #include "cwstat_pool.h"
 #include "cwstat_reconcile.h"
 #include "cwstat_table.h"
+#include "cwstat_table_read.h"
+#include "cwstat_tracked.h"
 
 static void cwstat_live_exit(void)
 {

@@ -27,7 +27,9 @@
 #include <net/tcp.h>
 
 #include "cwstat.h"
+#include "cwstat_examine.h"
 #include "cwstat_reconcile.h"
+#include "cwstat_sweep.h"
 #include "cwstat_table.h"
 #include "cwstat_window.h"
 
@@ -113,22 +115,6 @@ module_param(grow_attempts, uint, 0444);
 MODULE_PARM_DESC(grow_attempts,
 		 "Test builds only: growths of the pool the newest reconciliation tried");
 
-/*
- * Test builds only: entries the sweeps kept since load though their walk
- * did not see them (cwstat_entry_valid()), for selftests/sweep.sh to know
- * that a walk met a socket between the probe and the store. Written under
- * cwstat_reconcile_mutex.
- */
-static unsigned long sweep_kept;
-module_param(sweep_kept, ulong, 0400);
-MODULE_PARM_DESC(sweep_kept,
-		 "Test builds only: unseen entries the sweeps kept, their socket in or entering CLOSE_WAIT");
-
-static void cwstat_note_sweep_kept(unsigned long n)
-{
-	WRITE_ONCE(sweep_kept, sweep_kept + n);
-}
-
 /* Test builds only: a window after the walk for a test to act in. */
 static unsigned int reconcile_delay_ms;
 module_param_cb(reconcile_delay_ms, &cwstat_delay_ms_ops, &reconcile_delay_ms, 0644);
@@ -136,10 +122,6 @@ MODULE_PARM_DESC(reconcile_delay_ms,
 		 "Test builds only: a reconciliation pauses this long after its walk, 0-30000 ms (default 0)");
 #else
 static const unsigned int reconcile_delay_ms;
-
-static inline void cwstat_note_sweep_kept(unsigned long n)
-{
-}
 #endif
 
 static void cwstat_period_fn(struct work_struct *work);
@@ -168,214 +150,6 @@ static bool cwstat_pause(unsigned int ms)
 	wait_event_timeout(cwstat_stop_wq, READ_ONCE(cwstat_stopping),
 			   msecs_to_jiffies(ms));
 	return !READ_ONCE(cwstat_stopping);
-}
-
-/*
- * Why a reconciliation must never sleep on a socket's lock: lock_sock()
- * waits uninterruptibly for as long as the owner holds the socket, which a
- * send() from a page whose fault never resolves (a hung NFS or FUSE page,
- * userfaultfd) makes forever, and it would wait with
- * cwstat_reconcile_mutex held, so that insmod, rmmod and every write to
- * "reconcile" hang in D state behind it. And owning a child still in a
- * listener's accept queue is not ours to do: inet_csk_listen_stop()
- * handles each child under bh_lock_sock() alone and WARNs if a process
- * owns it, then disconnects it under us.
- *
- * So a reconciliation takes only the socket's spinlock, as a softirq does
- * (bh_lock_sock()), and looks at sock_owned_by_user(): see cwstat_examine().
- */
-
-/* A reconciliation in progress, on its task's stack, under the mutex. */
-struct cwstat_reconcile {
-	unsigned int gen;
-	bool seeding;
-	/* Before the follow-up: ESTABLISHED and SYN_RECV are candidates too. */
-	bool wide;
-	/*
-	 * An entry taken from the pool, or grown, with no socket lock held,
-	 * when a socket in CLOSE_WAIT without an entry needed one; used by
-	 * the next insertion: nothing is allocated under a socket lock.
-	 */
-	struct cwstat_track *spare;
-	bool no_grow;		/* a growth failed: try none until the end */
-	/* Owned sockets to look at again, each with a reference. */
-	struct sock **retry;
-	unsigned int nr_retry;
-	unsigned int retry_size;
-	u64 inserted;		/* in CLOSE_WAIT, had no entry: now has one */
-	u64 untracked;		/* in CLOSE_WAIT, had none, and none to give */
-	u64 unresolved;		/* in CLOSE_WAIT, no entry, owned at every look */
-	unsigned int grow_attempts;	/* cwstat_pool_grow() calls */
-};
-
-/*
- * The entry time of a socket found in CLOSE_WAIT without an entry: when it
- * last received a segment (rcv_tstamp), which is when the peer's FIN
- * arrived unless the peer went on acknowledging our data. Never the time of
- * the walk: a week-old leak would look new after every load of the module.
- * rcv_tstamp is 32-bit jiffies, so this is exact to a tick and wraps after
- * 2^32 ticks (198 days at HZ=250), as oldest_idle_s does.
- */
-static u64 cwstat_seed_time(const struct sock *sk)
-{
-	u32 idle = tcp_jiffies32 - READ_ONCE(tcp_sk(sk)->rcv_tstamp);
-	u64 idle_ns = jiffies64_to_nsecs(idle);
-	u64 now = ktime_get_coarse_boottime_ns();
-
-	return idle_ns < now ? now - idle_ns : 0;
-}
-
-/* Mark @sk's entry, if it has one, seen by @gen. True if it has one. */
-static bool cwstat_mark(const struct sock *sk, unsigned int gen)
-{
-	struct cwstat_slot s = cwstat_slot_of(sk);
-	struct cwstat_track *t;
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&s.g->lock, flags);
-	t = cwstat_find(&s, sk);
-	if (t)
-		t->gen = gen;
-	raw_spin_unlock_irqrestore(&s.g->lock, flags);
-	return t;
-}
-
-/*
- * Have rc->spare filled, from the pool or by growing it, with no socket
- * lock held: cwstat_pool_grow() allocates with GFP_KERNEL and must not run
- * while we hold a socket, which may belong to a storage transport. Called
- * only for a socket found in CLOSE_WAIT without an entry. Once a growth
- * failed, none is tried again in this reconciliation: each would take the
- * grow mutex and reclaim, once per untracked socket. At max_tracked the
- * lockless hint spares the grow mutex. False if there is no entry to have.
- */
-static bool cwstat_spare(struct cwstat_reconcile *rc)
-{
-	if (rc->spare)
-		return true;
-	rc->spare = cwstat_pool_get();
-	if (rc->spare || rc->no_grow ||
-	    cwstat_pool_full())
-		return rc->spare;
-	rc->grow_attempts++;
-	if (cwstat_pool_grow(1))
-		rc->no_grow = true;
-	else
-		rc->spare = cwstat_pool_get();
-	return rc->spare;
-}
-
-/*
- * @sk is in CLOSE_WAIT, and we hold its spinlock while no process owns it,
- * so it cannot change state (see Documentation/modes.md): mark its entry
- * seen, or link rc->spare for it. No entry can appear for it between our
- * lookup and our link: only the probe adds one, on a state change. False
- * if it has no entry and there is no spare: the caller unlocks, gets one
- * (cwstat_spare()) and examines @sk again.
- */
-static bool cwstat_confirm(struct sock *sk, struct cwstat_reconcile *rc)
-{
-	struct cwstat_slot s = cwstat_slot_of(sk);
-	struct cwstat_track *t, *spare = rc->spare;
-	unsigned long flags;
-
-	if (cwstat_mark(sk, rc->gen))
-		return true;
-	if (!spare)
-		return false;
-
-	/* Filled outside the group lock; only linked under it. */
-	cwstat_fill(spare, sk, cwstat_seed_time(sk), rc->gen);
-	cwstat_window(CWSTAT_WIN_CONFIRM_LINK);
-	raw_spin_lock_irqsave(&s.g->lock, flags);
-	t = cwstat_find(&s, sk);
-	if (!t)
-		cwstat_chain_add(&s, spare);
-	raw_spin_unlock_irqrestore(&s.g->lock, flags);
-	/* Cannot happen (see above); if it did, keep the one entry. */
-	if (WARN_ON_ONCE(t))
-		return true;
-
-	rc->spare = NULL;
-	rc->inserted++;
-	cwstat_tracked_add(1);
-	return true;
-}
-
-/*
- * A process owns @sk (we hold its spinlock, but it may change state under
- * us): decide what can be decided without waiting. True when done, false
- * when @sk must be looked at again once its owner lets go.
- *
- * An owned socket that reads CLOSE_WAIT and has an entry is marked seen:
- * if it is leaving, the probe removes the entry as usual. One without an
- * entry may be a miss, or a socket the probe never saw enter: look again.
- * One in another state needs nothing (any change into CLOSE_WAIT that
- * began after the probe's registration calls the probe), except in the
- * seeding and the follow-up (rc->wide), where its owner may be storing a
- * change into CLOSE_WAIT that began before (case 1 of the
- * argument in Documentation/modes.md): look again. An owner that makes the change
- * itself may be preempted between the tracepoint and the store; one kept
- * off the CPU through the seeding, the follow-up and all their looks is
- * the one case no walk meets: reconcile_period_s is the backstop.
- */
-static bool cwstat_owned(const struct sock *sk, struct cwstat_reconcile *rc)
-{
-	if (READ_ONCE(sk->sk_state) == TCP_CLOSE_WAIT)
-		return cwstat_mark(sk, rc->gen);
-	return !rc->wide;
-}
-
-/*
- * Examine @sk, which we hold a reference on, the way the kernel's own
- * softirq paths do: bh_lock_sock() (a spinlock, never a sleep), then
- * sock_owned_by_user(). Not owned: no state change of @sk can run until we
- * unlock (the argument in Documentation/modes.md), so its state
- * is checked and its entry confirmed or linked. In CLOSE_WAIT without an
- * entry and with no spare one, we unlock, get one (cwstat_spare()) and
- * examine @sk again from the start: it may have changed meanwhile. With
- * none to get, @sk is untracked. Owned: see cwstat_owned(). True when
- * done; false to look again later.
- */
-static bool cwstat_examine(struct sock *sk, struct cwstat_reconcile *rc)
-{
-	bool done, confirmed;
-
-	for (;;) {
-		done = true;
-		confirmed = true;
-		local_bh_disable();
-		bh_lock_sock(sk);
-		if (!sock_owned_by_user(sk)) {
-			if (sk->sk_state == TCP_CLOSE_WAIT)
-				confirmed = cwstat_confirm(sk, rc);
-		} else {
-			done = cwstat_owned(sk, rc);
-		}
-		bh_unlock_sock(sk);
-		local_bh_enable();
-		/* With a spare in hand, the next pass always confirms. */
-		if (confirmed)
-			return done;
-		if (!cwstat_spare(rc)) {
-			rc->untracked++;
-			return true;
-		}
-		cwstat_window(CWSTAT_WIN_EXAMINE_SPARE);
-	}
-}
-
-/*
- * @sk, owned at every look, is given up: counted unresolved if it was in
- * CLOSE_WAIT at the last (owned, without an entry). In another state it
- * was kept only by a wide walk (the seeding or the follow-up); one given up
- * by the follow-up itself is the case reconcile_period_s is the backstop
- * for (Documentation/modes.md).
- */
-static void cwstat_give_up(const struct sock *sk, struct cwstat_reconcile *rc)
-{
-	if (READ_ONCE(sk->sk_state) == TCP_CLOSE_WAIT)
-		rc->unresolved++;
 }
 
 static int cwstat_reconcile_batch(struct cwstat_batch *batch, void *arg)
@@ -433,73 +207,6 @@ static void cwstat_retry_all(struct cwstat_reconcile *rc)
 		sock_put(rc->retry[i]);
 	}
 	rc->nr_retry = 0;
-}
-
-/*
- * May @t, which the walk did not mark, stay? Under its group lock it names
- * a live socket (cwstat_table.h), whose state we may read: the probe of a
- * change into or out of CLOSE_WAIT links or unlinks the entry under this
- * lock before its caller stores the new state. So the state reads:
- *  - CLOSE_WAIT: the walk did not meet the socket (tcp_set_state(TCP_CLOSE)
- *    unhashes it before the tracepoint of its exit), or met it before the
- *    store of its entry; if it is leaving, the probe unlinks the entry;
- *  - ESTABLISHED or SYN_RECV, the states CLOSE_WAIT is entered from: the
- *    probe has linked the entry and its caller has not stored CLOSE_WAIT
- *    yet, a gap as long as preemption holds it (the walk read the old
- *    state there, so the socket was no candidate);
- *  - anything else: the entry is stale.
- */
-static bool cwstat_entry_valid(const struct cwstat_track *t)
-{
-	switch (READ_ONCE(t->sk->sk_state)) {
-	case TCP_CLOSE_WAIT:
-	case TCP_ESTABLISHED:
-	case TCP_SYN_RECV:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/*
- * Unlink and free the entries that the reconciliation of generation @gen
- * did not see and that are not valid (cwstat_entry_valid()); how many.
- */
-static u64 cwstat_sweep(unsigned int gen)
-{
-	struct cwstat_table_pos pos;
-	struct cwstat_slot s;
-	unsigned long kept = 0;
-	u64 n = 0;
-
-	cwstat_table_pos_init(&pos);
-	while (cwstat_next_chain(&pos, &s)) {
-		struct cwstat_track *t;
-		struct hlist_node *tmp;
-		HLIST_HEAD(dead);
-		unsigned long flags;
-
-		raw_spin_lock_irqsave(&s.g->lock, flags);
-		hlist_for_each_entry_safe(t, tmp, s.chain, node) {
-			if (t->gen == gen)
-				continue;
-			if (cwstat_entry_valid(t)) {
-				kept++;
-				continue;
-			}
-			n++;
-			cwstat_chain_del(&s, t);
-			hlist_add_head(&t->node, &dead);
-		}
-		raw_spin_unlock_irqrestore(&s.g->lock, flags);
-		hlist_for_each_entry_safe(t, tmp, &dead, node) {
-			hlist_del(&t->node);
-			cwstat_tracked_add(-1);
-			cwstat_pool_put(t);
-		}
-	}
-	cwstat_note_sweep_kept(kept);
-	return n;
 }
 
 /* Why a reconciliation runs; repairs back off (cwstat_repair_delay). */

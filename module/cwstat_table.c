@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Live mode's table of every TCP socket in CLOSE_WAIT, kept up to date by a
- * probe on the sock:inet_sock_set_state tracepoint, and its read. A read
- * costs the sockets in CLOSE_WAIT (cwstat_table_collect()), not a walk of
+ * probe on the sock:inet_sock_set_state tracepoint. A read of it
+ * (cwstat_table_read.c) costs the sockets in CLOSE_WAIT, not a walk of
  * every TCP socket, and the time each socket entered CLOSE_WAIT is known.
  *
  * The tracepoint fires from inet_sk_state_store() and inet_sk_set_state()
@@ -22,7 +22,6 @@
  */
 #include <linux/bits.h>
 #include <linux/cgroup.h>
-#include <linux/cpu.h>
 #include <linux/hash.h>
 #include <linux/jiffies.h>
 #include <linux/lockdep.h>
@@ -30,7 +29,6 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
-#include <linux/percpu_counter.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -43,8 +41,6 @@
 #include <net/tcp.h>
 #include <trace/events/sock.h>
 
-#include "compat.h"
-#include "cwstat_format.h"
 #include "cwstat.h"
 #include "cwstat_table.h"
 #include "cwstat_window.h"
@@ -73,79 +69,17 @@ static struct tracepoint *cwstat_tp;
 /*
  * Counters; see enum cwstat_stat. Per-cpu for the ones the probe changes
  * on every hit, atomic for the rest; each is one value, read without a
- * lock. cwstat_tracked is a percpu_counter: a change touches its CPU's
- * counter, and the shared total (under its own raw lock) once every
- * CWSTAT_COUNT_BATCH changes on that CPU; an exact value is a sum over
- * the CPUs, which only readers and the alarm near a threshold pay for.
+ * lock. The tracked count is cwstat_tracked.c's.
  */
-#define CWSTAT_COUNT_BATCH	64
 static DEFINE_PER_CPU(u64, cwstat_probe_hits);
-static struct percpu_counter cwstat_tracked;
 atomic64_t cwstat_overflows = ATOMIC64_INIT(0);
 atomic64_t cwstat_drift = ATOMIC64_INIT(0);
 
-/* The alarm's watch on cwstat_tracked; see struct cwstat_watch. */
-static struct cwstat_watch __rcu *cwstat_live_watch;
-
-/* The count's lock class, named for lockdep's statistics (lockstat.sh). */
-static struct lock_class_key cwstat_tracked_key;
-/* The table's, likewise: apart from every other "&g->lock". */
+/* The table's lock class: apart from every other "&g->lock". */
 static struct lock_class_key cwstat_group_key;
 
-/*
- * Near a threshold the shared total cannot tell whether the tracked count
- * left the alarm's band, and the exact count is a sum over the CPUs. The
- * probe never sums: it has cwstat_recheck_work do it (see
- * cwstat_tracked_outside()), at least CWSTAT_RECHECK_GAP jiffies after
- * the previous sum: 4 ms or more, whatever HZ.
- */
-#define CWSTAT_RECHECK_GAP	(msecs_to_jiffies(4) + 1)
-static void cwstat_recheck_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(cwstat_recheck_work, cwstat_recheck_fn);
-static unsigned long cwstat_recheck_last;	/* its work's own */
-
-/*
- * A slow path's work, whose pass last ran at *@last, may run it now if
- * @gap jiffies have passed since (a gap of n + 1 jiffies spans n whole
- * ones, whatever the phase of the ticks); else the work is queued again
- * for then, and stays pending, so that nothing asked of it meanwhile is
- * lost. Called by that work alone, so *@last needs no lock.
- */
-static bool cwstat_slow_due(struct delayed_work *dw, unsigned long *last,
-			    unsigned long gap)
-{
-	unsigned long now = jiffies;
-
-	if (time_before(now, *last + gap)) {
-		queue_delayed_work(system_unbound_wq, dw, *last + gap - now);
-		return false;
-	}
-	*last = now;
-	return true;
-}
-
 #ifdef DEBUG
-/*
- * Test builds only: how often each slow path bounded for large hosts ran,
- * and the shortest spacing between two runs, in ms (UINT_MAX until the
- * second run), for selftests/slowpath.sh: the exact sums of the tracked
- * count for the alarm (cwstat_recheck_fn()) and the sums of the free
- * entries at the cap (cwstat_room_fn()), each from its own work item, so
- * never two at once.
- */
-struct cwstat_slow_note {
-	unsigned long runs;
-	unsigned long last;	/* jiffies of the newest run */
-	unsigned int gap_ms;
-};
-
-static struct cwstat_slow_note cwstat_watch_note = { .gap_ms = UINT_MAX };
-module_param_named(watch_sums, cwstat_watch_note.runs, ulong, 0444);
-MODULE_PARM_DESC(watch_sums,
-		 "Test builds only: exact sums of the tracked count made for the alarm");
-module_param_named(watch_gap_ms, cwstat_watch_note.gap_ms, uint, 0444);
-MODULE_PARM_DESC(watch_gap_ms,
-		 "Test builds only: the shortest time between two of those sums");
+/* Test builds only: the room work's sums, for selftests/slowpath.sh. */
 static struct cwstat_slow_note cwstat_room_note = { .gap_ms = UINT_MAX };
 module_param_named(room_sums, cwstat_room_note.runs, ulong, 0444);
 MODULE_PARM_DESC(room_sums,
@@ -153,106 +87,9 @@ MODULE_PARM_DESC(room_sums,
 module_param_named(room_gap_ms, cwstat_room_note.gap_ms, uint, 0444);
 MODULE_PARM_DESC(room_gap_ms,
 		 "Test builds only: the shortest time between two of those sums");
-
-static void cwstat_note_slow(struct cwstat_slow_note *note)
-{
-	unsigned long now = jiffies;
-
-	if (note->runs)
-		WRITE_ONCE(note->gap_ms,
-			   min(note->gap_ms, jiffies_to_msecs(now - note->last)));
-	note->last = now;
-	WRITE_ONCE(note->runs, note->runs + 1);
-}
 #else
-struct cwstat_slow_note {
-};
-
-static struct cwstat_slow_note cwstat_watch_note, cwstat_room_note;
-
-static inline void cwstat_note_slow(struct cwstat_slow_note *note)
-{
-}
+static struct cwstat_slow_note cwstat_room_note;
 #endif
-
-/* @count lies outside @w's band. */
-static bool cwstat_band_outside(const struct cwstat_watch *w, s64 count)
-{
-	s64 high = READ_ONCE(w->high);
-
-	return count < READ_ONCE(w->low) || (high != S64_MAX && count >= high);
-}
-
-/*
- * @w's band no longer holds the tracked count, as far as the shared total
- * tells: each CPU holds back less than CWSTAT_COUNT_BATCH, so the exact
- * count is within @slack of it, as __percpu_counter_compare() reckons.
- * Within @slack of a bound the probe does not sum the CPUs itself, which
- * would take the counter's lock with interrupts off and read a line of
- * every online CPU on every change (about 256 cache misses, tens of
- * microseconds, at 256 CPUs): it queues cwstat_recheck_work, unless that
- * is pending already. So near a bound a change costs the probe a test of
- * the work's pending bit, and the sum runs in process context, at once,
- * but 4 ms or more after the previous one (cwstat_slow_due()): at most
- * 250 a second, and under churn the level follows within about 8 ms.
- *
- * No change is missed: the change updated the count and issued a full
- * barrier (cwstat_watch_armed()) before it reads the pending bit, and the
- * work clears that bit and issues one before it sums (process_one_work()):
- * either the change queues the work again, or the sum sees the change.
- */
-static bool cwstat_tracked_outside(const struct cwstat_watch *w)
-{
-	s64 count = percpu_counter_read(&cwstat_tracked);
-	s64 slack = (s64)CWSTAT_COUNT_BATCH * num_online_cpus();
-	s64 low = READ_ONCE(w->low), high = READ_ONCE(w->high);
-
-	if (count + slack < low || (high != S64_MAX && count - slack >= high))
-		return true;
-	if (count - slack >= low && (high == S64_MAX || count + slack < high))
-		return false;
-	if (!delayed_work_pending(&cwstat_recheck_work))
-		queue_delayed_work(system_unbound_wq, &cwstat_recheck_work, 0);
-	return false;
-}
-
-/* The exact test that cwstat_tracked_outside() put off. */
-static void cwstat_recheck_fn(struct work_struct *work)
-{
-	const struct cwstat_watch *w;
-	s64 count;
-
-	if (!cwstat_slow_due(&cwstat_recheck_work, &cwstat_recheck_last,
-			     CWSTAT_RECHECK_GAP))
-		return;
-	cwstat_note_slow(&cwstat_watch_note);
-	count = percpu_counter_sum(&cwstat_tracked);
-	rcu_read_lock();
-	/* Its barrier: the sum, then the band (struct cwstat_watch). */
-	w = cwstat_watch_armed(&cwstat_live_watch);
-	if (w && cwstat_band_outside(w, count))
-		schedule_work(w->eval);
-	rcu_read_unlock();
-}
-
-/*
- * Add @delta to the tracked count, and tell the alarm if it left its band.
- * One RCU read-side section around both, as struct cwstat_watch requires;
- * it is also what synchronize_rcu() in watch(NULL) waits for. (The
- * tracepoint's own protection is no substitute: up to 6.12 it disables
- * preemption, but from 7.x the probe runs as an SRCU-fast reader.)
- */
-void cwstat_tracked_add(s64 delta)
-{
-	const struct cwstat_watch *w;
-
-	rcu_read_lock();
-	percpu_counter_add_batch(&cwstat_tracked, delta, CWSTAT_COUNT_BATCH);
-	w = cwstat_watch_armed(&cwstat_live_watch);
-	if (unlikely(w) && cwstat_tracked_outside(w))
-		schedule_work(w->eval);
-	rcu_read_unlock();
-}
 
 /*
  * At the cap, an exit from CLOSE_WAIT asks for a repair only once this
@@ -286,28 +123,8 @@ static unsigned int probe_spin;
 module_param_cb(probe_spin, &cwstat_probe_spin_ops, &probe_spin, 0444);
 MODULE_PARM_DESC(probe_spin,
 		 "Test builds only: spin this many loop iterations in the probe on each CLOSE_WAIT entry and exit, 0-100000 (default 0)");
-
-/*
- * Test builds only: the longest chain the newest read of the table met, for
- * selftests/table.sh to see how full the chains get (about one entry each
- * at max_tracked; see struct cwstat_group).
- */
-static unsigned int longest_chain;
-module_param(longest_chain, uint, 0400);
-MODULE_PARM_DESC(longest_chain,
-		 "Test builds only: the longest chain of the live table the newest read met");
-
-static void cwstat_note_longest_chain(unsigned int len)
-{
-	WRITE_ONCE(longest_chain, len);
-}
-
 #else
 static const unsigned int probe_spin;
-
-static inline void cwstat_note_longest_chain(unsigned int len)
-{
-}
 #endif
 
 struct cwstat_slot cwstat_slot_of(const struct sock *sk)
@@ -574,125 +391,6 @@ static void cwstat_probe(void *data, const struct sock *sk,
 		cwstat_enter(sk);
 }
 
-static unsigned int cwstat_age_bucket(u64 age_ns)
-{
-	static const u32 bounds_s[] = CWSTAT_AGE_BOUNDS_S;
-	unsigned int i;
-
-	BUILD_BUG_ON(ARRAY_SIZE(bounds_s) + 1 != CWSTAT_AGE_BUCKETS);
-	for (i = 0; i < ARRAY_SIZE(bounds_s); i++)
-		if (age_ns <= (u64)bounds_s[i] * NSEC_PER_SEC)
-			break;
-	return i;
-}
-
-/* The counts of one tracked socket, as cwstat_count_close_wait() has them. */
-static void cwstat_count_track(struct cwstat_counts *cw,
-			       const struct cwstat_track *t, u64 now_ns,
-			       u32 now_j)
-{
-	/* An entry made after @now_ns was sampled is no time. */
-	u64 age = now_ns > t->entered_ns ? now_ns - t->entered_ns : 0;
-
-	cwstat_count_close_wait(cw, t->sk, now_j);
-	cw->oldest_age_ns = age;
-	cw->age_hist[cwstat_age_bucket(age)] = 1;
-}
-
-static unsigned int cwstat_chain_len(const struct cwstat_slot *s)
-{
-	struct cwstat_track *t;
-	unsigned int n = 0;
-
-	lockdep_assert_held(&s->g->lock);
-	hlist_for_each_entry(t, s->chain, node)
-		n++;
-	return n;
-}
-
-/*
- * Sum the tracked sockets into @agg: a netns row and a cgroup row for each,
- * as the walk makes them. The cost is the tracked sockets plus a lockless
- * load of each group's bitmap (see struct cwstat_group), whatever the
- * number of TCP sockets. Room for two rows per entry is made before a
- * group lock is taken (the agg grows with GFP_KERNEL), as in the walk.
- */
-int cwstat_table_collect(struct cwstat_agg *agg,
-			 struct cwstat_walk_stats *stats)
-{
-	u64 start = ktime_get_ns(), now_ns = ktime_get_coarse_boottime_ns();
-	u32 now_j = tcp_jiffies32;
-	struct cwstat_table_pos pos;
-	unsigned int longest = 0;
-	struct cwstat_slot s;
-	int err;
-
-	err = cwstat_agg_reserve(agg, 0);
-	if (err)
-		return err;
-
-	cwstat_table_pos_init(&pos);
-	while (cwstat_next_chain(&pos, &s)) {
-		struct cwstat_track *t;
-		unsigned long flags;
-		unsigned int len;
-
-retry:
-		raw_spin_lock_irqsave(&s.g->lock, flags);
-		len = cwstat_chain_len(&s);
-		if (unlikely(2 * len > cwstat_agg_room(agg))) {
-			raw_spin_unlock_irqrestore(&s.g->lock, flags);
-			err = cwstat_agg_reserve(agg, 2 * len);
-			if (err)
-				return err;
-			goto retry;
-		}
-		hlist_for_each_entry(t, s.chain, node) {
-			/*
-			 * The entry's socket is alive, and its netns with it
-			 * (a kernel socket's owner closes it before its netns
-			 * goes).
-			 */
-			u64 cookie = cwstat_net_cookie(sock_net(t->sk));
-			struct cwstat_row *netns_row, *cg_row;
-			struct cwstat_counts one;
-
-			netns_row = cwstat_agg_find_or_add(agg, t->ns, cookie,
-							   0, NULL);
-			cg_row = cwstat_agg_find_or_add(agg, t->ns, cookie,
-							cgroup_id(t->cgrp),
-							t->cgrp);
-			if (!netns_row || !cg_row) {
-				err = -ENOMEM;
-				break;
-			}
-			cwstat_count_track(&one, t, now_ns, now_j);
-			cwstat_counts_add(&netns_row->cw, &one);
-			cwstat_counts_add(&cg_row->cw, &one);
-		}
-		raw_spin_unlock_irqrestore(&s.g->lock, flags);
-		if (err)
-			return err;
-		stats->sockets += len;
-		longest = max(longest, len);
-	}
-	cwstat_note_longest_chain(longest);
-	stats->buckets = 1U << cwstat_table_bits;
-	stats->duration_ns = ktime_get_ns() - start;
-	return 0;
-}
-
-/* Read the tracked count's band; see struct cwstat_watch. */
-void cwstat_table_set_watch(struct cwstat_watch *w)
-{
-	cwstat_watch_set(&cwstat_live_watch, w);
-}
-
-u64 cwstat_tracked_sum(void)
-{
-	return percpu_counter_sum_positive(&cwstat_tracked);
-}
-
 u64 cwstat_probe_hits_sum(void)
 {
 	u64 sum = 0;
@@ -701,6 +399,12 @@ u64 cwstat_probe_hits_sum(void)
 	for_each_possible_cpu(cpu)
 		sum += READ_ONCE(*per_cpu_ptr(&cwstat_probe_hits, cpu));
 	return sum;
+}
+
+/* The number of chains, for a read's stats. */
+unsigned int cwstat_table_chains(void)
+{
+	return 1U << cwstat_table_bits;
 }
 
 /* The chain heads' memory, for pool_bytes. */
@@ -720,24 +424,10 @@ int cwstat_table_init(void)
 	unsigned int i, nr;
 	int err;
 
-	/*
-	 * The counter is on the hotplug list once initialised, and a CPU
-	 * going down takes its lock: none may go while the lock's class is
-	 * changed. (A UP kernel's counter has no lock.)
-	 */
-	cpus_read_lock();
-	err = percpu_counter_init(&cwstat_tracked, 0, GFP_KERNEL);
-#ifdef CONFIG_SMP
-	if (!err)
-		lockdep_set_class_and_name(&cwstat_tracked.lock,
-					   &cwstat_tracked_key,
-					   "cwstat_tracked_lock");
-#endif
-	cpus_read_unlock();
+	err = cwstat_tracked_init();
 	if (err)
 		return err;
 	/* No slow pass yet: the first may run at once. */
-	cwstat_recheck_last = jiffies - CWSTAT_RECHECK_GAP;
 	cwstat_room_last = jiffies - CWSTAT_ROOM_GAP;
 
 	/*
@@ -769,7 +459,7 @@ int cwstat_table_init(void)
 	return 0;
 
 err_counter:
-	percpu_counter_destroy(&cwstat_tracked);
+	cwstat_tracked_exit();
 	return err;
 }
 
@@ -778,7 +468,7 @@ void cwstat_table_exit(void)
 {
 	kvfree(cwstat_table);
 	cwstat_table = NULL;
-	percpu_counter_destroy(&cwstat_tracked);
+	cwstat_tracked_exit();
 }
 
 static void cwstat_find_tp(struct tracepoint *tp, void *priv)
@@ -830,6 +520,6 @@ void cwstat_probe_stop(void)
 					  NULL);
 	WARN_ON_ONCE(err);
 	tracepoint_synchronize_unregister();
-	cancel_delayed_work_sync(&cwstat_recheck_work);
+	cwstat_tracked_cancel();
 	cancel_delayed_work_sync(&cwstat_room_work);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The live source's table of sockets in CLOSE_WAIT, its probe and its read
- * (cwstat_table.c), over the free entries (cwstat_pool.h). The
- * reconciliation and the reaper work on the table through these.
+ * The live source's table of sockets in CLOSE_WAIT and its probe
+ * (cwstat_table.c), over the tracked count (cwstat_tracked.h) and the free
+ * entries (cwstat_pool.h). The read, the reconciliation and the reaper
+ * work on the table through these.
  */
 #ifndef CWSTAT_TABLE_H
 #define CWSTAT_TABLE_H
@@ -15,10 +16,7 @@
 #include <linux/workqueue.h>
 
 #include "cwstat_pool.h"
-
-struct cwstat_agg;
-struct cwstat_walk_stats;
-struct cwstat_watch;
+#include "cwstat_tracked.h"
 
 /*
  * The table: tracked sockets hashed by address into chains, one chain per
@@ -131,16 +129,11 @@ bool cwstat_next_chain(struct cwstat_table_pos *pos, struct cwstat_slot *s);
 void cwstat_fill(struct cwstat_track *t, const struct sock *sk,
 		 u64 entered_ns, unsigned int gen);
 
-void cwstat_tracked_add(s64 delta);
-u64 cwstat_tracked_sum(void);
-void cwstat_table_set_watch(struct cwstat_watch *w);
+unsigned int cwstat_table_chains(void);
 u64 cwstat_probe_hits_sum(void);
 u64 cwstat_table_bytes(void);
 
 void cwstat_repair_kick(void);
 void cwstat_room_kick(void);
-
-int cwstat_table_collect(struct cwstat_agg *agg,
-			 struct cwstat_walk_stats *stats);
 
 #endif /* CWSTAT_TABLE_H */

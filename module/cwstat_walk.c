@@ -157,7 +157,7 @@ void cwstat_agg_destroy(struct cwstat_agg *agg)
  * The counts of one CLOSE_WAIT socket, read once, so that the netns row and
  * the cgroup row it is added to agree even while its queue changes. The
  * caller makes sure the socket cannot be freed meanwhile: an ehash bucket
- * lock (the walk), or the live table's group lock (cwstat_live.c).
+ * lock (the walk), or the live table's group lock (cwstat_table_read.c).
  */
 void cwstat_count_close_wait(struct cwstat_counts *cw, const struct sock *sk,
 			     u32 now)
@@ -242,10 +242,11 @@ static inline bool cwstat_walk_prefetch(void)
 #endif
 
 /*
- * Entries of a locked chain for which @pick says yes, or all with NULL.
+ * How many entries of a locked bucket's chain @pick says yes to, or all
+ * with NULL.
  *
  * With @prefetch_entries, each entry's first cache line, which holds the
- * state and the netns that cwstat_count_chain() reads next, is prefetched
+ * state and the netns that cwstat_bucket_sum() reads next, is prefetched
  * as soon as the entry's address is known: the chain's link
  * (skc_nulls_node) is in the second line of struct sock_common, so this
  * loop chases misses on that line, and the first lines' can start beside
@@ -257,10 +258,10 @@ static inline bool cwstat_walk_prefetch(void)
  * for real entries only, never for the end marker. The candidates' walk
  * passes false: its @pick reads that line at once.
  */
-static unsigned int cwstat_chain_count(spinlock_t *lock,
-				       struct inet_ehash_bucket *head,
-				       bool (*pick)(const struct sock *sk),
-				       bool prefetch_entries)
+static unsigned int cwstat_bucket_entries(spinlock_t *lock,
+					  struct inet_ehash_bucket *head,
+					  bool (*pick)(const struct sock *sk),
+					  bool prefetch_entries)
 {
 	struct hlist_nulls_node *node;
 	struct sock *sk;
@@ -276,14 +277,14 @@ static unsigned int cwstat_chain_count(spinlock_t *lock,
 }
 
 /*
- * Sum one bucket's chain. The chain holds full sockets, TIME_WAIT and
- * NEW_SYN_RECV minisocks alike, and the two minisocks share only struct
- * sock_common with a full socket: read nothing else until the state says
- * the entry is a full socket in CLOSE_WAIT. Each entry can add two rows
- * (its netns and its cgroup), which the caller reserved.
+ * Sum one locked bucket's chain into @agg. The chain holds full sockets,
+ * TIME_WAIT and NEW_SYN_RECV minisocks alike, and the two minisocks share
+ * only struct sock_common with a full socket: read nothing else until the
+ * state says the entry is a full socket in CLOSE_WAIT. Each entry can add
+ * two rows (its netns and its cgroup), which the caller reserved.
  */
-static void cwstat_count_chain(struct cwstat_agg *agg, spinlock_t *lock,
-			       struct inet_ehash_bucket *head)
+static void cwstat_bucket_sum(struct cwstat_agg *agg, spinlock_t *lock,
+			      struct inet_ehash_bucket *head)
 {
 	struct hlist_nulls_node *node;
 	struct sock *sk;
@@ -355,8 +356,8 @@ static int cwstat_walk_table(struct cwstat_agg *agg,
 			continue;
 retry:
 		spin_lock_bh(lock);
-		len = cwstat_chain_count(lock, head, NULL,
-					 cwstat_walk_prefetch());
+		len = cwstat_bucket_entries(lock, head, NULL,
+					    cwstat_walk_prefetch());
 		if (unlikely(2 * len > cwstat_agg_room(agg))) {
 			spin_unlock_bh(lock);
 			err = cwstat_agg_reserve(agg, 2 * len);
@@ -364,7 +365,7 @@ retry:
 				return err;
 			goto retry;
 		}
-		cwstat_count_chain(agg, lock, head);
+		cwstat_bucket_sum(agg, lock, head);
 		stats->sockets += len;
 		spin_unlock_bh(lock);
 	}
@@ -465,11 +466,11 @@ int cwstat_walk(struct cwstat_agg *agg, struct cwstat_walk_stats *stats)
 
 /*
  * A full socket that is in CLOSE_WAIT or may be about to enter it: an entry
- * that cwstat_live.c must look at under the socket lock, until its
- * follow-up. The two states a socket enters CLOSE_WAIT from are included
- * because the state read here, under the bucket lock but not the socket
- * lock, may be one whose change began before the probe was registered
- * (see cwstat_reconcile_locked()).
+ * that a reconciliation (cwstat_examine()) must look at under the socket
+ * lock, until its follow-up. The two states a socket enters CLOSE_WAIT
+ * from are included because the state read here, under the bucket lock but
+ * not the socket lock, may be one whose change began before the probe was
+ * registered (see cwstat_reconcile_locked()).
  */
 static bool cwstat_candidate_wide(const struct sock *sk)
 {
@@ -610,8 +611,8 @@ static int cwstat_candidates_table(struct inet_hashinfo *hinfo, void *arg)
 			continue;
 retry:
 		spin_lock_bh(lock);
-		n = cwstat_chain_count(lock, head, whole ? NULL : ca->pick,
-				       false);
+		n = cwstat_bucket_entries(lock, head, whole ? NULL : ca->pick,
+					  false);
 		if (unlikely(n > batch->size)) {
 			spin_unlock_bh(lock);
 			err = cwstat_batch_grow(batch, n);

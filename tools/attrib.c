@@ -122,6 +122,7 @@ bool cw_attrib_of(const char *cgroup_path, struct cw_attrib *a)
 		{ "crio-", ".scope", "crio" },
 		{ "crio-", "", "crio" },		/* cgroupfs driver */
 		{ "libpod-", ".scope", "podman" },
+		{ "libpod-", "", "podman" },		/* cgroupfs driver */
 	};
 	const char *c = cgroup_path, *runtime = NULL, *id = NULL;
 	const char *prev = NULL;	/* the previous component */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -374,6 +375,108 @@ static void from_crio(struct cw_meta *m, struct cw_meta_entry *e)
 	}
 }
 
+/* In the object at j->p, move j->p to the value of member @key. */
+static bool seek_member(struct json *j, const char *key)
+{
+	ws(j);
+	if (j->p >= j->end || *j->p != '{')
+		return false;
+	j->p++;
+	for (;;) {
+		char *k = NULL;
+		bool hit;
+
+		ws(j);
+		if (!string(j, &k))
+			return false;
+		hit = !strcmp(k, key);
+		free(k);
+		ws(j);
+		if (j->p >= j->end || *j->p++ != ':')
+			return false;
+		ws(j);
+		if (hit)
+			return true;
+		if (!value(j, NULL, 0, NULL))
+			return false;
+		ws(j);
+		if (j->p >= j->end || *j->p++ != ',')
+			return false;
+	}
+}
+
+/*
+ * containers/storage's containers.json, an array of {"id": ..., "names":
+ * [...], ...}: the first name of container @id, the one podman ps and
+ * podman inspect print.
+ */
+static char *storage_name(const char *buf, size_t len, const char *id)
+{
+	struct json j = { buf, buf + len, 0 };
+
+	ws(&j);
+	if (j.p >= j.end || *j.p != '[')
+		return NULL;
+	j.p++;
+	for (;;) {
+		const char *start;
+		struct json e;
+		char *v = NULL, *name = NULL;
+		bool hit;
+
+		ws(&j);
+		start = j.p;
+		if (!value(&j, NULL, 0, NULL))
+			return NULL;
+		e = (struct json){ start, j.p, 0 };
+		hit = seek_member(&e, "id") && string(&e, &v) && !strcmp(v, id);
+		free(v);
+		if (hit) {
+			e = (struct json){ start, j.p, 0 };
+			if (seek_member(&e, "names") && e.p < e.end &&
+			    *e.p == '[') {
+				e.p++;
+				ws(&e);
+				if (!string(&e, &name))
+					name = NULL;
+			}
+			if (name && !*name) {
+				free(name);
+				name = NULL;
+			}
+			return name;
+		}
+		ws(&j);
+		if (j.p >= j.end || *j.p++ != ',')
+			return NULL;
+	}
+}
+
+/*
+ * Podman keeps a container's name in its own database (libpod's
+ * bolt_state.db), and in the names containers/storage keeps for the
+ * container's layer, a JSON file per storage driver.
+ */
+static void from_podman(struct cw_meta *m, struct cw_meta_entry *e)
+{
+	static const char *const drivers[] = { "overlay", "vfs", "btrfs" };
+	char path[4400], *buf;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		snprintf(path, sizeof(path),
+			 "%s/var/lib/containers/storage/%s-containers/containers.json",
+			 m->root, drivers[i]);
+		buf = read_file(path, &len);
+		if (!buf)
+			continue;
+		e->container = storage_name(buf, len, e->id);
+		free(buf);
+		if (e->container)
+			return;
+	}
+}
+
 static void from_docker(struct cw_meta *m, struct cw_meta_entry *e)
 {
 	static const char *const name[] = { "Name" };
@@ -401,6 +504,72 @@ static void from_docker(struct cw_meta *m, struct cw_meta_entry *e)
 		e->container = v;
 	}
 	free(buf);
+}
+
+/* A containerd identifier: [A-Za-z0-9]+ joined by single '.', '_', '-'. */
+static bool containerd_ident(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n || !isalnum((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[n - 1]))
+		return false;
+	for (i = 1; i < n; i++) {
+		bool sep = s[i] == '.' || s[i] == '_' || s[i] == '-';
+
+		if (!sep && !isalnum((unsigned char)s[i]))
+			return false;
+		if (sep && !isalnum((unsigned char)s[i - 1]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * As cw_attrib_of, and also containerd's own layout: a container made
+ * through containerd's API without a cgroup of its own choosing (ctr run,
+ * no kubelet, no Docker) sits in /NAMESPACE/ID, which no path rule can
+ * tell from any other cgroup two levels down. It is that container's
+ * when containerd's task of that namespace and ID says so: its bundle's
+ * config.json has that linux.cgroupsPath. Its ID is the user's name for
+ * it, what ctr containers ls lists.
+ */
+bool cw_meta_attrib_of(struct cw_meta *m, const char *cgroup_path,
+		       struct cw_attrib *a)
+{
+	static const char *const cg_key[] = { "linux", "cgroupsPath" };
+	const char *ns, *id, *slash;
+	char path[4400], *buf, *v;
+	size_t len, ns_n, id_n;
+	bool hit;
+
+	if (cw_attrib_of(cgroup_path, a) || !m || cgroup_path[0] != '/')
+		return a->id[0] || a->pod_uid[0];
+	ns = cgroup_path + 1;
+	slash = strchr(ns, '/');
+	if (!slash)
+		return false;
+	ns_n = (size_t)(slash - ns);
+	id = slash + 1;
+	id_n = strlen(id);
+	if (id_n >= sizeof(a->id) || !containerd_ident(ns, ns_n) ||
+	    !containerd_ident(id, id_n))
+		return false;
+	snprintf(path, sizeof(path),
+		 "%s/run/containerd/io.containerd.runtime.v2.task/%.*s/%s/config.json",
+		 m->root, (int)ns_n, ns, id);
+	buf = read_file(path, &len);
+	if (!buf)
+		return false;
+	v = cw_json_get(buf, len, cg_key, 2);
+	hit = v && !strcmp(v, cgroup_path);
+	free(v);
+	free(buf);
+	if (!hit)
+		return false;
+	snprintf(a->runtime, sizeof(a->runtime), "containerd");
+	memcpy(a->id, id, id_n + 1);
+	return true;
 }
 
 int cw_meta_init(struct cw_meta *m, const char *root)
@@ -438,12 +607,21 @@ const struct cw_meta_entry *cw_meta_lookup(struct cw_meta *m,
 	memset(e, 0, sizeof(*e));
 	snprintf(e->runtime, sizeof(e->runtime), "%s", a->runtime);
 	snprintf(e->id, sizeof(e->id), "%s", a->id);
-	if (!strcmp(a->runtime, "containerd"))
+	if (!strcmp(a->runtime, "containerd")) {
 		from_containerd(m, e);
+		/*
+		 * Without kubelet's annotations, a container is known by its
+		 * ID (ctr containers ls); kubelet's IDs are 64 hex digits.
+		 */
+		if (!e->container && strlen(e->id) != 64)
+			e->container = strdup(e->id);
+	}
 	else if (!strcmp(a->runtime, "crio"))
 		from_crio(m, e);
 	else if (!strcmp(a->runtime, "docker"))
 		from_docker(m, e);
+	else if (!strcmp(a->runtime, "podman"))
+		from_podman(m, e);
 	return e;
 }
 

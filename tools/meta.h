@@ -18,6 +18,7 @@
 #ifndef CWSTAT_TOOL_META_H
 #define CWSTAT_TOOL_META_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "attrib.h"
@@ -43,6 +44,9 @@ int cw_meta_init(struct cw_meta *m, const char *root);
  * The names of the container @a names, looked up once per container. NULL
  * when @a names no container (a pod's own cgroup has no id) or on ENOMEM.
  */
+bool cw_meta_attrib_of(struct cw_meta *m, const char *cgroup_path,
+		       struct cw_attrib *a);
+
 const struct cw_meta_entry *cw_meta_lookup(struct cw_meta *m,
 					   const struct cw_attrib *a);
 void cw_meta_free(struct cw_meta *m);

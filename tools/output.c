@@ -194,7 +194,7 @@ static void ct_names(struct ct_names *n, const char *path,
 {
 	const struct cw_meta_entry *e = NULL;
 
-	n->any = cw_attrib_of(path, &n->a);
+	n->any = cw_meta_attrib_of(meta, path, &n->a);
 	n->id[0] = '\0';
 	if (n->a.id[0]) {
 		snprintf(n->id, sizeof(n->id), "%s://%s",
@@ -207,6 +207,20 @@ static void ct_names(struct ct_names *n, const char *path,
 			   NAME(pod_namespace) : "";
 	n->container = n->a.id[0] ? NAME(container) : "";
 #undef NAME
+}
+
+/* As cw_container_of, from names that may have come from the runtime. */
+static bool ct_short(const struct ct_names *n, char *buf, size_t len)
+{
+	int w;
+
+	if (!n->any)
+		return false;
+	if (n->a.id[0])
+		w = snprintf(buf, len, "%s:%.12s", n->a.runtime, n->a.id);
+	else
+		w = snprintf(buf, len, "pod:%s", n->a.pod_uid);
+	return w >= 0 && (size_t)w < len;
 }
 
 /*
@@ -222,7 +236,7 @@ char *cw_output_short_name(const char *path, struct cw_meta *meta)
 	int r;
 
 	ct_names(&n, path, meta);
-	if (!n.any || !cw_container_of(path, ct, sizeof(ct)))
+	if (!ct_short(&n, ct, sizeof(ct)))
 		return NULL;
 	if (n.a.pod_uid[0] && n.a.id[0] &&
 	    strcmp(n.pod, CW_META_UNKNOWN))
@@ -473,10 +487,9 @@ static int put_json(struct out *o, const struct cw_snapshot *s,
 			json_string(o, cg->path);
 			out_printf(o, ",\"path_cut\":%s",
 				   cg->path_cut ? "true" : "false");
-			out_puts(o, ",\"container\":");
-			json_string(o, cw_container_of(cg->path, ct,
-						       sizeof(ct)) ? ct : NULL);
 			ct_names(&nm2, cg->path, opts->meta);
+			out_puts(o, ",\"container\":");
+			json_string(o, ct_short(&nm2, ct, sizeof(ct)) ? ct : NULL);
 			out_puts(o, ",\"container_id\":");
 			json_string(o, nm2.id[0] ? nm2.id : NULL);
 			out_puts(o, ",\"pod_uid\":");

@@ -347,6 +347,33 @@ if grep -qE '^containerd:0123456789ab prod/shop-7d9f.*/app +2 ' <<<"$out" && gre
 else
 	not_ok "table: containers named from the runtime files" "$out"
 fi
+# Podman under the cgroupfs driver (/libpod_parent/libpod-<id>), named
+# from containers/storage's containers.json; containerd's own default
+# cgroup (ctr run: /NAMESPACE/ID), a container only where its task's
+# config.json names that cgroup. Shapes as Debian 12's podman 4.3 and
+# containerd 1.6 write them (make check-containers runs the real ones).
+run prom --by cgroup --input "$fx/runtimes.txt" --runtime-root "$rt"
+if [[ $rc -eq 0 ]] &&
+	grep -qx 'cwstat_close_wait_sockets{cgroup="/libpod_parent/libpod-1ebc17f4e9f427a006c88ab7d2a0b73b9015531bf0825db0324db75ce20f7be9",namespace="",pod="",uid="",container="leak-podman",container_id="podman://1ebc17f4e9f427a006c88ab7d2a0b73b9015531bf0825db0324db75ce20f7be9"} 5' <<<"$out" &&
+	grep -qx 'cwstat_close_wait_sockets{cgroup="/default/leak-ctr",namespace="",pod="",uid="",container="leak-ctr",container_id="containerd://leak-ctr"} 7' <<<"$out" &&
+	grep -qx 'cwstat_close_wait_sockets{cgroup="/default/gone",namespace="",pod="",uid="",container="",container_id=""} 3' <<<"$out" &&
+	grep -qx 'cwstat_close_wait_sockets{cgroup="/default/..",namespace="",pod="",uid="",container="",container_id=""} 1' <<<"$out"; then
+	ok "prom: Podman (cgroupfs) and ctr's containers named, /NS/ID without a task is none"
+else
+	not_ok "prom: Podman (cgroupfs) and ctr's containers named, /NS/ID without a task is none" "rc=$rc" "$out"
+fi
+run --by container --input "$fx/runtimes.txt" --runtime-root "$rt"
+if grep -qE '^containerd:leak-ctr leak-ctr +7 ' <<<"$out" && grep -qE '^podman:1ebc17f4e9f4 leak-podman +5 ' <<<"$out"; then
+	ok "table: Podman (cgroupfs) and ctr's containers named"
+else
+	not_ok "table: Podman (cgroupfs) and ctr's containers named" "$out"
+fi
+run prom --by cgroup --input "$fx/runtimes.txt" --no-names
+if [[ $rc -eq 0 ]] && grep -qF 'cgroup="/default/leak-ctr",namespace="",pod="",uid="",container="",container_id=""} 7' <<<"$out"; then
+	ok "prom --no-names: a ctr cgroup is no container without the runtime's files"
+else
+	not_ok "prom --no-names: a ctr cgroup is no container without the runtime's files" "$out"
+fi
 run --input "$live"
 if [[ $(awk '{ print length }' <<<"$out" | sort -n | tail -1) -lt 80 ]] && grep -q '^  containerd:0123456789ab ' <<<"$out"; then
 	ok "table: kubelet and docker paths shortened, under 80 columns"
