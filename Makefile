@@ -129,8 +129,9 @@ bench-quick:
 # The debug-kernel tier (lockdep, KASAN, kmemleak, DEBUG_OBJECTS, UBSAN):
 # build or reuse the kernel (cached in /var/cache/cwstat/dbg, keyed by its
 # config), the module against it, and the whole selftest suite in one VM
-# boot, stress.sh in a second one (scripts/debug/check-debug). Not in make
-# check: see Documentation/testing.md.
+# boot, stress.sh in a second one; then the churning tests on a KCSAN +
+# lockdep kernel (/var/cache/cwstat/dbg-kcsan) (scripts/debug/check-debug).
+# Not in make check: see Documentation/testing.md.
 check-debug:
 	scripts/debug/check-debug
 
@@ -170,7 +171,7 @@ help:
 	@echo 'make deb              cwstat-dkms and cwstat .deb packages in build/deb/, lintian-checked'
 	@echo 'make bench            benchmark against ss, /proc/net/tcp, node_exporter in a VM, and the churn in guest instructions (icount) in a second (~35 min), report in bench/results/'
 	@echo 'make bench-quick      the same for N <= 10 000, 3 runs, 5 icount rounds, reads (~3 min), report in build/bench/quick/'
-	@echo 'make check-debug      the selftests and stress tests on a lockdep/KASAN/kmemleak kernel (cached; cold build ~38 min)'
+	@echo 'make check-debug      the selftests and stress tests on a lockdep/KASAN/kmemleak kernel, churn on a KCSAN kernel (cached; cold builds ~38 min + KCSAN)'
 	@echo 'make check-all        make check, then make check-debug'
 	@echo 'make check-million    1 000 000 CLOSE_WAIT sockets counted in scan and live mode, 12 GiB guest (~30 min)'
 

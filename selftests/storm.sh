@@ -38,7 +38,9 @@ done
 sleep 1
 r1=$(mod_param reconciles)
 diag "$conns connections through CLOSE_WAIT in $((($(now_cs) - t0) / 100)) s: $((r1 - r0)) reconciliations"
-assert_ge "at least 10 connections passed through CLOSE_WAIT" "$conns" 10
+# A floor on throughput: the debug kernels lower it (CW_CHURN_FLOOR_PCT).
+assert_ge "at least $(churn_floor 10) connections passed through CLOSE_WAIT" \
+	"$conns" "$(churn_floor 10)"
 assert_range "at most 2 reconciliations in those 10 s" "$((r1 - r0))" 0 2
 assert_eq "still capped" "$(mod_param capped 2>&1)" 1
 assert_eq "tracked stays max_tracked" "$(mod_param tracked)" 1024
