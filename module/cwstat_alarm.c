@@ -196,6 +196,7 @@ static void cwstat_alarm_eval(void)
 				      time_after(next, jiffies) ?
 				      next - jiffies : 0);
 	}
+	cwstat_window(CWSTAT_WIN_ALARM_REREAD);
 	if (cwstat_alarm_level_of(cwstat_alarm_src->count()) != level)
 		schedule_work(&cwstat_alarm_eval_work);
 }

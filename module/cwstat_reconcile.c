@@ -263,6 +263,7 @@ static int cwstat_reconcile_locked(enum cwstat_rc_why why)
 	rc.seeding = why == CWSTAT_RC_SEED;
 	rc.wide = !cwstat_followed;
 	WRITE_ONCE(cwstat_gen, rc.gen);
+	cwstat_window(CWSTAT_WIN_GEN_PENDING);
 	pending = atomic64_xchg(&cwstat_overflow_pending, 0);
 	/* Misses from here on are ones the walk may not see. */
 	misses = atomic64_read(&cwstat_overflows);

@@ -338,6 +338,7 @@ static void cwstat_room_fn(struct work_struct *work)
 			     CWSTAT_ROOM_GAP))
 		return;
 	cwstat_note_slow(&cwstat_room_note);
+	cwstat_window(CWSTAT_WIN_ROOM_SUM);
 	if (cwstat_pool_free_count() >= min_t(u64, pending, CWSTAT_REPAIR_ROOM))
 		cwstat_repair_kick();
 }
@@ -356,6 +357,7 @@ static void cwstat_leave(const struct sock *sk)
 {
 	struct cwstat_track *t = cwstat_unlink(sk);
 
+	cwstat_window(CWSTAT_WIN_LEAVE_STORE);
 	/* No entry: the socket entered CLOSE_WAIT before the probe, or missed. */
 	if (!t)
 		return;

@@ -19,6 +19,7 @@
 
 #include "cwstat.h"
 #include "cwstat_tracked.h"
+#include "cwstat_window.h"
 
 /*
  * The tracked count is a percpu_counter: a change touches its CPU's
@@ -143,6 +144,7 @@ static void cwstat_recheck_fn(struct work_struct *work)
 			     CWSTAT_RECHECK_GAP))
 		return;
 	cwstat_note_slow(&cwstat_watch_note);
+	cwstat_window(CWSTAT_WIN_RECHECK_SUM);
 	count = percpu_counter_sum(&cwstat_tracked);
 	rcu_read_lock();
 	/* Its barrier: the sum, then the band (struct cwstat_watch). */

@@ -44,6 +44,11 @@ static const struct cwstat_window_def cwstat_windows[CWSTAT_NR_WINDOWS] = {
 	[CWSTAT_WIN_CAPPED_WRITE]	= { "capped_write", true },
 	[CWSTAT_WIN_REAP_ERROR]		= { "reap_error", false },
 	[CWSTAT_WIN_ALARM_EVAL]		= { "alarm_eval", true },
+	[CWSTAT_WIN_LEAVE_STORE]	= { "leave_store", false },
+	[CWSTAT_WIN_RECHECK_SUM]	= { "recheck_sum", true },
+	[CWSTAT_WIN_ROOM_SUM]		= { "room_sum", true },
+	[CWSTAT_WIN_ALARM_REREAD]	= { "alarm_reread", true },
+	[CWSTAT_WIN_GEN_PENDING]	= { "gen_pending", true },
 };
 
 /*

@@ -28,6 +28,11 @@ enum cwstat_window_id {
 	CWSTAT_WIN_CAPPED_WRITE,	/* reconciliation: misses read .. capped written */
 	CWSTAT_WIN_REAP_ERROR,		/* reaper: connection ended .. its error set */
 	CWSTAT_WIN_ALARM_EVAL,		/* alarm: evaluation queued .. it runs */
+	CWSTAT_WIN_LEAVE_STORE,		/* probe: entry unlinked .. state stored */
+	CWSTAT_WIN_RECHECK_SUM,		/* recheck: pending bit cleared .. the sum */
+	CWSTAT_WIN_ROOM_SUM,		/* room: pending bit cleared .. the sum */
+	CWSTAT_WIN_ALARM_REREAD,	/* alarm: band written .. count read again */
+	CWSTAT_WIN_GEN_PENDING,		/* reconciliation: gen bumped .. misses taken */
 	CWSTAT_NR_WINDOWS
 };
 

@@ -13,14 +13,19 @@
 #    once per change, under the counter's lock with interrupts off): two
 #    sums at least 4 ms apart (watch_sums, watch_gap_ms) while cw_churn
 #    moves the count around warn=200; afterwards the level is the one the
-#    count gives, and follows a threshold write at once;
+#    count gives, and follows a threshold write at once; meanwhile the
+#    windows recheck_sum (the recheck's pending bit cleared .. its sum)
+#    and alarm_reread (the band written .. the count read again) are held
+#    open, 2 ms each, and must have opened;
 #  - at the cap, the sum of every possible CPU's free entries that tells
 #    whether a repair has room (it was once per exit from CLOSE_WAIT): two
 #    at least 100 ms apart (room_sums, room_gap_ms), with max_tracked=1024,
 #    a factory holding 1000 CLOSE_WAIT and cw_churn's ring 100 more, so
 #    that each connection past the first 100 frees an entry at the cap;
 #    afterwards, with the churn closed, the factory's 1000 are tracked
-#    exactly (ss), a reconciliation clears capped, no drift;
+#    exactly (ss), a reconciliation clears capped, no drift; the window
+#    room_sum (the room work's pending bit cleared .. its sum) is held
+#    open 20 ms meanwhile and must have opened;
 #  - a steal of free entries from other CPUs' caches (interrupts off): at
 #    most 8 caches looked at (steal_scan_max). With the VM's 2 CPUs there
 #    is only one other cache; a 6.1 guest booted with more possible CPUs
@@ -34,6 +39,7 @@
 SECS=${CW_SLOWPATH_SECS:-8}
 STEAL_SCAN=8
 S=/sys/kernel/cwstat
+WIN=/sys/module/cwstat/parameters/windows
 
 mod_unload
 [ "${CW_MODE:-live}" = live ] || skip_all "live mode only"
@@ -76,6 +82,11 @@ churn_stop() {
 	wait "$(cat "$CW_T/$1.pid")"
 }
 
+# win_opened NAME: how often window NAME has opened since the load.
+win_opened() {
+	awk -v w="$1" '$1 == w { print $4 }' "$WIN"
+}
+
 ns_add a || bail "ip netns add a"
 
 # ---- near a threshold ---------------------------------------------------------
@@ -83,6 +94,7 @@ need_mod max_age_ms=0
 [ -e /sys/module/cwstat/parameters/watch_sums ] || skip_all "release build"
 wait_until 30 seeded_and_followed || bail "the seeding and its follow-up ran"
 echo 200 >$S/warn || bail "warn=200"
+echo recheck_sum=2000,alarm_reread=2000 >"$WIN" || bail "open recheck_sum, alarm_reread"
 t0=$(now_cs) h0=$(mod_param probe_hits) s0=$(mod_param watch_sums)
 churn w -k 100 -P 2
 churn_wait w
@@ -119,6 +131,11 @@ else
 	fail "alarm ok once the churn closed its sockets" "alarm $(cat $S/alarm)"
 fi
 echo 0 >$S/warn
+echo off >"$WIN"
+o=$(win_opened recheck_sum)
+diag "recheck_sum opened $o times, alarm_reread $(win_opened alarm_reread)"
+assert_ge "recheck_sum opened near the threshold" "$o" 1
+assert_ge "alarm_reread opened near the threshold" "$(win_opened alarm_reread)" 1
 
 # ---- at the cap ---------------------------------------------------------------
 mod_unload
@@ -127,6 +144,7 @@ wait_until 30 seeded_and_followed || bail "the seeding and its follow-up ran (ca
 factory_start big -N "$(ns_file a)" -n 1000
 t0=$(now_cs) h0=$(mod_param probe_hits) r0=$(mod_param room_sums)
 o0=$(mod_param tracked_overflow)
+echo room_sum=20000 >"$WIN" || bail "open room_sum"
 churn c -k 100
 churn_wait c
 t1=$(now_cs) h1=$(mod_param probe_hits) r1=$(mod_param room_sums)
@@ -157,6 +175,9 @@ else
 	fail "with the churn closed, the factory's 1000 are tracked" \
 		"tracked=$(mod_param tracked)"
 fi
+echo off >"$WIN"
+diag "room_sum opened $(win_opened room_sum) times"
+assert_ge "room_sum opened at the cap" "$(win_opened room_sum)" 1
 # The misses all left CLOSE_WAIT, but they still count as pending, and 24
 # free entries are less than the chunk an exit waits for before it asks
 # for a repair: a reconciliation finds nothing untracked and clears capped.
