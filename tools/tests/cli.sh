@@ -24,21 +24,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0
-fail=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok - $1"
-}
-not_ok() {
-	fail=$((fail + 1))
-	echo "not ok - $1"
-	shift
-	local l
-	for l in "$@"; do
-		printf '%s\n' "$l" | sed 's/^/#   /'
-	done
-}
+# shellcheck source=tools/tests/lib.sh
+. "$here/lib.sh"
 
 # run ARGS...: the tool's stdout, stderr and status in $out, $err, $rc.
 run() {
@@ -81,11 +68,7 @@ promlint() {
 	return "$rc"
 }
 
-if [[ ! -x $cw ]]; then
-	not_ok "cwstat binary at $cw"
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
+need_binary "$cw"
 
 demo=$fx/demo.txt
 
@@ -873,5 +856,4 @@ else
 	fi
 fi
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

@@ -40,39 +40,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-pass=0
-fail=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok - $1"
-}
-not_ok() {
-	fail=$((fail + 1))
-	echo "not ok - $1"
-	shift
-	local l
-	for l in "$@"; do
-		printf '%s\n' "$l" | sed 's/^/#   /'
-	done
-}
-finish() {
-	echo "$pass passed, $fail failed"
-	[[ $fail -eq 0 ]]
-	exit
-}
+# shellcheck source=tools/tests/lib.sh
+. "$here/lib.sh"
 
-missing=
-for b in nagios4 icinga2 sudo; do
-	command -v "$b" >/dev/null || missing+=" $b"
-done
-if [[ -n $missing ]]; then
-	not_ok "Nagios 4, Icinga 2 and sudo are installed (scripts/deps)" "missing:$missing"
-	finish
-fi
-if [[ ! -x $cw ]]; then
-	not_ok "cwstat binary at $cw"
-	finish
-fi
+need_programs "Nagios 4, Icinga 2 and sudo are installed (scripts/deps)" nagios4 icinga2 sudo
+need_binary "$cw"
 mkdir -p "$tmp/plugins"
 ln -s "$(readlink -f "$cw")" "$tmp/plugins/check_cwstat"
 

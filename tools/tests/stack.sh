@@ -45,39 +45,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-pass=0
-fail=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok - $1"
-}
-not_ok() {
-	fail=$((fail + 1))
-	echo "not ok - $1"
-	shift
-	local l
-	for l in "$@"; do
-		printf '%s\n' "$l" | sed 's/^/#   /'
-	done
-}
-finish() {
-	echo "$pass passed, $fail failed"
-	[[ $fail -eq 0 ]]
-	exit
-}
+# shellcheck source=tools/tests/lib.sh
+. "$here/lib.sh"
 
-missing=
-for b in prometheus prometheus-node-exporter promtool curl jq python3; do
-	command -v "$b" >/dev/null || missing+=" $b"
-done
-if [[ -n $missing ]]; then
-	not_ok "the stack's programs are installed (scripts/deps)" "missing:$missing"
-	finish
-fi
-if [[ ! -x $cw ]]; then
-	not_ok "cwstat binary at $cw"
-	finish
-fi
+need_programs "the stack's programs are installed (scripts/deps)" \
+	prometheus prometheus-node-exporter promtool curl jq python3
+need_binary "$cw"
 
 # A loopback port free at this moment; start() retries if it is taken
 # before the service binds it.
