@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 	const char *netns = NULL, *out = NULL, *go = NULL;
 	unsigned long wait_s = 60;
 	struct sockaddr_in la;
-	socklen_t alen = sizeof(la), elen;
+	socklen_t alen, elen;
 	char file[PATH_MAX], line[256];
 	int lfd, cli, srv, opt, so_err, recv_errno, n;
 	struct pollfd pfd;
@@ -58,15 +58,7 @@ int main(int argc, char **argv)
 	if (netns)
 		cw_enter_netns(netns);
 
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0)
-		cw_die("socket: %s", strerror(errno));
-	memset(&la, 0, sizeof(la));
-	la.sin_family = AF_INET;
-	la.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(lfd, (struct sockaddr *)&la, sizeof(la)) || listen(lfd, 4) ||
-	    getsockname(lfd, (struct sockaddr *)&la, &alen))
-		cw_die("listen: %s", strerror(errno));
+	lfd = cw_listen_loopback(4, &la, &alen);
 	cw_connect_accept((struct sockaddr *)&la, alen, lfd, 0, &cli, &srv);
 	close(srv);
 	end = cw_now_s() + 10;

@@ -129,6 +129,27 @@ static inline void cw_enter_cgroup(const char *dir)
 }
 
 /*
+ * A TCP listener on 127.0.0.1, on a port the kernel picks, with @backlog;
+ * its address into *@la and *@alen.
+ */
+static inline int cw_listen_loopback(int backlog, struct sockaddr_in *la,
+				     socklen_t *alen)
+{
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (lfd < 0)
+		cw_die("socket: %s", strerror(errno));
+	memset(la, 0, sizeof(*la));
+	la->sin_family = AF_INET;
+	la->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	*alen = sizeof(*la);
+	if (bind(lfd, (struct sockaddr *)la, sizeof(*la)) || listen(lfd, backlog) ||
+	    getsockname(lfd, (struct sockaddr *)la, alen))
+		cw_die("listen: %s", strerror(errno));
+	return lfd;
+}
+
+/*
  * Connect to the listener @lfd at @la and accept: *@cli and its peer *@srv.
  * Connections are made and accepted one at a time, so the accept queue
  * holds only the one just made. @busy_retry: wait out EADDRNOTAVAIL (no

@@ -100,7 +100,7 @@ int main(int argc, char **argv)
 	const char *netns = NULL, *out = NULL, *state = "cw", *window = NULL;
 	unsigned long hold_s = 300;
 	struct sockaddr_in la;
-	socklen_t alen = sizeof(la);
+	socklen_t alen;
 	struct uffdio_register reg;
 	struct uffdio_api api;
 	struct uffd_msg msg;
@@ -159,15 +159,7 @@ int main(int argc, char **argv)
 	if (netns)
 		cw_enter_netns(netns);
 
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0)
-		cw_die("socket: %s", strerror(errno));
-	memset(&la, 0, sizeof(la));
-	la.sin_family = AF_INET;
-	la.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(lfd, (struct sockaddr *)&la, sizeof(la)) || listen(lfd, 4) ||
-	    getsockname(lfd, (struct sockaddr *)&la, &alen))
-		cw_die("listen: %s", strerror(errno));
+	lfd = cw_listen_loopback(4, &la, &alen);
 	cw_connect_accept((struct sockaddr *)&la, alen, lfd, 0, &cli, &srv_fd);
 	if (!strcmp(state, "cw")) {
 		double end = cw_now_s() + 10;

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	unsigned long hold_s = 120;
 	struct sockaddr_in la;
 	struct sockaddr unspec;
-	socklen_t alen = sizeof(la);
+	socklen_t alen;
 	char file[PATH_MAX], line[256];
 	int lfd, cli[2], srv[2], i, opt, ended = -1;
 	sigset_t empty;
@@ -88,15 +88,7 @@ int main(int argc, char **argv)
 	if (netns)
 		cw_enter_netns(netns);
 
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0)
-		cw_die("socket: %s", strerror(errno));
-	memset(&la, 0, sizeof(la));
-	la.sin_family = AF_INET;
-	la.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(lfd, (struct sockaddr *)&la, sizeof(la)) || listen(lfd, 4) ||
-	    getsockname(lfd, (struct sockaddr *)&la, &alen))
-		cw_die("listen: %s", strerror(errno));
+	lfd = cw_listen_loopback(4, &la, &alen);
 	for (i = 0; i < 2; i++) {
 		cw_connect_accept((struct sockaddr *)&la, alen, lfd, 0,
 				  &cli[i], &srv[i]);
