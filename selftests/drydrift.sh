@@ -41,10 +41,6 @@ ns_one f || bail "netns f"
 ns_one x || bail "netns x"
 ix=$(ns_ino x)
 
-opened() {
-	awk -v w="$1" '$1 == w { print $4 }' $WIN
-}
-
 wait_until 30 seeded_and_followed || bail "seeding and follow-up"
 factory_start f1 -N "$(ns_file f)" -n 1023
 factory_start f2 -N "$(ns_file f)" -n 1
@@ -53,12 +49,12 @@ assert_eq "no miss yet" "$(mod_param tracked_overflow)" 0
 d0=$(mod_param drift)
 dmesg -c >/dev/null 2>&1
 
-o0=$(opened pick_examine)
+o0=$(win_opened pick_examine)
 echo "pick_examine=5000000" >$WIN || bail "open the window pick_examine"
 reconcile &
 rp=$!
 moved() {
-	[ "$(opened pick_examine)" != "$o0" ]
+	[ "$(win_opened pick_examine)" != "$o0" ]
 }
 wait_until 20 moved || bail "the reconciliation reached f's batch"
 factory_start x1 -N "$(ns_file x)" -n 1
@@ -67,7 +63,7 @@ factory_stop f2
 wait $rp
 echo off >$WIN
 # f's batch, x's, and a repair's, which the miss asked for, may open it.
-assert_ge "the window opened (f's batch first)" "$(($(opened pick_examine) - o0))" 1
+assert_ge "the window opened (f's batch first)" "$(($(win_opened pick_examine) - o0))" 1
 
 snap "$CW_T/s"
 assert_eq "x's socket tracked by the walk" \

@@ -241,6 +241,12 @@ need_mod() {
 	fi
 }
 
+# win_opened NAME: how often the test build's race window NAME has opened
+# (the fourth column of the windows parameter; module/cwstat_window.h).
+win_opened() {
+	awk -v w="$1" '$1 == w { print $4 }' /sys/module/cwstat/parameters/windows
+}
+
 mod_param() {
 	if [ -e "/sys/module/cwstat/parameters/$1" ]; then
 		cat "/sys/module/cwstat/parameters/$1"

@@ -37,10 +37,6 @@ is_live || skip_all "live mode only"
 [ "$(nproc)" -ge 2 ] || skip_all "needs 2 CPUs"
 grep -q '^reap_error ' $WIN || bail "no window reap_error in $WIN"
 
-opened() {
-	awk -v w="$1" '$1 == w { print $4 }' $WIN
-}
-
 rval() {
 	awk -v k="$1" '$1 == k { print $2 }' "$CW_T/reap.out"
 }
@@ -79,11 +75,11 @@ woke() {
 errwait poller
 assert_eq "tracked: the waiter's socket" "$(mod_param tracked)" 1
 sleep 2
-o0=$(opened reap_error)
+o0=$(win_opened reap_error)
 echo "reap_error=100000" >$WIN || bail "open the window reap_error"
 reap "$port"
 echo off >$WIN
-assert_eq "the window opened once" "$(($(opened reap_error) - o0))" 1
+assert_eq "the window opened once" "$(($(win_opened reap_error) - o0))" 1
 assert_eq "the waiter, woken inside the window: SO_ERROR ECONNRESET, then recv() ENOTCONN (one error)" \
 	"$(woke poller)" "ECONNRESET ENOTCONN"
 

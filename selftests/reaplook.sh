@@ -40,10 +40,6 @@ is_live || skip_all "live mode only"
 [ "$(nproc)" -ge 2 ] || skip_all "needs 2 CPUs"
 
 # opened NAME: how often window NAME has opened.
-opened() {
-	awk -v w="$1" '$1 == w { print $4 }' $WIN
-}
-
 # rval KEY: a value of the last step's output (a reap's result).
 rval() {
 	awk -v k="$1" '$1 == k { print $2 }' "$CW_T/step.out"
@@ -125,13 +121,13 @@ p1=$(cat "$CW_T/a.one.port")
 assert_eq "ss: the armed socket in CLOSE_WAIT" "$(cw_on_port "$p1")" 1
 assert_eq "tracked: the armed socket" "$(mod_param tracked)" 1
 sleep 2
-o0=$(opened reap_look)
+o0=$(win_opened reap_look)
 echo "reap_look=100000" >$WIN || bail "open the window reap_look"
 within10 "a reap request, the owner arriving in the window" reap_port "$p1"
 assert_eq "matched 1, aborted 1, none busy or gone" \
 	"$(rval matched) $(rval aborted) $(rval skipped_busy) $(rval skipped_state)" \
 	"1 1 0 0"
-assert_eq "the window opened once" "$(($(opened reap_look) - o0))" 1
+assert_eq "the window opened once" "$(($(win_opened reap_look) - o0))" 1
 assert_eq "the late send() fails ECONNABORTED, its page never reached" \
 	"$(sent one)" "ret=-1 errno=ECONNABORTED"
 assert_eq "ss: no longer in CLOSE_WAIT" "$(cw_on_port "$p1")" 0
@@ -142,13 +138,13 @@ arm two
 p2=$(cat "$CW_T/a.two.port")
 assert_eq "tracked: the held and the armed socket" "$(mod_param tracked)" 2
 sleep 2
-o0=$(opened reap_look)
+o0=$(win_opened reap_look)
 within10 "a request matching a held socket and an armed one" reap_all
 assert_eq "matched 2, aborted 1, skipped_busy 1" \
 	"$(rval matched) $(rval aborted) $(rval skipped_busy) $(rval skipped_state)" \
 	"2 1 1 0"
 assert_eq "the window opened once, for the armed one" \
-	"$(($(opened reap_look) - o0))" 1
+	"$(($(win_opened reap_look) - o0))" 1
 assert_eq "the armed one's late send() fails ECONNABORTED" \
 	"$(sent two)" "ret=-1 errno=ECONNABORTED"
 assert_eq "ss: the held one still in CLOSE_WAIT, the armed one not" \
@@ -158,11 +154,11 @@ assert_eq "ss: the held one still in CLOSE_WAIT, the armed one not" \
 arm three
 sleep 2
 moved() {
-	[ "$(opened reap_look)" != "$1" ]
+	[ "$(win_opened reap_look)" != "$1" ]
 }
 reap_rmmod() {
 	local o rp
-	o=$(opened reap_look)
+	o=$(win_opened reap_look)
 	reap_all >/dev/null 2>&1 &
 	rp=$!
 	wait_until 10 moved "$o"

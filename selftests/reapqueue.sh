@@ -39,10 +39,6 @@ is_live || skip_all "live mode only"
 [ "$(nproc)" -ge 2 ] || skip_all "needs 2 CPUs"
 
 # opened NAME: how often window NAME has opened.
-opened() {
-	awk -v w="$1" '$1 == w { print $4 }' $WIN
-}
-
 # rval KEY: a value of the reap's result.
 rval() {
 	awk -v k="$1" '$1 == k { print $2 }' "$CW_T/reap.out"
@@ -61,7 +57,7 @@ assert_eq "tracked: the $N children" "$(mod_param tracked)" $N
 # older than older_than=1
 sleep 2
 
-o0=$(opened reap_look)
+o0=$(win_opened reap_look)
 reaped0=$(mod_param reaped)
 echo "reap_look=100000" >$WIN || bail "open the window reap_look"
 nsrun q taskset 1 "$CW_BIN/cw_reap" $R "older_than=1" >"$CW_T/reap.out" 2>&1
@@ -72,7 +68,7 @@ wait_until 30 test -e "$CW_T/q" ||
 	fail "cw_qchurn closed its listener" "$(cat "$CW_T/q.err")"
 wait $qpid
 diag "reap: $(tr '\n' ' ' <"$CW_T/reap.out")/ $(cat "$CW_T/q" 2>/dev/null)"
-o1=$(opened reap_look)
+o1=$(win_opened reap_look)
 ab=$(rval aborted)
 
 if dmesg | grep -E 'WARNING:|BUG:|inet_csk_listen_stop|refcount_t' >"$CW_T/warn"; then
