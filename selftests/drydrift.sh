@@ -28,17 +28,9 @@ need_mod max_age_ms=0 max_tracked=1024
 is_live || skip_all "live mode only"
 [ -w $WIN ] || skip_all "needs the test build's race windows"
 
-# ns_one NAME: a netns with a private established hash of one bucket.
-ns_one() {
-	sysctl -q -w net.ipv4.tcp_child_ehash_entries=1 || return 1
-	echo 1 >"$CW_T/ehash_changed"
-	echo "$1" >>"$CW_T/netns"
-	ip netns add "$CW_NSPFX$1"
-	sysctl -q -w net.ipv4.tcp_child_ehash_entries=0
-	ip -n "$CW_NSPFX$1" link set lo up
-}
-ns_one f || bail "netns f"
-ns_one x || bail "netns x"
+# f and x: private established hashes of one bucket each.
+ns_add f private 1 || bail "netns f"
+ns_add x private 1 || bail "netns x"
 ix=$(ns_ino x)
 
 wait_until 30 seeded_and_followed || bail "seeding and follow-up"

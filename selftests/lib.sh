@@ -306,15 +306,16 @@ ehash_entries() {
 	echo "$n"
 }
 
-# ns_add NAME [private]: a netns with lo up; "private" gives it its own
-# established hash table (the parent's tcp_child_ehash_entries is read when
-# the child is created) where the kernel has them, else it shares the
+# ns_add NAME [private [BUCKETS]]: a netns with lo up; "private" gives it
+# its own established hash table of BUCKETS (default 1024; 1 puts every
+# socket in one chain) - the parent's tcp_child_ehash_entries is read when
+# the child is created - where the kernel has them, else it shares the
 # global one like any other (have_private_ehash).
 ns_add() {
 	local rc priv=
 	[ "$2" = private ] && have_private_ehash && priv=1
 	if [ -n "$priv" ]; then
-		sysctl -q -w net.ipv4.tcp_child_ehash_entries=1024 || return 1
+		sysctl -q -w net.ipv4.tcp_child_ehash_entries="${3:-1024}" || return 1
 		echo 1 >"$CW_T/ehash_changed"
 	fi
 	echo "$1" >>"$CW_T/netns"

@@ -42,14 +42,7 @@ echo $MAXROWS >/sys/module/cwstat/parameters/agg_max_rows ||
 	bail "agg_max_rows=$MAXROWS"
 
 # A netns with a one-bucket established hash of its own.
-sysctl -q -w net.ipv4.tcp_child_ehash_entries=1 || bail "tcp_child_ehash_entries=1"
-echo 1 >"$CW_T/ehash_changed"
-echo w >>"$CW_T/netns"
-ip netns add "${CW_NSPFX}w"
-rc=$?
-sysctl -q -w net.ipv4.tcp_child_ehash_entries=0
-[ $rc = 0 ] || bail "ip netns add w"
-ip -n "${CW_NSPFX}w" link set lo up
+ns_add w private 1 || bail "ip netns add w (1 bucket)"
 assert_eq "netns w: its own established hash, one bucket" "$(ehash_entries w)" 1
 
 cg_add a || bail "cgroup a"

@@ -128,21 +128,9 @@ ok "the windows parameter lists $nwin windows: $names"
 mod_unload
 
 ns_add n1 || bail "ip netns add n1"
-if have_private_ehash; then
-	# one bucket: every socket of n2 in one chain, the candidate walk's
-	# widest window (issue 24, defect 1)
-	sysctl -q -w net.ipv4.tcp_child_ehash_entries=1 || bail "tcp_child_ehash_entries=1"
-	echo 1 >"$CW_T/ehash_changed"
-	echo n2 >>"$CW_T/netns"
-	ip netns add "${CW_NSPFX}n2"
-	rc=$?
-	sysctl -q -w net.ipv4.tcp_child_ehash_entries=0
-	if [ $rc != 0 ] || ! ip -n "${CW_NSPFX}n2" link set lo up; then
-		bail "ip netns add n2 (1 bucket)"
-	fi
-else
-	ns_add n2 || bail "ip netns add n2"
-fi
+# One bucket where the kernel has private hashes: every socket of n2 in
+# one chain, the candidate walk's widest window (issue 24, defect 1).
+ns_add n2 private 1 || bail "ip netns add n2"
 ns_add n3 private || bail "ip netns add n3 (private ehash)"
 # Few TIME_WAIT sockets (the rest skip it, as on a host past the limit),
 # so that a walk visits a few hundred chains, not thousands, and comes
