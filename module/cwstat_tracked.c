@@ -101,6 +101,17 @@ static bool cwstat_band_outside(const struct cwstat_watch *w, s64 count)
 }
 
 /*
+ * The approximate count, from percpu_counter_read(), is surely inside
+ * [@low, @high): it is off from the sum by less than @slack. The true
+ * count is never below 0, so a band from 0 has no lower end.
+ */
+static bool cwstat_surely_within(s64 count, s64 slack, s64 low, s64 high)
+{
+	return (low <= 0 || count - slack >= low) &&
+	       (high == S64_MAX || count + slack < high);
+}
+
+/*
  * @w's band no longer holds the tracked count, as far as the shared total
  * tells: each CPU holds back less than CWSTAT_COUNT_BATCH, so the exact
  * count is within @slack of it, as __percpu_counter_compare() reckons.
@@ -126,8 +137,7 @@ static bool cwstat_tracked_outside(const struct cwstat_watch *w)
 
 	if (count + slack < low || (high != S64_MAX && count - slack >= high))
 		return true;
-	if ((low <= 0 || count - slack >= low) &&
-	    (high == S64_MAX || count + slack < high))
+	if (cwstat_surely_within(count, slack, low, high))
 		return false;
 	if (!delayed_work_pending(&cwstat_recheck_work))
 		queue_delayed_work(system_unbound_wq, &cwstat_recheck_work, 0);
@@ -192,12 +202,10 @@ u64 cwstat_tracked_sum(void)
  */
 bool cwstat_tracked_within(const struct cwstat_watch *w)
 {
-	s64 count = percpu_counter_read(&cwstat_tracked);
 	s64 slack = (s64)CWSTAT_COUNT_BATCH * num_online_cpus();
 
-	/* The true count is never below 0: a band from 0 has no lower end. */
-	return (w->low <= 0 || count - slack >= w->low) &&
-	       (w->high == S64_MAX || count + slack < w->high);
+	return cwstat_surely_within(percpu_counter_read(&cwstat_tracked), slack,
+				    READ_ONCE(w->low), READ_ONCE(w->high));
 }
 
 /* ---- load and unload ------------------------------------------------------ */
